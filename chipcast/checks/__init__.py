@@ -1,0 +1,1 @@
+"""Great Expectations data contracts (one module per table)."""
