@@ -1,0 +1,66 @@
+"""Distributions of uncertain inputs: `dist, value, low, mode, high` -> a frozen scipy.stats law.
+
+Semantics (docs/architecture.md): uniform(low, high); triangular and pert(low, mode, high) with
+mode defaulting to value; lognormal with low/high its 5th/95th percentiles; normal-truncated with
+mean = mode or value, sd = (high - low) / 4, cut to [low, high]. `fixed` has no law.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from scipy import stats
+
+DISTS = ("fixed", "uniform", "triangular", "pert", "lognormal", "normal-truncated")
+_Z95 = stats.norm.ppf(0.95)
+PERT_LAMBDA = 4.0  # the classic PERT weight on the mode
+
+
+class DistributionError(ValueError):
+    """The dist name or its parameters make no distribution."""
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def frozen(
+    dist: str | None,
+    value: float,
+    low: float | None = None,
+    mode: float | None = None,
+    high: float | None = None,
+) -> Any | None:
+    """The frozen scipy distribution of one input, or None when it is fixed."""
+    name = (dist or "fixed").strip().lower()
+    if name == "fixed":
+        return None
+    if name not in DISTS:
+        raise DistributionError(f"unknown dist '{dist}' (use one of {', '.join(DISTS)})")
+    if not (_finite(low) and _finite(high)):
+        raise DistributionError(f"dist '{name}' needs low and high")
+    lo, hi = float(low), float(high)  # type: ignore[arg-type]
+    if not lo < hi:
+        raise DistributionError(f"dist '{name}' needs low < high (got {lo} and {hi})")
+    md = float(mode) if _finite(mode) else float(value)
+    if name in ("triangular", "pert", "normal-truncated") and not lo <= md <= hi:
+        raise DistributionError(f"dist '{name}': mode {md} lies outside [{lo}, {hi}]")
+    width = hi - lo
+    if name == "uniform":
+        return stats.uniform(loc=lo, scale=width)
+    if name == "triangular":
+        return stats.triang(c=(md - lo) / width, loc=lo, scale=width)
+    if name == "pert":
+        a = 1 + PERT_LAMBDA * (md - lo) / width
+        b = 1 + PERT_LAMBDA * (hi - md) / width
+        return stats.beta(a, b, loc=lo, scale=width)
+    if name == "lognormal":
+        if lo <= 0:
+            raise DistributionError("dist 'lognormal' needs low > 0")
+        mu = (math.log(lo) + math.log(hi)) / 2
+        sigma = (math.log(hi) - math.log(lo)) / (2 * _Z95)
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
+    # normal-truncated
+    sd = width / 4
+    return stats.truncnorm(a=(lo - md) / sd, b=(hi - md) / sd, loc=md, scale=sd)
