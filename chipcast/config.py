@@ -1,0 +1,96 @@
+"""Run configuration: one frozen record of what a `chipcast run` does, built from CLI arguments,
+then `CHIPCAST_*` environment variables, then defaults (first one set wins)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chipcast.errors import UsageError
+from chipcast.paths import DATA_DIR, FORECASTS_DIR
+
+SAMPLERS = ("sobol", "lhs", "random")
+DEFAULT_SEED = 20231
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What one pipeline run computes and where it reads and writes.
+
+    `draws` is the number of Monte Carlo draws per scenario; 0 means deterministic only (no
+    `forecast_quantiles` rows).
+    """
+
+    scenarios: tuple[str, ...] = ("base",)
+    data_dir: Path = DATA_DIR
+    out_dir: Path = FORECASTS_DIR
+    draws: int = 0
+    seed: int = DEFAULT_SEED
+    sampler: str = "sobol"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Normalise so that equal configs compare equal whatever types the caller passed.
+        object.__setattr__(self, "scenarios", tuple(self.scenarios))
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        object.__setattr__(self, "out_dir", Path(self.out_dir))
+        if not self.scenarios:
+            raise UsageError("at least one scenario is needed")
+        if len(set(self.scenarios)) != len(self.scenarios):
+            raise UsageError(f"a scenario is listed twice: {list(self.scenarios)}")
+        if self.draws < 0:
+            raise UsageError(f"--draws must be >= 0, got {self.draws}")
+        if self.sampler not in SAMPLERS:
+            raise UsageError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {self.sampler}")
+
+    def to_json(self) -> str:
+        """The config as a JSON object (paths as strings), stored with each run."""
+        data = asdict(self)
+        data["scenarios"] = list(self.scenarios)
+        data["data_dir"] = str(self.data_dir)
+        data["out_dir"] = str(self.out_dir)
+        data["extra"] = dict(self.extra)
+        return json.dumps(data, sort_keys=True, default=str)
+
+    @classmethod
+    def from_sources(
+        cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None
+    ) -> RunConfig:
+        """Build from parsed CLI args (attributes may be missing or None), then `CHIPCAST_*`
+        variables (`CHIPCAST_SCENARIOS` comma-separated, `CHIPCAST_DATA_DIR`,
+        `CHIPCAST_OUT_DIR`, `CHIPCAST_DRAWS`, `CHIPCAST_SEED`, `CHIPCAST_SAMPLER`)."""
+        env = os.environ if env is None else env
+
+        def pick(attr: str, var: str) -> Any:
+            value = getattr(args, attr, None) if args is not None else None
+            if value is not None:
+                return value
+            raw = env.get(f"CHIPCAST_{var}")
+            return raw if raw not in (None, "") else None
+
+        kwargs: dict[str, Any] = {}
+        scenarios = pick("scenarios", "SCENARIOS")
+        if isinstance(scenarios, str):
+            scenarios = [s.strip() for s in scenarios.split(",") if s.strip()]
+        if scenarios:
+            kwargs["scenarios"] = tuple(scenarios)
+        for attr, var in (("data_dir", "DATA_DIR"), ("out_dir", "OUT_DIR")):
+            value = pick(attr, var)
+            if value is not None:
+                kwargs[attr] = Path(value)
+        for attr, var in (("draws", "DRAWS"), ("seed", "SEED")):
+            value = pick(attr, var)
+            if value is not None:
+                try:
+                    kwargs[attr] = int(value)
+                except ValueError as exc:
+                    raise UsageError(f"CHIPCAST_{var} must be an integer, got {value!r}") from exc
+        sampler = pick("sampler", "SAMPLER")
+        if sampler is not None:
+            kwargs["sampler"] = str(sampler)
+        return cls(**kwargs)

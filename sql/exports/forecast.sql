@@ -1,0 +1,3 @@
+-- Export: this run's forecast rows (grain: month x scenario x firm x workload x sku x metric).
+SELECT * FROM forecast WHERE run_id = $run_id
+ORDER BY scenario, month, firm, workload, sku, metric;

@@ -1,0 +1,2 @@
+-- Copy every table, view and constraint of `src` into `dst`.
+COPY FROM DATABASE src TO dst;
