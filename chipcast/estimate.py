@@ -73,11 +73,12 @@ def _resolve_inputs(
     return values, described
 
 
-def _summarise(x: Any) -> float | dict[str, float] | None:
+def _summarise(x: Any, uncertain: bool) -> float | dict[str, float] | None:
+    """A number, or {p10, p50, p90} when any input was drawn from a distribution."""
     if x is None:
         return None
     arr = np.asarray(x, float)
-    if arr.ndim == 0 or arr.size == 1:
+    if not uncertain:
         return float(arr.reshape(-1)[0])
     return {k: float(np.quantile(arr, q)) for k, q in QUANTILES.items()}
 
@@ -139,7 +140,8 @@ def run_estimate(args: argparse.Namespace) -> dict[str, Any]:
             "chips": est.chips,
         }
     result["inputs"] = described
-    result.update({k: _summarise(v) for k, v in out.items()})
+    uncertain = any("dist" in d for d in described.values())
+    result.update({k: _summarise(v, uncertain) for k, v in out.items()})
     return result
 
 
