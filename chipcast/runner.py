@@ -1,0 +1,76 @@
+"""`chipcast run`: build the RunConfig, start the pipeline flow, print a short summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from chipcast.config import RunConfig
+from chipcast.errors import EXIT_DATA, ChipcastError
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+    return str(value)
+
+
+QUERY_HINT = "SELECT * FROM mart_scenario_comparison"
+HEADLINES = (
+    ("a100_a800_units_shipped_2023_2025", "A100+A800 units shipped 2023-2025"),
+    ("a100e_installed_months_2023_2030", "A100-eq installed, summed over months 2023-2030"),
+    ("peak_units_installed", "peak units installed"),
+    ("total_capex_usd", "total capex, USD"),
+)
+
+
+def format_summary(summary: Any) -> str:
+    """The lines `chipcast run` prints after a published run."""
+    lines = [
+        f"run {summary.run_id} published: scenarios {', '.join(summary.scenarios)}",
+        "forecast rows: " + ", ".join(f"{s} {n:,}" for s, n in summary.rows.items()),
+    ]
+    for row in summary.comparison:
+        if row["scenario"] not in summary.scenarios:
+            continue  # an earlier run's scenario, still in the marts
+        lines.append(f"[{row['scenario']}]")
+        for key, label in HEADLINES:
+            extra = f" ({row['peak_month']})" if key == "peak_units_installed" else ""
+            lines.append(f"  {label}: {_fmt(row.get(key))}{extra}")
+    lines += [
+        f"warehouse: {summary.database}",
+        f"  try:     chipcast query {QUERY_HINT!r}",
+        f"parquet:   {summary.exports}",
+        f"checks:    {summary.validation}",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the pipeline. Exit 0 published, 1 input or check failure (nothing published),
+    2 usage error, 3 warehouse locked by another run."""
+    try:
+        config = RunConfig.from_sources(args)
+        # Fail at once when another run holds the lock, before starting Prefect.
+        from chipcast.publish import check_unlocked
+
+        check_unlocked(config.out_dir)
+        from flows.pipeline import pipeline
+
+        summary = pipeline(
+            scenarios=list(config.scenarios), data_dir=config.data_dir,
+            out_dir=config.out_dir, draws=config.draws, seed=config.seed,
+            sampler=config.sampler,
+        )
+    except ChipcastError as exc:
+        problems = getattr(exc, "problems", None)
+        print(f"run failed ({type(exc).__name__}); nothing was published.", file=sys.stderr)
+        if problems:
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+        else:
+            print(f"  {exc}", file=sys.stderr)
+        return exc.exit_code or EXIT_DATA
+    print(format_summary(summary))
+    return 0

@@ -1,0 +1,103 @@
+"""Forecast flow: checked inputs -> demand model (and Monte Carlo when draws > 0) -> output
+checks -> forecast tables keyed by run_id (in the run's private warehouse copy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from chipcast import warehouse
+from flows.common import stage
+from flows.ingest import record_checks
+
+if TYPE_CHECKING:
+    from chipcast.checks import CheckReport
+    from chipcast.inputs import Inputs
+
+
+@task(cache_policy=NO_CACHE)
+def compute_forecast(inputs: Inputs, scenario: str) -> pl.DataFrame:
+    """The deterministic forecast, long (month x scenario x firm x workload x sku x metric)."""
+    from chipcast.demand import forecast
+
+    frame = forecast(inputs)
+    if "scenario" not in frame.columns:
+        frame = frame.with_columns(pl.lit(scenario).alias("scenario"))
+    return frame
+
+
+@task(cache_policy=NO_CACHE)
+def compute_quantiles(
+    inputs: Inputs, draws: int, seed: int, sampler: str
+) -> pl.DataFrame:
+    """Monte Carlo quantiles and means per series (scenario, month, ..., stat, quantile)."""
+    from chipcast.montecarlo import forecast_quantiles
+
+    return forecast_quantiles(inputs, draws=draws, seed=seed, sampler=sampler, progress=None)
+
+
+@task(cache_policy=NO_CACHE)
+def check_forecast(frame: pl.DataFrame) -> CheckReport:
+    """Output contract of the long forecast (no negatives, no gaps, one row per key...)."""
+    from chipcast.checks import validate_forecast
+
+    return validate_forecast(frame)
+
+
+@task(cache_policy=NO_CACHE)
+def check_quantiles(frame: pl.DataFrame) -> CheckReport:
+    """Output contract of the Monte Carlo summaries (quantiles ordered...)."""
+    from chipcast.checks import validate_quantiles
+
+    return validate_quantiles(frame)
+
+
+@task(cache_policy=NO_CACHE)
+def write_outputs(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    frame: pl.DataFrame,
+    quantiles: pl.DataFrame | None,
+) -> int:
+    """Append the checked outputs under run_id; returns forecast rows written."""
+    rows = warehouse.write_forecast(con, run_id, frame)
+    if quantiles is not None:
+        warehouse.write_quantiles(con, run_id, quantiles)
+    return rows
+
+
+@flow(name="chipcast-forecast", validate_parameters=False)
+def forecast(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    scenario: str,
+    inputs: Inputs,
+    validation_dir: Path,
+    draws: int = 0,
+    seed: int = 20231,
+    sampler: str = "sobol",
+) -> int:
+    """Compute, check and store one scenario's outputs; raises CheckFailed if a check fails.
+    Returns the forecast rows written."""
+    stage(f"[{scenario}] computing the deterministic forecast")
+    frame = compute_forecast(inputs, scenario)
+    reports = [check_forecast(frame)]
+    record_checks(con, run_id, reports[0], Path(validation_dir) / f"forecast-{scenario}.json")
+    quantiles = None
+    if draws > 0:
+        stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed})")
+        quantiles = compute_quantiles(inputs, draws, seed, sampler)
+        reports.append(check_quantiles(quantiles))
+        record_checks(
+            con, run_id, reports[-1], Path(validation_dir) / f"quantiles-{scenario}.json"
+        )
+    for report in reports:
+        report.raise_for_failure()
+    rows = write_outputs(con, run_id, frame, quantiles)
+    stage(f"[{scenario}] {rows:,} forecast rows passed the output checks")
+    return rows

@@ -1,0 +1,77 @@
+"""Ingest flow: data/ -> typed polars frames -> input checks -> DuckDB staging tables.
+
+Nothing is staged unless the scenario's inputs pass their checks; staging records each file's
+path, sha256 and load time in `input_files`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from chipcast import warehouse
+from flows.common import stage, transient_only
+
+if TYPE_CHECKING:
+    from chipcast.checks import CheckReport
+    from chipcast.inputs import Inputs
+
+
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+def read_inputs(data_dir: Path, scenario: str) -> Inputs:
+    """Read and type every input table of a scenario (raises InputError on unreadable data)."""
+    from chipcast.inputs import load_inputs
+
+    return load_inputs(Path(data_dir), scenario)
+
+
+@task(cache_policy=NO_CACHE)
+def check_inputs(inputs: Inputs) -> CheckReport:
+    """Run the input data contracts (Great Expectations suites) on a scenario's tables."""
+    from chipcast.checks import validate_inputs
+
+    return validate_inputs(inputs)
+
+
+@task(cache_policy=NO_CACHE)
+def record_checks(
+    con: duckdb.DuckDBPyConnection, run_id: str, report: CheckReport, json_path: Path
+) -> int:
+    """Keep a check report: rows in validation_results and the GX result JSON on disk.
+    Returns the expectation rows written."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    report.write_json(json_path)
+    return warehouse.write_validation(con, report.results_frame(run_id))
+
+
+@task(cache_policy=NO_CACHE)
+def stage_tables(
+    con: duckdb.DuckDBPyConnection, run_id: str, scenario: str, inputs: Inputs
+) -> int:
+    """Write the checked frames to stg_* tables and input_files; returns rows staged."""
+    written = warehouse.stage_inputs(con, run_id, scenario, inputs, datetime.now(UTC))
+    return sum(written.values())
+
+
+@flow(name="chipcast-ingest", validate_parameters=False)
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    scenario: str,
+    data_dir: Path,
+    validation_dir: Path,
+) -> Inputs:
+    """Read, check and stage one scenario's inputs; raises CheckFailed if a check fails."""
+    stage(f"[{scenario}] reading inputs from {data_dir}")
+    inputs = read_inputs(data_dir, scenario)
+    stage(f"[{scenario}] checking {len(inputs.tables())} input tables")
+    report = check_inputs(inputs)
+    record_checks(con, run_id, report, Path(validation_dir) / f"inputs-{scenario}.json")
+    report.raise_for_failure()
+    rows = stage_tables(con, run_id, scenario, inputs)
+    stage(f"[{scenario}] staged {rows:,} input rows from {len(inputs.files)} files")
+    return inputs
