@@ -67,7 +67,8 @@ def test_scenario_chain_overrides() -> None:
     assert alt.settings.start == date(2023, 1, 1)  # from mini-mid, which mini-alt extends
     assert alt.settings.end == date(2025, 6, 1)
     # tables: replaces the whole table
-    assert alt.firms["firm"].to_list() == ["baidu"] and base.firms.height == 2
+    assert alt.firms["name"].to_list() == ["Baidu Inc.", "Alibaba Group"]
+    assert base.firms["name"].to_list() == ["Baidu", "Alibaba"]
     # set: in the parent replaces a row, inherits unit and source, keeps the row count
     life = alt.fleet.filter(pl.col("metric") == "chip_lifetime_years").row(0, named=True)
     assert life["value"] == 4 and life["unit"] == "years" and life["dist"] == "fixed"

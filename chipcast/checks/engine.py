@@ -1,0 +1,276 @@
+"""Run declarative check rules as Great Expectations 1.x suites and turn failures into Problems.
+
+A suite module builds `CheckFrame`s: a polars frame (every row carrying `_file` and `_row`, the
+user's file and 1-based data row) and the `Rule`s to run on it. Group rules (sums, ordering,
+coverage, gaps) are expressed on aggregated or pivoted frames built by the suite module, so every
+rule is an ordinary GX expectation. GX is imported here lazily (it costs ~5 s); one ephemeral
+context is built per process and reused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from chipcast.errors import CheckFailed, Problem
+
+MAX_ROWS_PER_FAILURE = 5  # problems printed per failed expectation (the count says the rest)
+
+
+@dataclass
+class Rule:
+    """One expectation: GX class name and kwargs, plus what to tell the user when it fails.
+
+    `when` = (column, value) restricts the rule to rows where column == value. `scale` =
+    (low, high) is the plausible range, used to suggest a factor of 100/1e3/.../1e12 when a
+    failing value is off by one.
+    """
+
+    expectation: str
+    kwargs: dict[str, Any]
+    message: str
+    hint: str = ""
+    when: tuple[str, Any] | None = None
+    scale: tuple[float, float] | None = None
+    scale_labels: dict[float, str] = field(default_factory=dict)
+    hint_fn: Callable[[dict[str, Any]], str] | None = None  # hint from the whole failing row
+
+    @property
+    def column(self) -> str | None:
+        kw = self.kwargs
+        if "column" in kw:
+            return kw["column"]
+        if "column_A" in kw:
+            return f"{kw['column_A']}/{kw['column_B']}"
+        if "column_list" in kw:
+            return "+".join(kw["column_list"])
+        return None
+
+
+@dataclass
+class CheckFrame:
+    """A frame to validate as one GX suite named `name`; `file` labels rows without `_file`."""
+
+    name: str
+    file: str
+    frame: pl.DataFrame
+    rules: list[Rule]
+
+
+@dataclass
+class Outcome:
+    """One expectation's result, reduced to what users and the warehouse need."""
+
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int
+    sample: list[str]
+    problems: list[Problem]
+
+
+@dataclass
+class SuiteResult:
+    """One suite's outcomes and the raw GX result (a JSON-able dict)."""
+
+    suite: str
+    file: str
+    outcomes: list[Outcome]
+    gx_result: dict[str, Any]
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+
+@dataclass
+class CheckReport:
+    """All suites of one validation (inputs of a scenario, or one output table)."""
+
+    suite_results: list[SuiteResult]
+
+    @property
+    def success(self) -> bool:
+        return all(s.success for s in self.suite_results)
+
+    def results_frame(self, run_id: str) -> pl.DataFrame:
+        """One row per expectation: run_id, suite, expectation, column, success,
+        unexpected_count, sample (str), checked_at (UTC timestamp)."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = [
+            {
+                "run_id": run_id,
+                "suite": s.suite,
+                "expectation": o.expectation,
+                "column": o.column,
+                "success": o.success,
+                "unexpected_count": o.unexpected_count,
+                "sample": ", ".join(o.sample),
+                "checked_at": now,
+            }
+            for s in self.suite_results
+            for o in s.outcomes
+        ]
+        schema = {"run_id": pl.Utf8, "suite": pl.Utf8, "expectation": pl.Utf8,
+                  "column": pl.Utf8, "success": pl.Boolean, "unexpected_count": pl.Int64,
+                  "sample": pl.Utf8, "checked_at": pl.Datetime("us")}
+        return pl.DataFrame(rows, schema=schema)
+
+    def problems(self) -> list[Problem]:
+        """Every failure as a Problem (file, row, column, values, hint)."""
+        return [p for s in self.suite_results for o in s.outcomes if not o.success
+                for p in o.problems]
+
+    def raise_for_failure(self) -> None:
+        """Raise CheckFailed listing the problems if any expectation failed."""
+        if not self.success:
+            raise CheckFailed(self.problems())
+
+    def write_json(self, path: Path) -> Path:
+        """Write the GX results of all suites to `path` (one JSON object); returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"success": self.success,
+               "suites": {s.suite: s.gx_result for s in self.suite_results}}
+        path.write_text(json.dumps(doc, indent=1, default=str, sort_keys=True), encoding="utf-8")
+        return path
+
+
+@cache
+def _batch_definition() -> Any:
+    """A whole-dataframe batch definition on an ephemeral context (built once per process)."""
+    import os
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_pandas("chipcast")
+    asset = source.add_dataframe_asset("frames")
+    return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def _gx_expectation(rule: Rule, index: int) -> Any:
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    kwargs = dict(rule.kwargs)
+    if rule.when is not None:
+        kwargs["row_condition"] = Column(rule.when[0]) == rule.when[1]
+    kwargs["meta"] = {"rule": index, "message": rule.message, "hint": rule.hint}
+    return getattr(gxe, rule.expectation)(**kwargs)
+
+
+def _to_pandas(frame: pl.DataFrame) -> Any:
+    # List columns (chip aliases) are not hashable for GX: check them as ';'-joined text.
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    if lists:
+        frame = frame.with_columns(pl.col(c).list.join(";") for c in lists)
+    for col, default in (("_file", None), ("_row", None)):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(default).alias(col))
+    return frame.to_pandas()
+
+
+def scale_hint(value: float, low: float, high: float, labels: dict[float, str]) -> str:
+    """Hint for a value that is a power-of-ten factor off the plausible range [low, high]."""
+    for factor in (100.0, 1e3, 1e6, 1e9, 1e12):
+        if value > high and low <= value / factor <= high:
+            what = labels.get(factor, "")
+            what = f" ({what})" if what else ""
+            return f"{value:g} is {factor:g}x the plausible range{what}: divide by {factor:g}"
+        if 0 < value < low and low <= value * factor <= high:
+            what = labels.get(-factor, "")
+            what = f" ({what})" if what else ""
+            return (f"{value:g} is 1/{factor:g} of the plausible range{what}: "
+                    f"multiply by {factor:g}")
+    return ""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "<empty>"
+    if value is None:
+        return "<empty>"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _outcome(check: CheckFrame, rule: Rule, res: Any) -> Outcome:
+    result = res.result or {}
+    exc = res.exception_info or {}
+    raised = exc.get("raised_exception") if isinstance(exc, dict) else False
+    count = int(result.get("unexpected_count") or 0)
+    sample = [_text(v) for v in (result.get("partial_unexpected_list") or [])[:5]]
+    problems: list[Problem] = []
+    full_rows: dict[tuple[Any, Any], dict[str, Any]] = {}
+    if not res.success and rule.hint_fn is not None:
+        full_rows = {(r["_file"], r["_row"]): r for r in check.frame.iter_rows(named=True)}
+    if not res.success:
+        if raised:
+            problems.append(Problem(check.file, f"{rule.message} (check could not run: "
+                                    f"{exc.get('exception_message')})", column=rule.column,
+                                    hint=rule.hint))
+        index = result.get("unexpected_index_list") or []
+        col = rule.kwargs.get("column") or rule.kwargs.get("column_A")
+        for entry in index[:MAX_ROWS_PER_FAILURE]:
+            entry = entry if isinstance(entry, dict) else {}
+            row = entry.get("_row")
+            row = None if row is None or (isinstance(row, float) and math.isnan(row)) else int(row)
+            value = entry.get(col) if col else None
+            values = [_text(value)] if col else []
+            if "column_B" in rule.kwargs:
+                values.append(_text(entry.get(rule.kwargs["column_B"])))
+            if "column_list" in rule.kwargs:
+                values = [_text(entry.get(c)) for c in rule.kwargs["column_list"]]
+            hint = rule.hint
+            if rule.scale and isinstance(value, int | float) and not math.isnan(value):
+                hint = scale_hint(float(value), *rule.scale, rule.scale_labels) or hint
+            fname = entry.get("_file")
+            fname = check.file if not isinstance(fname, str) else fname
+            if rule.hint_fn is not None and (fname, row) in full_rows:
+                hint = rule.hint_fn(full_rows[(fname, row)]) or hint
+            problems.append(Problem(fname, rule.message, hint=hint, row=row or None,
+                                    column=rule.column, values=values))
+        if len(index) > MAX_ROWS_PER_FAILURE and problems:
+            problems[-1].message += f" (and {len(index) - MAX_ROWS_PER_FAILURE} more rows)"
+        if not problems:  # table-level expectation: no rows to point at
+            problems.append(Problem(check.file, rule.message, hint=rule.hint,
+                                    column=rule.column, values=sample))
+    return Outcome(res.expectation_config.type, rule.column, bool(res.success), count, sample,
+                   problems)
+
+
+def run_check(check: CheckFrame) -> SuiteResult:
+    """Validate one CheckFrame as a GX suite (whole dataframe batch, COMPLETE results)."""
+    import great_expectations as gx
+
+    batch_definition = _batch_definition()  # the context must exist before a suite is built
+    suite = gx.ExpectationSuite(name=check.name)
+    for index, rule in enumerate(check.rules):
+        suite.add_expectation(_gx_expectation(rule, index))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": _to_pandas(check.frame)})
+    result = batch.validate(suite, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["_file", "_row"],
+        "partial_unexpected_count": 5})
+    # Results are matched to rules by the index stored in each expectation's meta.
+    outcomes = [_outcome(check, check.rules[int(res.expectation_config.meta["rule"])], res)
+                for res in result.results]
+    return SuiteResult(check.name, check.file, outcomes, result.to_json_dict())
+
+
+def run_checks(checks: list[CheckFrame]) -> CheckReport:
+    """Run every CheckFrame; a report with one SuiteResult each."""
+    return CheckReport([run_check(c) for c in checks])

@@ -1,0 +1,58 @@
+"""Suite for Monte Carlo summaries (grain run_id x scenario x month x firm x workload x sku x
+metric x stat x quantile)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from chipcast.checks.engine import CheckFrame, Rule
+from chipcast.checks.outputs import month_gaps, row_rules, totals, with_meta
+from chipcast.checks.rules import in_set, ordered
+
+COLUMNS = ["run_id", "scenario", "month", "firm", "workload", "sku", "metric", "stat",
+           "quantile", "value", "unit"]
+SERIES = ["run_id", "scenario", "firm", "workload", "sku", "metric"]
+QUANTILES = {0.05: "p05", 0.1: "p10", 0.5: "p50", 0.9: "p90", 0.95: "p95"}
+
+
+def checks(df: pl.DataFrame) -> list[CheckFrame]:
+    """Rows, .order (one row per key: p05..p95 side by side), .months and .totals (means)."""
+    df = with_meta(df, "forecast_quantiles").with_columns(
+        pl.col("month").dt.day().alias("month_day"),
+        pl.col("quantile").fill_null(-1.0).alias("quantile_key"))
+    required = [c for c in COLUMNS if c != "quantile"]
+    rules = row_rules("forecast_quantiles", COLUMNS, required,
+                      [*SERIES, "month", "stat", "quantile_key"])
+    rules.append(in_set("stat", ["mean", "quantile"], "unknown stat"))
+    rules.append(Rule("ExpectColumnValuesToBeNull", {"column": "quantile"},
+                      "a mean row has a quantile", hint="leave quantile empty for stat 'mean'",
+                      when=("stat", "mean")))
+    rules.append(Rule("ExpectColumnValuesToNotBeNull", {"column": "quantile"},
+                      "a quantile row has no quantile", when=("stat", "quantile")))
+    rules.append(in_set("quantile", list(QUANTILES), "unexpected quantile level",
+                        when=("stat", "quantile")))
+    key = [*SERIES, "month"]
+    q = df.filter(pl.col("stat") == "quantile").with_columns(
+        pl.col("quantile").round(6).replace_strict(
+            {round(k, 6): v for k, v in QUANTILES.items()}, default=None).alias("q"))
+    wide = (q.drop_nulls("q").group_by([*key, "q"], maintain_order=True)
+            .agg(pl.col("value").first(), pl.col("_file").first(), pl.col("_row").min())
+            .pivot(on="q", index=key, values=["value", "_row"], aggregate_function="first"))
+    for name in QUANTILES.values():
+        if f"value_{name}" not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(f"value_{name}"),
+                                     pl.lit(None, pl.Int64).alias(f"_row_{name}"))
+    wide = wide.rename({f"value_{n}": n for n in QUANTILES.values()}).with_columns(
+        pl.min_horizontal([f"_row_{n}" for n in QUANTILES.values()]).alias("_row"),
+        pl.lit("forecast_quantiles").alias("_file"))
+    names = list(QUANTILES.values())
+    order = [ordered(b, a, f"quantiles out of order: {b} < {a}",
+                     "quantiles must satisfy p05 <= p10 <= p50 <= p90 <= p95")
+             for a, b in zip(names, names[1:], strict=False)]
+    means = df.filter(pl.col("stat") == "mean")
+    return [CheckFrame("forecast_quantiles", "forecast_quantiles", df, rules),
+            CheckFrame("forecast_quantiles.order", "forecast_quantiles",
+                       wide.select(*key, *names, "_file", "_row"), order),
+            month_gaps(df, [*SERIES, "stat", "quantile_key"], "forecast_quantiles"),
+            totals(means, ["run_id", "month", "scenario", "workload", "sku", "metric"],
+                   "forecast_quantiles")]

@@ -1,0 +1,190 @@
+"""Rule builders shared by the suite modules, and the metric catalogue (unit whitelist, range)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from chipcast.checks.engine import CheckFrame, Rule, scale_hint
+from chipcast.inputs import KNOWN_DISTS, TABLES
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """Allowed units and plausible range of one metric; labels name common scale mistakes."""
+
+    units: tuple[str, ...]
+    low: float
+    high: float
+    labels: dict[float, str] = field(default_factory=dict)
+
+
+_TFLOPS = {1e12: "FLOP/s rather than TFLOPS?", 1e3: "GFLOPS rather than TFLOPS?",
+           -1e3: "PFLOPS rather than TFLOPS?"}
+_FRACTION = {100.0: "a percentage?"}
+_COUNT = {-1e3: "thousands?", -1e6: "millions?", -1e9: "billions?", -1e12: "trillions?"}
+
+# table -> metric -> rule. Ranges are plausibility bounds, not forecasts.
+METRICS: dict[str, dict[str, MetricRule]] = {
+    "chip_specs": {
+        "dense_fp16_tflops": MetricRule(("TFLOPS",), 1, 10_000, _TFLOPS),
+        "memory_gb": MetricRule(("GB",), 1, 1_000),
+        "memory_bandwidth_tbps": MetricRule(("TB/s",), 0.05, 50, {1e3: "GB/s rather than TB/s?"}),
+        "interconnect_gbps": MetricRule(("GB/s",), 1, 10_000),
+        "price_usd": MetricRule(("USD",), 100, 1e6, {-1e3: "thousands of USD?"}),
+    },
+    "vendor_share": {"share": MetricRule(("fraction",), 0, 1, _FRACTION)},
+    "model_classes": {
+        "total_params": MetricRule(("params",), 1e8, 1e13, _COUNT),
+        "active_params": MetricRule(("params",), 1e8, 1e13, _COUNT),
+        "training_tokens": MetricRule(("tokens",), 1e9, 1e15, _COUNT),
+        "training_days": MetricRule(("days",), 1, 730),
+        "mfu": MetricRule(("fraction",), 0.05, 0.8, _FRACTION),
+        "compute_multiplier": MetricRule(("x",), 0.01, 1e4),
+        "experiment_multiplier": MetricRule(("x",), 1, 100),
+        "bytes_per_param": MetricRule(("bytes",), 0.25, 8),
+    },
+    "usage": {
+        "dau_target": MetricRule(("users",), 1e3, 2e9, _COUNT),
+        "adoption_p": MetricRule(("1/year",), 1e-4, 1, _FRACTION),
+        "adoption_q": MetricRule(("1/year",), 1e-2, 5),
+        "questions_per_user_day": MetricRule(("questions/user/day",), 0.1, 1_000),
+        "words_per_answer": MetricRule(("words",), 1, 1e5),
+        "tokens_per_word": MetricRule(("tokens/word",), 0.5, 5),
+        "prompt_tokens": MetricRule(("tokens/question",), 0, 1e6),
+        "serving_utilization": MetricRule(("fraction",), 0.05, 0.8, _FRACTION),
+        "peak_to_average": MetricRule(("x",), 1, 10),
+    },
+    "fleet": {
+        "chip_lifetime_years": MetricRule(("years",), 1, 20),
+        "training_fleet_retention": MetricRule(("fraction",), 0, 1, _FRACTION),
+        "reference_tflops": MetricRule(("TFLOPS",), 1, 10_000, _TFLOPS),
+    },
+}
+
+
+def not_null(columns: list[str] | tuple[str, ...], what: str = "") -> list[Rule]:
+    return [Rule("ExpectColumnValuesToNotBeNull", {"column": c}, f"{c} is empty",
+                 hint=f"fill in {c}{what}") for c in columns]
+
+
+def columns_exist(frame: pl.DataFrame, table: str) -> list[Rule]:
+    """Every required column of the table's contract is present."""
+    return [Rule("ExpectColumnToExist", {"column": c}, f"required column {c} is missing",
+                 hint=f"add the column {c}") for c in TABLES[table].columns]
+
+
+def unique(keys: list[str] | tuple[str, ...], table: str) -> Rule:
+    keys = list(keys)
+    if len(keys) == 1:
+        return Rule("ExpectColumnValuesToBeUnique", {"column": keys[0]},
+                    f"duplicate {keys[0]} (one row per {keys[0]})",
+                    hint="delete or merge the duplicate rows")
+    return Rule("ExpectCompoundColumnsToBeUnique", {"column_list": keys},
+                f"duplicate key ({', '.join(keys)}): {table} has one row per key",
+                hint="delete or merge the duplicate rows")
+
+
+def in_set(column: str, values: list[Any], message: str, hint: str = "",
+           when: tuple[str, Any] | None = None) -> Rule:
+    shown = ", ".join(str(v) for v in values[:30])
+    return Rule("ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(values)},
+                message, hint=hint or f"use one of: {shown}", when=when)
+
+
+def between(column: str, low: float | None, high: float | None, message: str, hint: str = "",
+            when: tuple[str, Any] | None = None, labels: dict[float, str] | None = None) -> Rule:
+    scale = (low, high) if low is not None and high is not None else None
+    return Rule("ExpectColumnValuesToBeBetween",
+                {"column": column, "min_value": low, "max_value": high}, message, hint=hint,
+                when=when, scale=scale, scale_labels=labels or {})
+
+
+def ordered(a: str, b: str, message: str, hint: str) -> Rule:
+    """a >= b on every row where both are present."""
+    return Rule("ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": a, "column_B": b, "or_equal": True,
+                 "ignore_row_if": "either_value_is_missing"}, message, hint=hint)
+
+
+def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
+    """The rules every long numeric table shares: keys, metric whitelist, units, ranges, dist."""
+    spec = TABLES[table]
+    metrics = METRICS[table]
+    rules = columns_exist(frame, table)
+    rules += not_null([*spec.keys, "metric", "value", "unit", "dist", "source"])
+    rules.append(unique([*spec.keys, "metric"], table))
+    rules.append(in_set("metric", sorted(metrics), f"unknown metric for {table}"))
+    rules.append(in_set("dist", list(KNOWN_DISTS), "unknown distribution name",
+                        hint="use one of: " + ", ".join(KNOWN_DISTS) + " (empty = fixed)"))
+    rules.append(ordered("value", "low", "value is below low",
+                         "value must lie within [low, high]: fix value or low"))
+    rules.append(ordered("high", "value", "value is above high",
+                         "value must lie within [low, high]: fix value or high"))
+    rules.append(ordered("mode", "low", "mode is below low", "mode must lie within [low, high]"))
+    rules.append(ordered("high", "mode", "mode is above high", "mode must lie within [low, high]"))
+    # Unit whitelist and plausible ranges come from the catalogue as per-row columns, so one
+    # pair expectation covers every metric (far faster than one expectation per metric).
+    catalogue = pl.DataFrame(
+        [{"metric": m, "expected_unit": r.units[0], "range_low": float(r.low),
+          "range_high": float(r.high)} for m, r in metrics.items()],
+        schema={"metric": pl.Utf8, "expected_unit": pl.Utf8, "range_low": pl.Float64,
+                "range_high": pl.Float64})
+    frame = frame.join(catalogue, on="metric", how="left", maintain_order="left")
+    rules.append(Rule("ExpectColumnPairValuesToBeEqual",
+                      {"column_A": "unit", "column_B": "expected_unit",
+                       "ignore_row_if": "either_value_is_missing"},
+                      "wrong unit for this metric (values: unit given, unit expected)",
+                      hint_fn=lambda r: f"{r['metric']} is measured in {r['expected_unit']}: "
+                      f"convert the number and write '{r['expected_unit']}' as its unit"))
+    for col in ("value", "low", "high"):
+        hint = _range_hint(col, metrics)
+        rules.append(ordered(col, "range_low", f"{col} below the metric's plausible range",
+                             "check the number and its unit"))
+        rules.append(ordered("range_high", col, f"{col} above the metric's plausible range",
+                             "check the number and its unit"))
+        rules[-1].hint_fn = rules[-2].hint_fn = hint
+    return CheckFrame(table, spec.file, frame, rules)
+
+
+def meta_of_first(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Per group of `by`: the first row's `_file` and `_row` (to point at the user's file)."""
+    return frame.group_by(by, maintain_order=True).agg(pl.col("_file").first(),
+                                                        pl.col("_row").min())
+
+
+def missing_rule(message: str, hint: str) -> Rule:
+    """Coverage rule on a derived frame whose `missing` column names what is absent (else null)."""
+    return Rule("ExpectColumnValuesToBeNull", {"column": "missing"}, message, hint=hint)
+
+
+def coverage(needed: pl.DataFrame, have: pl.DataFrame, key: str, metrics: list[str]
+             ) -> pl.DataFrame:
+    """For each `key` value in `needed` (with _file/_row) and metric: `missing` = "key/metric"
+    when neither the key's own row nor the '*' default row of `have` gives that metric."""
+    grid = needed.join(pl.DataFrame({"metric": metrics}), how="cross")
+    given = have.select(key, "metric").unique()
+    defaults = have.filter(pl.col(key) == "*").select("metric").unique()
+    grid = grid.join(given.with_columns(pl.lit(1).alias("_own")), on=[key, "metric"], how="left")
+    grid = grid.join(defaults.with_columns(pl.lit(1).alias("_dflt")), on="metric", how="left")
+    return grid.with_columns(
+        pl.when(pl.col("_own").is_null() & pl.col("_dflt").is_null())
+        .then(pl.concat_str(pl.col(key), pl.lit("/"), pl.col("metric"))).otherwise(None)
+        .alias("missing")).drop("_own", "_dflt")
+
+
+def _range_hint(col: str, metrics: dict[str, MetricRule]) -> Any:
+    """A hint function: the metric's range, and the factor that fixes the value if there is one."""
+
+    def hint(row: dict[str, Any]) -> str:
+        mr = metrics.get(row.get("metric") or "")
+        value = row.get(col)
+        if mr is None or value is None:
+            return ""
+        text = f"{row['metric']} must lie in {mr.low:g}-{mr.high:g} {mr.units[0]}"
+        scaled = scale_hint(float(value), mr.low, mr.high, mr.labels)
+        return f"{text}; {scaled}" if scaled else f"{text}: check the number and its unit"
+
+    return hint
