@@ -84,6 +84,8 @@ class Structure:
     reference_id: str
     formulas: dict[str, Formula]
     inference_mode: str
+    sku_family: tuple[str, ...] = ()  # (S,) chips.csv family of each SKU (vendor pseudo-SKUs: sku)
+    release_class: tuple[str, ...] = ()  # (R,) model_class of each release (for roofline ids)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ def compile_structure(inputs: Any) -> Structure:
         inputs, params, vendors, month_start, month_end
     )
     formulas = formula_set(inputs.compute_formulas.select("name", "expression").iter_rows())
+    family = dict(zip(inputs.chips["sku"].to_list(), inputs.chips["family"].to_list(), strict=True))
     return Structure(
         scenario=settings.name,
         months=months,
@@ -196,6 +199,8 @@ def compile_structure(inputs: Any) -> Structure:
         reference_id=resolve("fleet", "", "reference_tflops"),
         formulas=formulas,
         inference_mode=settings.inference_mode,
+        sku_family=tuple(family.get(s, s) for s in skus),
+        release_class=tuple(rel["model_class"].to_list()),
     )
 
 
@@ -356,9 +361,17 @@ def inference_need(st: Structure, ps: ParamSet) -> np.ndarray:
     return flops_day / (ref * u["serving_utilization"] * SECONDS_PER_DAY) * u["peak_to_average"]
 
 
+def _roofline_need(st: Structure, ps: ParamSet) -> np.ndarray:
+    # imported on use: chipcast.roofline imports this module
+    from chipcast.roofline import roofline_need
+
+    return roofline_need(st, ps)
+
+
 # inference_mode -> function (Structure, ParamSet) -> (D, F, M) A100-e
 INFERENCE_MODES: dict[str, Callable[[Structure, ParamSet], np.ndarray]] = {
     "compute": inference_need,
+    "roofline": _roofline_need,
 }
 
 
