@@ -42,9 +42,12 @@ class Rule:
     scale: tuple[float, float] | None = None
     scale_labels: dict[float, str] = field(default_factory=dict)
     hint_fn: Callable[[dict[str, Any]], str] | None = None  # hint from the whole failing row
+    label: str | None = None  # the user's column to name (and show) instead of the checked ones
 
     @property
     def column(self) -> str | None:
+        if self.label:
+            return self.label
         kw = self.kwargs
         if "column" in kw:
             return kw["column"]
@@ -182,18 +185,31 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
 
 
 def scale_hint(value: float, low: float, high: float, labels: dict[float, str]) -> str:
-    """Hint for a value that is a power-of-ten factor off the plausible range [low, high]."""
-    for factor in (100.0, 1e3, 1e6, 1e9, 1e12):
-        if value > high and low <= value / factor <= high:
-            what = labels.get(factor, "")
+    """Hint for a value that is a power-of-ten factor off the plausible range [low, high].
+
+    Of the factors that bring it into range, the one landing nearest the range's (geometric)
+    centre wins; 100 is only tried where `labels` names it (percentages of fractions).
+    """
+    factors = [f for f in (100.0, 1e3, 1e6, 1e9, 1e12) if f != 100.0 or 100.0 in labels]
+    centre = math.log10(math.sqrt(low * high)) if low > 0 else math.log10(high)
+    best: tuple[float, str] | None = None
+    for factor in factors:
+        for fixed, sign in ((value / factor, 1), (value * factor, -1)):
+            if not (low <= fixed <= high) or fixed <= 0 or (sign < 0 and value >= low) or (
+                    sign > 0 and value <= high):
+                continue
+            what = labels.get(sign * factor, "")
             what = f" ({what})" if what else ""
-            return f"{value:g} is {factor:g}x the plausible range{what}: divide by {factor:g}"
-        if 0 < value < low and low <= value * factor <= high:
-            what = labels.get(-factor, "")
-            what = f" ({what})" if what else ""
-            return (f"{value:g} is 1/{factor:g} of the plausible range{what}: "
-                    f"multiply by {factor:g}")
-    return ""
+            if sign > 0:
+                text = (f"{value:g} is {factor:g}x the plausible range{what}: "
+                        f"divide by {factor:g}")
+            else:
+                text = (f"{value:g} is 1/{factor:g} of the plausible range{what}: "
+                        f"multiply by {factor:g}")
+            dist = abs(math.log10(fixed) - centre)
+            if best is None or dist < best[0]:
+                best = (dist, text)
+    return best[1] if best else ""
 
 
 def _text(value: Any) -> str:
@@ -235,6 +251,9 @@ def _outcome(check: CheckFrame, rule: Rule, res: Any) -> Outcome:
                 values.append(_text(entry.get(rule.kwargs["column_B"])))
             if "column_list" in rule.kwargs:
                 values = [_text(entry.get(c)) for c in rule.kwargs["column_list"]]
+            if rule.label:
+                value = entry.get(rule.label)
+                values = [_text(value)]
             hint = rule.hint
             if rule.scale and isinstance(value, int | float) and not math.isnan(value):
                 hint = scale_hint(float(value), *rule.scale, rule.scale_labels) or hint

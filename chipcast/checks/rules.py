@@ -48,8 +48,9 @@ METRICS: dict[str, dict[str, MetricRule]] = {
     },
     "usage": {
         "dau_target": MetricRule(("users",), 1e3, 2e9, _COUNT),
-        "adoption_p": MetricRule(("1/year",), 1e-4, 1, _FRACTION),
-        "adoption_q": MetricRule(("1/year",), 1e-2, 5),
+        # A very large p means adoption at once (the seed article's snapshot world).
+        "adoption_p": MetricRule(("1/year",), 0, 1e4),
+        "adoption_q": MetricRule(("1/year",), 0, 10),
         "questions_per_user_day": MetricRule(("questions/user/day",), 0.1, 1_000),
         "words_per_answer": MetricRule(("words",), 1, 1e5),
         "tokens_per_word": MetricRule(("tokens/word",), 0.5, 5),
@@ -136,7 +137,7 @@ def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
     rules.append(Rule("ExpectColumnPairValuesToBeEqual",
                       {"column_A": "unit", "column_B": "expected_unit",
                        "ignore_row_if": "either_value_is_missing"},
-                      "wrong unit for this metric (values: unit given, unit expected)",
+                      "wrong unit for this metric", label="unit",
                       hint_fn=lambda r: f"{r['metric']} is measured in {r['expected_unit']}: "
                       f"convert the number and write '{r['expected_unit']}' as its unit"))
     for col in ("value", "low", "high"):
@@ -146,6 +147,7 @@ def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
         rules.append(ordered("range_high", col, f"{col} above the metric's plausible range",
                              "check the number and its unit"))
         rules[-1].hint_fn = rules[-2].hint_fn = hint
+        rules[-1].label = rules[-2].label = col
     return CheckFrame(table, spec.file, frame, rules)
 
 
