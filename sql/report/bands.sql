@@ -1,0 +1,30 @@
+-- report/bands: Monte Carlo bands of the run's headline series (grain: scenario x series x
+-- month): required compute (A100-eq) and NVIDIA A100+A800 units shipped (units/month).
+-- Where the producer wrote total rows (firm and workload 'all') those are used; otherwise the
+-- leaves' quantiles are summed (leaves counts them), which is the band of the total only when
+-- the leaves move together.
+WITH b AS (
+    SELECT b.*, coalesce(c.family, split_part(b.sku, '-', 1)) AS family,
+           b.firm = 'all' AND b.workload = 'all' AS is_total
+    FROM mart_bands AS b
+    LEFT JOIN stg_chips AS c ON c.run_id = b.run_id AND c.scenario = b.scenario AND c.sku = b.sku
+    WHERE b.run_id = $run_id
+),
+tagged AS (
+    SELECT *, 'a100_equivalents_required' AS series FROM b
+    WHERE metric = 'a100_equivalents_required'
+    UNION ALL
+    SELECT *, 'a100_a800_units_shipped' AS series FROM b
+    WHERE metric = 'units_shipped' AND family IN ('A100', 'A800')
+),
+has_total AS (
+    SELECT scenario, series, bool_or(is_total) AS any_total FROM tagged GROUP BY scenario, series
+)
+SELECT t.scenario, t.series, t.month, any_value(t.unit) AS unit,
+       sum(t.p05) AS p05, sum(t.p10) AS p10, sum(t.p50) AS p50, sum(t.p90) AS p90,
+       sum(t.p95) AS p95, sum(t.mean) AS mean, count(*) AS leaves
+FROM tagged AS t
+JOIN has_total AS h ON h.scenario = t.scenario AND h.series = t.series
+WHERE t.is_total = h.any_total
+GROUP BY t.scenario, t.series, t.month
+ORDER BY t.scenario, t.series, t.month;
