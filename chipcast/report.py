@@ -371,10 +371,12 @@ def _scenario_order(scenarios: Iterable[str]) -> list[str]:
 
 def _legend(items: Iterable[Series | Band], kind: str) -> list[dict[str, str]]:
     out = []
+    clear = 1.0  # bands are drawn on top of each other: a swatch shows the colour seen
     for it in items:
         if isinstance(it, Band):
+            clear *= 1 - it.opacity
             out.append({"name": it.name, "colour": it.colour, "dash": "",
-                        "kind": "band", "opacity": str(it.opacity)})
+                        "kind": "band", "opacity": f"{1 - clear:.2f}"})
         else:
             out.append({"name": it.name, "colour": it.colour, "dash": it.dash, "kind": kind,
                         "opacity": "1"})

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import browser
 import duckdb
 import polars as pl
 import pytest
@@ -338,3 +339,15 @@ def test_nice_step_gives_a_few_round_intervals(span: float) -> None:
     mantissa = step / 10 ** math.floor(math.log10(step))
     assert round(mantissa, 9) in (1, 2, 2.5, 5)
     assert 2 <= math.ceil(span / step) <= 5
+
+
+def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(browser, "CANDIDATES", ("no-such-chromium-binary",))
+    page = tmp_path / "p.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install"):
+        dump_dom(page)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="chromium"):
+        dump_dom(page)
