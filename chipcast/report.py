@@ -257,6 +257,13 @@ def time_chart(
             label = str(m.year) if m.month == 1 else fmt_month(m)
             parts.append(f'<text class="tick" x="{x:.1f}" y="{TOP + ph + 18}" '
                          f'text-anchor="middle">{label}</text>')
+        elif n <= 36 and m.month % 3 == 1 and i > 0:
+            # Short horizons: quarter ticks, so a month can be read off without the table.
+            x = x_at(i)
+            parts.append(f'<line class="axis" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" '
+                         f'y2="{TOP + ph + 3}"/>')
+            parts.append(f'<text class="tick minor" x="{x:.1f}" y="{TOP + ph + 16}" '
+                         f'text-anchor="middle">{calendar.month_abbr[m.month]}</text>')
     parts.append(f'<text class="axis-title" x="{LEFT + pw / 2:.1f}" y="{H - 6}" '
                  f'text-anchor="middle">month</text>')
     parts.append(f'<text class="axis-title" transform="translate(14,{TOP + ph / 2:.1f}) '
