@@ -39,6 +39,10 @@ EXPORTS = "exports"
 LATEST = "latest"
 
 
+class UnreadableWarehouse(ChipcastError):
+    """The published DuckDB file exists but cannot be opened (damaged or not DuckDB)."""
+
+
 def new_run_id(now: datetime | None = None) -> str:
     """A new run id: UTC time to the millisecond + 6 random hex digits, e.g.
     `20240131T235959123Z-1a2b3c`. Ids sort by start time; the suffix keeps them unique."""
@@ -188,12 +192,22 @@ class Publication:
             self._remove_stale()
             if self.published.exists():
                 shutil.copyfile(self.published, self.work)
-            self._con = duckdb.connect(str(self.work))
+            try:
+                self._con = duckdb.connect(str(self.work))
+            except duckdb.Error as exc:
+                raise UnreadableWarehouse(
+                    f"the published warehouse {self.published} cannot be opened ({exc}); "
+                    "move it away (or delete it) and run again: nothing was changed"
+                ) from exc
             warehouse.create_schema(self._con)
-        except BaseException:
+        except BaseException as exc:
             self._close()
             self._cleanup()
-            self._lock.release()
+            try:
+                append_runs_log(self.out_dir, {**self._record(), "status": "failed",
+                                               "error": _describe(exc)})
+            finally:
+                self._lock.release()
             raise
         return self
 
@@ -215,6 +229,14 @@ class Publication:
         _fsync_dir(self.out_dir)
         self.committed = True
         return self.published
+
+    def _record(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            **self.meta,
+        }
 
     def _close(self) -> None:
         if self._con is not None:
@@ -244,12 +266,7 @@ class Publication:
     ) -> None:
         try:
             self._close()
-            record: dict[str, Any] = {
-                "run_id": self.run_id,
-                "started_at": self.started_at.isoformat(),
-                "finished_at": datetime.now(UTC).isoformat(),
-                **self.meta,
-            }
+            record = self._record()
             if self.committed:
                 record.update(status="published", database=str(self.published),
                               exports=str(self.exports_dir))

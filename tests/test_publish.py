@@ -145,3 +145,14 @@ def test_runconfig_from_args_then_env_then_defaults(tmp_path: Path) -> None:
         RunConfig.from_sources(None, {"CHIPCAST_DRAWS": "many"})
     with pytest.raises(UsageError):
         RunConfig(scenarios=("base", "base"))
+
+
+def test_an_unreadable_published_file_is_reported_and_left_alone(tmp_path: Path) -> None:
+    (tmp_path / wh.DB_NAME).write_bytes(b"not a database")
+    with pytest.raises(publish.UnreadableWarehouse, match="move it away"):
+        with publish.Publication(tmp_path):
+            pass
+    assert (tmp_path / wh.DB_NAME).read_bytes() == b"not a database"
+    assert {p.name for p in tmp_path.iterdir()} == {wh.DB_NAME, publish.LOCK_NAME,
+                                                    publish.RUNS_LOG}
+    assert "cannot be opened" in publish.read_runs_log(tmp_path)[-1]["error"]
