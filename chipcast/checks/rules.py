@@ -72,9 +72,11 @@ def not_null(columns: list[str] | tuple[str, ...], what: str = "") -> list[Rule]
 
 
 def columns_exist(frame: pl.DataFrame, table: str) -> list[Rule]:
-    """Every required column of the table's contract is present."""
-    return [Rule("ExpectColumnToExist", {"column": c}, f"required column {c} is missing",
-                 hint=f"add the column {c}") for c in TABLES[table].columns]
+    """Every required column of the table's contract is present (one table-level rule)."""
+    cols = list(TABLES[table].columns)
+    return [Rule("ExpectTableColumnsToMatchSet", {"column_set": cols, "exact_match": False},
+                 f"{table} lacks required columns", hint="the header must have: "
+                 + ",".join(cols))]
 
 
 def unique(keys: list[str] | tuple[str, ...], table: str) -> Rule:
