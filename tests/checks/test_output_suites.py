@@ -1,0 +1,102 @@
+"""Output suites (forecast, forecast_quantiles) and the CheckReport API."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from chipcast.checks import validate_forecast, validate_quantiles
+from chipcast.errors import CheckFailed
+
+UNITS = {"a100_equivalents_required": "A100-eq", "units_shipped": "units/month"}
+
+
+def _forecast(months: int = 4) -> pl.DataFrame:
+    rows = []
+    for m in range(months):
+        month = date(2024, 1 + m, 1)
+        for firm in ("baidu", "alibaba"):
+            rows.append((month, "base", firm, "training", "all", "a100_equivalents_required",
+                         100.0 * (m + 1), "A100-eq"))
+            rows.append((month, "base", firm, "training", "A800-80GB-SXM", "units_shipped",
+                         10.0, "units/month"))
+    return pl.DataFrame(rows, orient="row", schema={
+        "month": pl.Date, "scenario": pl.Utf8, "firm": pl.Utf8, "workload": pl.Utf8,
+        "sku": pl.Utf8, "metric": pl.Utf8, "value": pl.Float64, "unit": pl.Utf8})
+
+
+def _quantiles(months: int = 3) -> pl.DataFrame:
+    rows = []
+    levels = [(None, "mean", 50.0), (0.05, "quantile", 10.0), (0.1, "quantile", 20.0),
+              (0.5, "quantile", 45.0), (0.9, "quantile", 80.0), (0.95, "quantile", 90.0)]
+    for m in range(months):
+        for q, stat, v in levels:
+            rows.append(("r1", "base", date(2024, 1 + m, 1), "baidu", "inference", "all",
+                         "a100_equivalents_required", stat, q, v, "A100-eq"))
+    return pl.DataFrame(rows, orient="row", schema={
+        "run_id": pl.Utf8, "scenario": pl.Utf8, "month": pl.Date, "firm": pl.Utf8,
+        "workload": pl.Utf8, "sku": pl.Utf8, "metric": pl.Utf8, "stat": pl.Utf8,
+        "quantile": pl.Float64, "value": pl.Float64, "unit": pl.Utf8})
+
+
+def test_valid_forecast_passes_and_report_api(tmp_path: Path) -> None:
+    report = validate_forecast(_forecast())
+    assert report.success, [str(p) for p in report.problems()]
+    report.raise_for_failure()
+    frame = report.results_frame("run-1")
+    assert frame.columns == ["run_id", "suite", "expectation", "column", "success",
+                             "unexpected_count", "sample", "checked_at"]
+    assert frame.height > 10 and frame["success"].all() and (frame["run_id"] == "run-1").all()
+    path = report.write_json(tmp_path / "v" / "forecast.json")
+    doc = json.loads(path.read_text())
+    assert doc["success"] is True and "forecast" in doc["suites"]
+
+
+@pytest.mark.parametrize("corrupt, fragment", [
+    (lambda df: df.with_columns(pl.when(pl.col("firm") == "baidu").then(-1.0)
+                                .otherwise(pl.col("value")).alias("value")), "negative"),
+    (lambda df: pl.concat([df, df.head(1)]), "more than one row per key"),
+    (lambda df: df.filter(pl.col("month") != date(2024, 2, 1)), "missing months"),
+    (lambda df: df.with_columns(pl.lit("units").alias("unit")), "wrong unit"),
+    (lambda df: df.with_columns(pl.lit("serving").alias("workload")), "unknown workload"),
+    (lambda df: pl.concat([df, df.filter(pl.col("firm") == "baidu").with_columns(
+        pl.lit("all").alias("firm"), pl.col("value") * 3)]), "sum of its parts"),
+])
+def test_bad_forecast_fails(corrupt, fragment: str) -> None:
+    report = validate_forecast(corrupt(_forecast()))
+    assert not report.success
+    text = "\n".join(str(p) for p in report.problems())
+    assert fragment in text and "forecast" in text
+    assert any(p.row is not None for p in report.problems()) or "months" in fragment
+    with pytest.raises(CheckFailed):
+        report.raise_for_failure()
+    failed = report.results_frame("r").filter(~pl.col("success"))
+    assert failed.height >= 1 and (failed["unexpected_count"] >= 0).all()
+
+
+def test_valid_quantiles_pass() -> None:
+    report = validate_quantiles(_quantiles())
+    assert report.success, [str(p) for p in report.problems()]
+
+
+def test_unordered_quantiles_fail_with_row() -> None:
+    df = _quantiles().with_columns(
+        pl.when((pl.col("quantile") == 0.9) & (pl.col("month") == date(2024, 2, 1)))
+        .then(5.0).otherwise(pl.col("value")).alias("value"))
+    problems = validate_quantiles(df).problems()
+    text = "\n".join(str(p) for p in problems)
+    assert "out of order" in text
+    bad = [p for p in problems if "out of order" in p.message]
+    assert bad and bad[0].row is not None and bad[0].row > 6  # a row of the second month
+
+
+def test_mean_with_quantile_and_unknown_level_fail() -> None:
+    df = _quantiles().with_columns(
+        pl.when(pl.col("stat") == "mean").then(0.5).when(pl.col("quantile") == 0.95).then(0.99)
+        .otherwise(pl.col("quantile")).alias("quantile"))
+    text = "\n".join(str(p) for p in validate_quantiles(df).problems())
+    assert "mean row has a quantile" in text and "unexpected quantile level" in text
