@@ -24,13 +24,14 @@ chips only (a pseudo-SKU has no units or price). Sums over firms commute with th
 with the installed-base roll-forward (both linear in shipments), so 3-5 come from (D, F, M) and
 (D, M, S) arrays, never from the (D, F, M, S, W) leaf arrays.
 
-Aggregation: when draws x series x 8 bytes fits `exact_bytes` (default 512 MiB; 4,096 draws do)
-all series values are kept and quantiles are exact (`np.quantile`, linear). Beyond that, two
-streamed passes over the same draws (the samplers replay them from the seed): pass 1 keeps each
-series' min, max and sum; pass 2 counts values in `bins` equal-width bins between min and max
-(uint32 counts) and a quantile is read from the bin holding its order statistics, interpolating
-by rank inside the bin. Stated error: |estimate - exact linear quantile| <= (max - min) / bins
-per series (default bins 4096: 0.025 % of the series' range); the mean is exact in both modes.
+Aggregation: when draws x series x 8 bytes fits `exact_bytes` (default 512 MiB; 4,096 draws of
+the base scenario fit) all series values are kept and quantiles are exact (`np.quantile`,
+linear). Beyond that, two streamed passes over the same draws (the samplers replay them from
+the seed): pass 1 keeps each series' min, max and sum; pass 2 counts values in `bins`
+equal-width bins between min and max (uint32 counts) and a quantile is read from the bin holding
+its order statistics, interpolating by rank inside the bin. Stated error:
+|estimate - exact linear quantile| <= (max - min) / bins per series (default bins 2048: 0.05 %
+of the series' range); the mean is exact in both modes.
 Memory is one chunk of model state plus series x bins x 4 bytes, independent of the draw count.
 """
 
@@ -77,8 +78,8 @@ HEADLINE_DOCS = {
     "peak_installed_units": "highest month-end installed base in physical chips, all firms",
 }
 EXACT_BYTES = 512 * 2**20
-CHUNK_BYTES = 64 * 2**20  # one chunk's series values; model state is a few times smaller
-DEFAULT_BINS = 4096
+CHUNK_BYTES = 192 * 2**20  # one chunk's series values; model state is a few times smaller
+DEFAULT_BINS = 2048
 
 
 # --- series ----------------------------------------------------------------------------------
@@ -176,62 +177,78 @@ class SeriesMeta:
         return self.month.size
 
 
-def series_values(st: Structure, sim: Simulation) -> tuple[np.ndarray, SeriesMeta]:
-    """The Monte Carlo series of one chunk: values (D, n_series) and their labels.
+def series_values(
+    st: Structure, sim: Simulation, with_meta: bool = True
+) -> tuple[np.ndarray, SeriesMeta | None]:
+    """The Monte Carlo series of one chunk: values (D, n_series) and their labels (None when
+    `with_meta` is False: labels depend on the Structure only, so chunks build them once).
 
     Column order is fixed by the Structure, so chunks line up."""
     n_d, n_f, n_m = sim.shipped.shape
-    months = st.months.astype("datetime64[D]")
-    firms = np.array(st.firms, dtype=object)
-    skus = np.array(st.skus, dtype=object)
     cols: list[np.ndarray] = []
-    labels: list[tuple[np.ndarray, Any, Any, Any, str]] = []
+    # label blocks: (month index array, firm, workload, sku) with scalars or index arrays
+    blocks: list[tuple[np.ndarray, Any, Any, Any, str]] = []
 
-    def add(values: np.ndarray, month_idx: np.ndarray, firm: Any, workload: Any, sku: Any,
-            metric: str) -> None:
+    def add(values: np.ndarray, metric: str, m: Any, firm: Any = ALL, workload: Any = ALL,
+            sku: Any = ALL) -> None:
         cols.append(values.reshape(n_d, -1))
-        labels.append((months[month_idx.ravel()], firm, workload, sku, metric))
+        blocks.append((m, firm, workload, sku, metric))
 
-    m_idx = np.arange(n_m)
+    def grid(*sizes: int) -> list[np.ndarray]:
+        return [a.ravel() for a in np.meshgrid(*(np.arange(k) for k in sizes), indexing="ij")]
+
+    m_all = np.arange(n_m)
+    firms = np.array(st.firms, dtype=object)
+    work = np.array(WORKLOADS, dtype=object)
+    skus = np.array(st.skus, dtype=object)
     # 1, 2: compute need by workload
     req = np.stack([sim.training, sim.inference], axis=2)  # (D, F, W, M)
-    f, w, m = np.meshgrid(np.arange(n_f), np.arange(len(WORKLOADS)), m_idx, indexing="ij")
-    add(req, m, firms[f.ravel()], np.array(WORKLOADS, dtype=object)[w.ravel()], ALL,
-        "a100_equivalents_required")
-    w, m = np.meshgrid(np.arange(len(WORKLOADS)), m_idx, indexing="ij")
-    add(req.sum(axis=1), m, ALL, np.array(WORKLOADS, dtype=object)[w.ravel()], ALL,
-        "a100_equivalents_required")
+    if with_meta:
+        f, w, m = grid(n_f, len(WORKLOADS), n_m)
+        w2, m2 = grid(len(WORKLOADS), n_m)
+    else:
+        f = w = m = w2 = m2 = None
+    add(req, "a100_equivalents_required", m, firms[f] if with_meta else None,
+        work[w] if with_meta else None)
+    add(req.sum(axis=1), "a100_equivalents_required", m2, ALL, work[w2] if with_meta else None)
     # 3, 4: fleet by firm and in total
     by_firm = fleet_by_firm(sim)
-    f, m = np.meshgrid(np.arange(n_f), m_idx, indexing="ij")
+    f, m = grid(n_f, n_m) if with_meta else (None, None)
     for metric in FLEET_METRICS:
-        add(by_firm[metric], m, firms[f.ravel()], ALL, ALL, metric)
+        add(by_firm[metric], metric, m, firms[f] if with_meta else None)
     for metric in FLEET_METRICS:
-        add(by_firm[metric].sum(axis=1), m_idx, ALL, ALL, ALL, metric)
+        add(by_firm[metric].sum(axis=1), metric, m_all)
     # 5: fleet by SKU (chips only for units and capex)
     by_sku = fleet_by_sku(sim)
     chip = np.array([i is not None for i in st.sku_tflops_ids], dtype=bool)
     for metric in FLEET_METRICS:
         keep = np.ones(len(st.skus), bool) if metric == "a100_equivalents" else chip
-        s, m = np.meshgrid(np.flatnonzero(keep), m_idx, indexing="ij")
-        add(by_sku[metric][:, keep], m, ALL, ALL, skus[s.ravel()], metric)
-    # 6: headlines
+        if with_meta:
+            s, m = grid(int(keep.sum()), n_m)
+            sku_labels = skus[np.flatnonzero(keep)][s]
+        else:
+            m = sku_labels = None
+        add(by_sku[metric][:, keep], metric, m, sku=sku_labels)
+    # 6: headlines, one value per draw; the month index points at the headline's month
     for name, value in headlines(st, sim, by_sku).items():
-        month = np.array([np.datetime64(headline_month(st, name), "D")])
-        cols.append(value[:, None])
-        labels.append((month, ALL, ALL, ALL, name))
+        month = np.datetime64(headline_month(st, name), "M")
+        add(value[:, None], name, np.array([int((month - st.months[0]).astype(int))]))
 
     values = np.concatenate(cols, axis=1)
+    if not with_meta:
+        return values, None
+    months = st.months.astype("datetime64[D]")
 
     def expand(item: Any, n: int) -> np.ndarray:
         return np.asarray(item, dtype=object) if np.ndim(item) else np.full(n, item, object)
 
+    pairs = list(zip(blocks, [c.shape[1] for c in cols], strict=True))
     meta = SeriesMeta(
-        month=np.concatenate([lab[0] for lab in labels]),
-        firm=np.concatenate([expand(lab[1], lab[0].size) for lab in labels]),
-        workload=np.concatenate([expand(lab[2], lab[0].size) for lab in labels]),
-        sku=np.concatenate([expand(lab[3], lab[0].size) for lab in labels]),
-        metric=np.concatenate([np.full(lab[0].size, lab[4], object) for lab in labels]),
+        month=np.concatenate([months[b[0]] for b, _ in pairs]),
+        firm=np.concatenate([expand(b[1], k) for b, k in pairs]),
+        workload=np.concatenate([expand(b[2], k) for b, k in pairs]),
+        sku=np.concatenate([expand(b[3], k) for b, k in pairs]),
+        metric=np.concatenate([np.full(k, b[4], object) for b, k in pairs]),
     )
     return values, meta
 
@@ -440,15 +457,15 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         allv = np.empty((draws, n_series))
         start = 0
         for ps in plan.chunks(draws, chunk):
-            allv[start:start + ps.n_draws] = series_values(st, simulate(st, ps))[0]
+            allv[start:start + ps.n_draws] = series_values(st, simulate(st, ps), False)[0]
             start += ps.n_draws
             bar.step()
         return _frame(st, meta, allv.mean(axis=0), exact_quantiles(allv, qs), qs)
     hist = HistogramQuantiles(n_series, bins=bins)
     for ps in plan.chunks(draws, chunk):
-        hist.observe(series_values(st, simulate(st, ps))[0])
+        hist.observe(series_values(st, simulate(st, ps), False)[0])
         bar.step()
     for ps in plan.chunks(draws, chunk):  # the same draws again
-        hist.count(series_values(st, simulate(st, ps))[0])
+        hist.count(series_values(st, simulate(st, ps), False)[0])
         bar.step()
     return _frame(st, meta, hist.mean(), hist.quantiles(qs), qs)
