@@ -33,12 +33,14 @@ def compute_forecast(inputs: Inputs, scenario: str) -> pl.DataFrame:
 
 @task(cache_policy=NO_CACHE)
 def compute_quantiles(
-    inputs: Inputs, draws: int, seed: int, sampler: str
+    inputs: Inputs, run_id: str, draws: int, seed: int, sampler: str
 ) -> pl.DataFrame:
-    """Monte Carlo quantiles and means per series (scenario, month, ..., stat, quantile)."""
+    """Monte Carlo quantiles and means per series, keyed by run_id (run_id, scenario, month,
+    firm, workload, sku, metric, stat, quantile, value, unit)."""
     from chipcast.montecarlo import forecast_quantiles
 
-    return forecast_quantiles(inputs, draws=draws, seed=seed, sampler=sampler, progress=None)
+    frame = forecast_quantiles(inputs, draws=draws, seed=seed, sampler=sampler, progress=None)
+    return frame.with_columns(pl.lit(run_id).alias("run_id"))
 
 
 @task(cache_policy=NO_CACHE)
@@ -91,7 +93,7 @@ def forecast(
     quantiles = None
     if draws > 0:
         stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed})")
-        quantiles = compute_quantiles(inputs, draws, seed, sampler)
+        quantiles = compute_quantiles(inputs, run_id, draws, seed, sampler)
         reports.append(check_quantiles(quantiles))
         record_checks(
             con, run_id, reports[-1], Path(validation_dir) / f"quantiles-{scenario}.json"
