@@ -27,4 +27,4 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
     series = ["scenario", "firm", "workload", "sku", "metric"]
     return [CheckFrame("forecast", "forecast", df, rules),
             month_gaps(df, series, "forecast"),
-            totals(df, ["month", "scenario", "workload", "sku", "metric"], "forecast")]
+            totals(df, KEY, "forecast")]

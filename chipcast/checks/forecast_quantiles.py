@@ -6,7 +6,15 @@ from __future__ import annotations
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule
-from chipcast.checks.outputs import month_gaps, row_rules, totals, with_meta
+from chipcast.checks.outputs import (
+    TOTAL_LABEL,
+    UNITS,
+    WORKLOADS,
+    month_gaps,
+    row_rules,
+    totals,
+    with_meta,
+)
 from chipcast.checks.rules import in_set, ordered
 
 COLUMNS = ["run_id", "scenario", "month", "firm", "workload", "sku", "metric", "stat",
@@ -15,14 +23,27 @@ SERIES = ["run_id", "scenario", "firm", "workload", "sku", "metric"]
 QUANTILES = {0.05: "p05", 0.1: "p10", 0.5: "p50", 0.9: "p90", 0.95: "p95"}
 
 
+def _units() -> dict[str, str]:
+    """Output metrics and their units, plus the Monte Carlo headlines (chipcast.montecarlo)."""
+    units = dict(UNITS)
+    try:
+        from chipcast.montecarlo import HEADLINES
+    except ImportError:  # the Monte Carlo module is optional for this suite
+        return units
+    units.update({name: spec[0] for name, spec in HEADLINES.items()})
+    return units
+
+
 def checks(df: pl.DataFrame) -> list[CheckFrame]:
     """Rows, .order (one row per key: p05..p95 side by side), .months and .totals (means)."""
     df = with_meta(df, "forecast_quantiles").with_columns(
         pl.col("month").dt.day().alias("month_day"),
         pl.col("quantile").fill_null(-1.0).alias("quantile_key"))
     required = [c for c in COLUMNS if c != "quantile"]
+    # Monte Carlo summaries include totals labelled 'all' (firm, workload, sku) and headlines.
     rules = row_rules("forecast_quantiles", COLUMNS, required,
-                      [*SERIES, "month", "stat", "quantile_key"])
+                      [*SERIES, "month", "stat", "quantile_key"], units=_units(),
+                      workloads=[*WORKLOADS, TOTAL_LABEL])
     rules.append(in_set("stat", ["mean", "quantile"], "unknown stat"))
     rules.append(Rule("ExpectColumnValuesToBeNull", {"column": "quantile"},
                       "a mean row has a quantile", hint="leave quantile empty for stat 'mean'",
@@ -54,5 +75,5 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
             CheckFrame("forecast_quantiles.order", "forecast_quantiles",
                        wide.select(*key, *names, "_file", "_row"), order),
             month_gaps(df, [*SERIES, "stat", "quantile_key"], "forecast_quantiles"),
-            totals(means, ["run_id", "month", "scenario", "workload", "sku", "metric"],
+            totals(means, ["run_id", "month", "scenario", "firm", "workload", "sku", "metric"],
                    "forecast_quantiles")]

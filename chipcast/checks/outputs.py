@@ -15,6 +15,7 @@ UNITS = {
     "capex_usd": "USD/month",
 }
 WORKLOADS = ["training", "inference"]
+TOTAL_LABEL = "all"
 TOTAL_FIRM = "all"  # a row with this firm is a total over the other firms (if any are written)
 TOLERANCE = 1e-6  # relative, for totals vs the sum of their parts
 
@@ -25,15 +26,18 @@ def with_meta(df: pl.DataFrame, name: str) -> pl.DataFrame:
                            pl.int_range(1, df.height + 1, dtype=pl.Int64).alias("_row"))
 
 
-def row_rules(table: str, columns: list[str], required: list[str], key: list[str]) -> list[Rule]:
+def row_rules(table: str, columns: list[str], required: list[str], key: list[str],
+              units: dict[str, str] | None = None, workloads: list[str] | None = None
+              ) -> list[Rule]:
     """Columns present, no nulls, known workload/metric, whitelisted unit, no negatives,
     first-of-month months, one row per key."""
     rules = [Rule("ExpectColumnToExist", {"column": c}, f"{table} lacks column {c}",
                   hint="the model must write every contract column") for c in columns]
     rules += not_null(required)
-    rules.append(in_set("workload", WORKLOADS, "unknown workload"))
-    rules.append(in_set("metric", sorted(UNITS), "unknown metric"))
-    for metric, unit in UNITS.items():
+    units = units or UNITS
+    rules.append(in_set("workload", workloads or WORKLOADS, "unknown workload"))
+    rules.append(in_set("metric", sorted(units), "unknown metric"))
+    for metric, unit in units.items():
         rules.append(in_set("unit", [unit], f"wrong unit for {metric}", when=("metric", metric)))
     neg = between("value", 0, None, "negative value", hint="demand and fleets cannot be negative")
     rules.append(neg)
@@ -54,15 +58,30 @@ def month_gaps(df: pl.DataFrame, series: list[str], name: str) -> CheckFrame:
     return CheckFrame(f"{name}.months", name, g, [rule])
 
 
-def totals(df: pl.DataFrame, group: list[str], name: str) -> CheckFrame:
-    """One row per total row (firm == 'all'): its value relative to the sum of the firms'."""
-    tot = df.filter(pl.col("firm") == TOTAL_FIRM)
-    parts = (df.filter(pl.col("firm") != TOTAL_FIRM).group_by(group)
-             .agg(pl.col("value").sum().alias("parts")))
-    j = tot.join(parts, on=group, how="left").with_columns(
-        ((pl.col("value") - pl.col("parts").fill_null(0)).abs()
-         / pl.max_horizontal(pl.col("value").abs(), pl.lit(1.0))).alias("rel_diff"))
-    rule = between("rel_diff", 0, TOLERANCE, "a total differs from the sum of its parts",
-                   hint="totals must equal the sum over firms")
+def totals(df: pl.DataFrame, key: list[str], name: str) -> CheckFrame:
+    """One row per total row that has parts: a row whose firm, workload or sku is 'all' against
+    the sum of the rows with the same other keys and a real value in that dimension.
+
+    `rel_diff` = |total - sum of parts| / max(|total|, 1). Totals without parts (headlines, or a
+    total over SKUs of a metric that has no per-SKU rows) are not checked.
+    """
+    frames = []
+    for dim in ("firm", "workload", "sku"):
+        if dim not in key:
+            continue
+        others = [k for k in key if k != dim]
+        tot = df.filter(pl.col(dim) == TOTAL_FIRM)
+        parts = (df.filter(pl.col(dim) != TOTAL_FIRM).group_by(others)
+                 .agg(pl.col("value").sum().alias("parts")))
+        j = tot.join(parts, on=others, how="inner").with_columns(
+            ((pl.col("value") - pl.col("parts")).abs()
+             / pl.max_horizontal(pl.col("value").abs(), pl.lit(1.0))).alias("rel_diff"),
+            pl.lit(dim).alias("dimension"))
+        frames.append(j.select("dimension", "rel_diff", "value", "parts", "_file", "_row"))
+    frame = pl.concat(frames) if frames else pl.DataFrame(
+        schema={"dimension": pl.Utf8, "rel_diff": pl.Float64, "value": pl.Float64,
+                "parts": pl.Float64, "_file": pl.Utf8, "_row": pl.Int64})
+    rule = between("rel_diff", 0, TOLERANCE, "a total ('all') differs from the sum of its parts",
+                   hint="totals must equal the sum over firms, workloads or SKUs")
     rule.scale = None
-    return CheckFrame(f"{name}.totals", name, j.select("rel_diff", "_file", "_row"), [rule])
+    return CheckFrame(f"{name}.totals", name, frame, [rule])

@@ -100,3 +100,14 @@ def test_mean_with_quantile_and_unknown_level_fail() -> None:
         .otherwise(pl.col("quantile")).alias("quantile"))
     text = "\n".join(str(p) for p in validate_quantiles(df).problems())
     assert "mean row has a quantile" in text and "unexpected quantile level" in text
+
+
+def test_quantile_totals_over_firms() -> None:
+    df = _quantiles()
+    other = df.with_columns(pl.lit("alibaba").alias("firm"))
+    total = df.with_columns(pl.lit("all").alias("firm"), pl.col("value") * 2)
+    ok = pl.concat([df, other, total])
+    assert validate_quantiles(ok).success
+    wrong = pl.concat([df, other, total.with_columns(pl.col("value") * 1.5)])
+    text = "\n".join(str(p) for p in validate_quantiles(wrong).problems())
+    assert "differs from the sum of its parts" in text
