@@ -1,6 +1,8 @@
 -- sensitivity: input importance for a headline output
 -- (grain: run_id x scenario x headline x input x method).
--- method 'tornado' fills low/high/swing (headline at the input's low/high, |high - low|);
+-- method 'tornado' fills low/high/swing (headline at the input's P10/P90, |high - low|),
+-- baseline (headline with every input at its median) and input_low/input_high (the input's
+-- P10/P90);
 -- method 'sobol' fills s1/st (first-order and total indices) and their confidence half-widths.
 CREATE TABLE IF NOT EXISTS sensitivity (
     run_id      VARCHAR NOT NULL,
@@ -15,5 +17,8 @@ CREATE TABLE IF NOT EXISTS sensitivity (
     s1_conf     DOUBLE,
     st          DOUBLE,
     st_conf     DOUBLE,
-    unit        VARCHAR             -- the headline's unit
+    unit        VARCHAR,            -- the headline's unit
+    baseline    DOUBLE,
+    input_low   DOUBLE,
+    input_high  DOUBLE
 );
