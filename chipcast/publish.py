@@ -5,10 +5,12 @@ outputs into place:
 
 1. take the lock `forecasts/.lock` (a second writer fails at once with WarehouseLocked);
 2. copy `chipcast.duckdb` to `.work-<run_id>.duckdb` (or start empty) and do all writes there;
-3. export Parquet into `exports/.tmp-<run_id>/`;
+3. export Parquet into `exports/.tmp-<run_id>/` and the HTML report into
+   `report/.tmp-<run_id>.html`;
 4. commit: write the publishable file `.publish-<run_id>.duckdb` in the pinned storage format,
-   rename the export folder to `exports/<run_id>/`, `os.replace` the file over
-   `chipcast.duckdb`, then the `exports/latest` pointer;
+   rename the export folder to `exports/<run_id>/` and the report to `report/<run_id>.html`,
+   `os.replace` the file over `chipcast.duckdb`, then `report/latest.html` and the
+   `exports/latest` pointer;
 5. append one JSON line to `runs.log` (published or failed) and remove the private files.
 
 A run that fails before commit leaves `chipcast.duckdb`, `exports/` and `latest` byte-identical.
@@ -37,6 +39,7 @@ LOCK_NAME = ".lock"
 RUNS_LOG = "runs.log"
 EXPORTS = "exports"
 LATEST = "latest"
+REPORTS = "report"
 
 
 class UnreadableWarehouse(ChipcastError):
@@ -175,6 +178,8 @@ class Publication:
         self.staged = self.out_dir / f".publish-{self.run_id}.duckdb"
         self.exports_tmp = self.out_dir / EXPORTS / f".tmp-{self.run_id}"
         self.exports_dir = self.out_dir / EXPORTS / self.run_id
+        self.report_tmp = self.out_dir / REPORTS / f".tmp-{self.run_id}.html"
+        self.report = self.out_dir / REPORTS / f"{self.run_id}.html"
         self.started_at = datetime.now(UTC)
         self.committed = False
         self._lock = WarehouseLock(self.out_dir)
@@ -215,13 +220,24 @@ class Publication:
         """Write this run's Parquet exports into a private folder (moved into place on commit)."""
         return warehouse.export_parquet(self.con, self.run_id, self.exports_tmp)
 
+    def render_report(self) -> Path:
+        """Write this run's HTML report privately (moved into place on commit)."""
+        from chipcast.report import render_report
+
+        return render_report(self.con, self.run_id, self.report_tmp)
+
     def commit(self) -> Path:
-        """Swap the private copy and exports into place. Returns the published file."""
+        """Swap the private copy, exports and report into place. Returns the published file."""
         self._close()  # closing checkpoints the WAL into the private file
         write_pinned(self.work, self.staged, self.storage_version)
         if self.exports_tmp.exists():
             os.replace(self.exports_tmp, self.exports_dir)
         os.replace(self.staged, self.published)
+        if self.report_tmp.exists():
+            latest_tmp = self.report_tmp.with_name(f".{LATEST}-{self.run_id}.html")
+            shutil.copyfile(self.report_tmp, latest_tmp)
+            os.replace(self.report_tmp, self.report)
+            os.replace(latest_tmp, self.out_dir / REPORTS / f"{LATEST}.html")
         pointer = self.out_dir / EXPORTS / f".{LATEST}-{self.run_id}"
         pointer.parent.mkdir(parents=True, exist_ok=True)
         pointer.write_text(self.run_id + "\n", encoding="utf-8")
@@ -252,9 +268,11 @@ class Publication:
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.out_dir / EXPORTS).glob(f".{LATEST}-*"):
             path.unlink(missing_ok=True)
+        for path in (self.out_dir / REPORTS).glob(".*.html"):
+            path.unlink(missing_ok=True)
 
     def _cleanup(self) -> None:
-        for path in (self.work, Path(f"{self.work}.wal"), self.staged):
+        for path in (self.work, Path(f"{self.work}.wal"), self.staged, self.report_tmp):
             path.unlink(missing_ok=True)
         shutil.rmtree(self.exports_tmp, ignore_errors=True)
 

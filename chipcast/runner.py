@@ -43,6 +43,7 @@ def format_summary(summary: Any) -> str:
         f"  try:     chipcast query {QUERY_HINT!r}",
         f"parquet:   {summary.exports}",
         f"checks:    {summary.validation}",
+        f"report:    {summary.report}",
     ]
     return "\n".join(lines)
 

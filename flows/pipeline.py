@@ -30,6 +30,7 @@ class RunSummary:
     database: Path
     exports: Path
     validation: Path
+    report: Path
     comparison: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -64,5 +65,6 @@ def pipeline(
         comparison = publish(pub)
     return RunSummary(
         run_id=pub.run_id, scenarios=config.scenarios, rows=rows, database=pub.published,
-        exports=pub.exports_dir, validation=validation_dir, comparison=comparison,
+        exports=pub.exports_dir, validation=validation_dir, report=pub.report,
+        comparison=comparison,
     )

@@ -1,5 +1,6 @@
 """Publish flow: mark the run published in the private copy, build the BI marts, export
-Parquet, then swap everything into place (see chipcast.publish for the guarantees)."""
+Parquet, render the report, then swap everything into place (see chipcast.publish for the
+guarantees)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def export_parquet(pub: Publication) -> list[Path]:
     return pub.export()
 
 
+@task(cache_policy=NO_CACHE)
+def write_report(pub: Publication) -> Path:
+    """Render this run's HTML report from the marts (moved into place on commit)."""
+    return pub.render_report()
+
+
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def swap_in(pub: Publication) -> Path:
     """Write the pinned-format file and replace the published outputs atomically."""
@@ -42,6 +49,8 @@ def publish(pub: Publication) -> list[dict[str, Any]]:
     comparison = build_marts(pub)
     files = export_parquet(pub)
     stage(f"exported {len(files)} Parquet files")
+    write_report(pub)
+    stage("wrote the HTML report")
     path = swap_in(pub)
     stage(f"published {path} (run {pub.run_id})")
     return comparison

@@ -88,6 +88,10 @@ def test_pipeline_publishes_monthly_marts_for_every_scenario(published) -> None:
     assert exported.height == sum(summary.rows.values())
     assert publish.latest_run_id(out) == summary.run_id
     assert (summary.validation / "inputs-base.json").exists()
+    html = summary.report.read_text(encoding="utf-8")
+    assert summary.report == out / "report" / f"{summary.run_id}.html"
+    assert summary.run_id in html and "seed-2023" in html
+    assert (out / "report" / "latest.html").read_text(encoding="utf-8") == html
 
 
 def test_failing_output_check_publishes_nothing_then_next_run_follows(
