@@ -1,14 +1,11 @@
 """Bad-input catalogue (issue 4): each case copies a small valid data set, corrupts one thing,
-runs `chipcast validate` in-process and asserts exit code 1 and a message that names the file
-and the row or column (plus a fragment of the fix where one is expected).
+then runs `chipcast validate` and `chipcast run` in-process. Both must exit 1 with a message that
+names the file and the row or column (plus a fragment of the fix where one is expected), and the
+run must leave the outputs already published (a real run of the valid data, made once per module)
+byte-identical.
 
 The base data set is tests/checks/mini_data (stable, owned by these tests) rather than data/,
 so cases do not break when the shipped numbers change; test_shipped_data_validates covers data/.
-
-Byte-identical published outputs: `published_snapshot` below hashes every file under a folder.
-`chipcast validate` publishes nothing, so here it is asserted on the out-dir's sibling
-`published/`. NOTE for the lead: once the pipeline (`chipcast run`) exists, wire
-`assert_outputs_unchanged` around a `run` on each corrupted copy (see its docstring).
 """
 
 from __future__ import annotations
@@ -36,11 +33,12 @@ def published_snapshot(folder: Path) -> dict[str, str]:
 
 def assert_outputs_unchanged(out_dir: Path, action: Callable[[], int]) -> int:
     """Run `action` (e.g. `lambda: main(["run", "--data-dir", d, "--out-dir", out])`) and assert
-    every published file under out_dir is byte-identical afterwards (validation JSON excluded,
-    as it records the failure). Returns the action's exit code."""
+    every published file under out_dir is byte-identical afterwards (the validation JSON and the
+    runs.log history excluded: they record the failure; .lock holds the last writer's pid).
+    Returns the action's exit code."""
     def published() -> dict[str, str]:
         return {k: v for k, v in published_snapshot(out_dir).items()
-                if not k.startswith("validation")}
+                if not k.startswith("validation") and k not in ("runs.log", ".lock")}
 
     before = published()
     code = action()
@@ -192,6 +190,9 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
     ("class-metric-missing", _bytes("model_classes.csv", lambda b: b"\n".join(
         x for x in b.split(b"\n") if not x.startswith(b"*,mfu"))), "base",
      ["model_releases.csv", "gpt3-class/mfu"]),
+    ("missing-price", _bytes("chip_specs.csv", lambda b: b"\n".join(
+        x for x in b.split(b"\n") if not x.startswith(b"Ascend-910B,price_usd"))), "base",
+     ["chips.csv", "row 3", "price_usd"]),
 ]
 
 
@@ -203,16 +204,23 @@ def gx_warm() -> None:
     _batch_definition()
 
 
+@pytest.fixture(scope="module")
+def published_mini(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
+    """Outputs of a real, successful run of the valid mini data (copied for each case)."""
+    out = tmp_path_factory.mktemp("published")
+    assert main(["run", "--data-dir", str(MINI), "--scenario", "base",
+                 "--out-dir", str(out)]) == 0
+    assert (out / "chipcast.duckdb").is_file()
+    return out
+
+
+@pytest.mark.prefect
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm) -> None:
+def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published_mini: Path) -> None:
     _id, corrupt, scenario, fragments = case
     data = tmp_path / "data"
     shutil.copytree(MINI, data)
     corrupt(data)
-    published = tmp_path / "published"
-    published.mkdir()
-    (published / "keep.parquet").write_bytes(b"previous outputs")
-    before = published_snapshot(published)
     code = main(["validate", "--data-dir", str(data), "--scenario", scenario,
                  "--out-dir", str(tmp_path / "validation")])
     out = capsys.readouterr()
@@ -220,7 +228,17 @@ def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm) -> None:
     assert code == 1, text
     for fragment in fragments:
         assert fragment in text, f"{fragment!r} not in:\n{text}"
-    assert published_snapshot(published) == before
+
+    forecasts = tmp_path / "forecasts"
+    shutil.copytree(published_mini, forecasts)
+    code = assert_outputs_unchanged(forecasts, lambda: main(
+        ["run", "--data-dir", str(data), "--scenario", scenario, "--out-dir", str(forecasts)]))
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert code == 1, text
+    assert "nothing was published" in text
+    for fragment in fragments:
+        assert fragment in text, f"run: {fragment!r} not in:\n{text}"
 
 
 def test_catalogue_is_large_and_distinct() -> None:
