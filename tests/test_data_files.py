@@ -15,6 +15,8 @@ import polars as pl
 import pytest
 import yaml
 
+from chipcast.checks.rules import METRICS
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCENARIOS = DATA / "scenarios"
 NUMERIC_TAIL = ["metric", "value", "unit", "dist", "low", "mode", "high", "source"]
@@ -33,23 +35,9 @@ IDENTITY_COLUMNS = {
     "compute_formulas": ["name", "expression", "unit", "source"],
     "correlations": ["group", "table", "metric", "rho", "source"],
 }
-# metric -> unit, per numeric table (the units named in the contract)
-UNITS = {
-    "chip_specs": {"dense_fp16_tflops": "TFLOPS", "memory_gb": "GB",
-                   "memory_bandwidth_tbps": "TB/s", "interconnect_gbps": "GB/s",
-                   "price_usd": "USD"},
-    "vendor_share": {"share": "fraction"},
-    "model_classes": {"total_params": "params", "active_params": "params",
-                      "training_tokens": "tokens", "training_days": "days", "mfu": "fraction",
-                      "compute_multiplier": "x", "experiment_multiplier": "x",
-                      "bytes_per_param": "bytes"},
-    "usage": {"dau_target": "users", "adoption_p": "1/year", "adoption_q": "1/year",
-              "questions_per_user_day": "questions/user/day", "words_per_answer": "words",
-              "tokens_per_word": "tokens/word", "prompt_tokens": "tokens/question",
-              "serving_utilization": "fraction", "peak_to_average": "x"},
-    "fleet": {"chip_lifetime_years": "years", "training_fleet_retention": "fraction",
-              "reference_tflops": "TFLOPS"},
-}
+# metric -> unit, per numeric table: the data contract's whitelist (one source of truth)
+UNITS = {table: {metric: rule.units[0] for metric, rule in metrics.items()}
+         for table, metrics in METRICS.items()}
 DISTS = {"", "fixed", "uniform", "triangular", "pert", "lognormal", "normal-truncated"}
 VENDORS = {"NVIDIA", "Huawei", "Other"}
 ALL_TABLES = set(NUMERIC_KEYS) | set(IDENTITY_COLUMNS)

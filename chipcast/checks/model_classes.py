@@ -5,7 +5,13 @@ from __future__ import annotations
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame
-from chipcast.checks.rules import METRICS, coverage, meta_of_first, missing_rule, numeric_table
+from chipcast.checks.rules import (
+    coverage,
+    meta_of_first,
+    missing_rule,
+    numeric_table,
+    required_metrics,
+)
 from chipcast.inputs import Inputs
 
 
@@ -14,7 +20,8 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
     f = inputs.model_classes
     main = numeric_table("model_classes", f)
     used = meta_of_first(inputs.model_releases.drop_nulls("model_class"), ["model_class"])
-    grid = coverage(used, f, "model_class", sorted(METRICS["model_classes"]))
+    mode = inputs.settings.inference_mode
+    grid = coverage(used, f, "model_class", required_metrics("model_classes", mode))
     rule = missing_rule("a model class used in model_releases has no value for a metric "
                         "(neither its own row nor a '*' default)",
                         "add a row for that model_class/metric (or a '*' default) to "

@@ -45,6 +45,7 @@ METRICS: dict[str, dict[str, MetricRule]] = {
         "compute_multiplier": MetricRule(("x",), 0.01, 1e4),
         "experiment_multiplier": MetricRule(("x",), 1, 100),
         "bytes_per_param": MetricRule(("bytes",), 0.25, 8),
+        "kv_bytes_per_token": MetricRule(("bytes/token",), 1e3, 1e8),
     },
     "usage": {
         "dau_target": MetricRule(("users",), 1e3, 2e9, _COUNT),
@@ -57,6 +58,8 @@ METRICS: dict[str, dict[str, MetricRule]] = {
         "prompt_tokens": MetricRule(("tokens/question",), 0, 1e6),
         "serving_utilization": MetricRule(("fraction",), 0.05, 0.8, _FRACTION),
         "peak_to_average": MetricRule(("x",), 1, 10),
+        "decode_batch": MetricRule(("sequences",), 1, 4096),
+        "memory_bandwidth_efficiency": MetricRule(("fraction",), 0.05, 1, _FRACTION),
     },
     "fleet": {
         "chip_lifetime_years": MetricRule(("years",), 1, 20),
@@ -64,6 +67,18 @@ METRICS: dict[str, dict[str, MetricRule]] = {
         "reference_tflops": MetricRule(("TFLOPS",), 1, 10_000, _TFLOPS),
     },
 }
+
+
+# Metrics only `inference_mode: roofline` reads: required only in scenarios that use it.
+ROOFLINE_ONLY = frozenset({"kv_bytes_per_token", "decode_batch", "memory_bandwidth_efficiency"})
+
+
+def required_metrics(table: str, inference_mode: str) -> list[str]:
+    """Metrics every entity of a numeric table must have (own row or '*'), sorted."""
+    needed = set(METRICS[table])
+    if inference_mode != "roofline":
+        needed -= ROOFLINE_ONLY
+    return sorted(needed)
 
 
 def not_null(columns: list[str] | tuple[str, ...], what: str = "") -> list[Rule]:

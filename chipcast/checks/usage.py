@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chipcast.checks.engine import CheckFrame
-from chipcast.checks.rules import METRICS, coverage, in_set, missing_rule, numeric_table
+from chipcast.checks.rules import coverage, in_set, missing_rule, numeric_table, required_metrics
 from chipcast.inputs import Inputs
 
 
@@ -15,7 +15,7 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
     main.rules.append(in_set("firm", ["*", *firms], "firm not found in firms.csv",
                              hint="add the firm to firms.csv, fix the id, or use '*' for all"))
     grid = coverage(inputs.firms.select("firm", "_file", "_row").drop_nulls("firm"), f, "firm",
-                    sorted(METRICS["usage"]))
+                    required_metrics("usage", inputs.settings.inference_mode))
     rule = missing_rule("a firm has no value for a usage metric (neither its own row nor '*')",
                         "add a '*' default row for that metric to usage.csv")
     return [main, CheckFrame("usage.coverage", "firms.csv", grid, [rule])]

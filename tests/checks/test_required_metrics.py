@@ -1,0 +1,30 @@
+"""Roofline-only inputs are required exactly when a scenario uses inference_mode roofline."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from chipcast.checks import validate_inputs
+from chipcast.checks.rules import ROOFLINE_ONLY, required_metrics
+from chipcast.inputs import load_inputs
+
+MINI = Path(__file__).parent / "mini_data"
+
+
+def test_required_metrics_depend_on_the_inference_mode() -> None:
+    assert not ROOFLINE_ONLY & set(required_metrics("usage", "compute"))
+    assert {"decode_batch", "memory_bandwidth_efficiency"} <= set(
+        required_metrics("usage", "roofline"))
+    assert "kv_bytes_per_token" in required_metrics("model_classes", "roofline")
+
+
+def test_missing_roofline_rows_fail_only_roofline_scenarios(tmp_path: Path) -> None:
+    data = shutil.copytree(MINI, tmp_path / "data")
+    usage = data / "usage.csv"
+    usage.write_text("".join(line for line in usage.read_text().splitlines(keepends=True)
+                             if not line.startswith("*,decode_batch")))
+    assert validate_inputs(load_inputs(data, "base")).success  # compute mode
+    report = validate_inputs(load_inputs(data, "mini-alt"))  # roofline mode
+    assert not report.success
+    assert any("decode_batch" in str(p) for p in report.problems())
