@@ -50,6 +50,7 @@ MID_MONTH_DAY = 14  # the 15th: a regime in force then governs the month
 UNITS = {
     "a100_equivalents_required": "A100-eq",
     "a100_equivalents": "A100-eq",
+    "a100_equivalents_shipped": "A100-eq/month",
     "units_installed": "units",
     "units_shipped": "units/month",
     "capex_usd": "USD/month",
@@ -467,6 +468,7 @@ def sku_metrics(sim: Simulation) -> dict[str, np.ndarray]:
     units_shipped = shipped_a100e / per_unit
     return {
         "a100_equivalents": installed_a100e[..., None] * share_w,
+        "a100_equivalents_shipped": shipped_a100e[..., None] * share_w,
         "units_installed": (installed_a100e / per_unit)[..., None] * share_w,
         "units_shipped": units_shipped[..., None] * share_w,
         "capex_usd": (units_shipped * sim.price_usd[:, None, None, :])[..., None] * share_w,

@@ -59,8 +59,8 @@ ARTICLE = {
 
 HEADLINE_LABELS = {
     "a100_a800_units_shipped_2023_2025": "A100+A800 units shipped 2023-2025",
-    "a100e_installed_months_2023_2030": "A100-eq installed, summed over months 2023-2030",
-    "peak_units_installed": "peak units installed",
+    "a100e_shipped_2023_2030": "A100-eq shipped 2023-2030",
+    "peak_installed_units": "peak units installed",
     "total_capex_usd": "total capex",
     "a100_equivalents_required": "required compute",
     "a100_a800_units_shipped": "NVIDIA A100+A800 units shipped",

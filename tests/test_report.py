@@ -98,13 +98,13 @@ def _sensitivity() -> pl.DataFrame:
     inputs = ["model_classes:*:mfu", "usage:*:serving_utilization", "usage:*:tokens_per_word"]
     rows = []
     for i, name in enumerate(inputs):
-        rows.append(dict(scenario="base", headline="a100e_installed_months_2023_2030",
+        rows.append(dict(scenario="base", headline="a100e_shipped_2023_2030",
                          input=name, method="tornado", low=1e5 * (1 - 0.3 / (i + 1)),
                          high=1e5 * (1 + 0.4 / (i + 1)), swing=1e5 * 0.7 / (i + 1),
-                         unit="A100-eq x months"))
-        rows.append(dict(scenario="base", headline="a100e_installed_months_2023_2030",
+                         unit="A100-eq"))
+        rows.append(dict(scenario="base", headline="a100e_shipped_2023_2030",
                          input=name, method="sobol", s1=0.5 / (i + 1), s1_conf=0.02,
-                         st=0.55 / (i + 1), st_conf=0.03, unit="A100-eq x months"))
+                         st=0.55 / (i + 1), st_conf=0.03, unit="A100-eq"))
     return pl.DataFrame(rows)
 
 
@@ -199,7 +199,7 @@ PATH_NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
 def test_headline_table_shows_the_mart_in_the_browser(full, full_dom) -> None:
     con, _ = full
     mart = con.execute("SELECT scenario, a100_a800_units_shipped_2023_2025, "
-                       "peak_units_installed, total_capex_usd FROM mart_scenario_comparison "
+                       "peak_installed_units, total_capex_usd FROM mart_scenario_comparison "
                        "WHERE run_id = ?", [RUN_ID]).fetchall()
     rows = {r[0]: r for r in table_rows(full_dom.by_id("headline-table"))}
     assert set(rows) == set(SCENARIOS) == {m[0] for m in mart}

@@ -20,7 +20,8 @@ from chipcast.paths import SQL_DIR
 def leaf(month: date, firm: str, workload: str, sku: str, metric: str, value: float,
          scenario: str = "base") -> dict:
     units = {"units_shipped": "units/month", "units_installed": "units",
-             "a100_equivalents": "A100-eq", "capex_usd": "USD/month"}
+             "a100_equivalents": "A100-eq", "a100_equivalents_shipped": "A100-eq/month",
+             "capex_usd": "USD/month"}
     return dict(month=month, scenario=scenario, firm=firm, workload=workload, sku=sku,
                 metric=metric, value=float(value), unit=units[metric])
 
@@ -135,6 +136,10 @@ BASE_ROWS = [
     leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 2),
     leaf(date(2030, 12, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 3),
     leaf(date(2030, 12, 1), "f2", "inference", "other", "a100_equivalents", 4),
+    leaf(date(2022, 6, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 60),
+    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 2),
+    leaf(date(2030, 12, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 3),
+    leaf(date(2030, 12, 1), "f2", "inference", "other", "a100_equivalents_shipped", 4),
     leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "units_installed", 10),
     leaf(date(2023, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_installed", 20),
     leaf(date(2024, 1, 1), "f1", "training", "H20", "units_installed", 25),
@@ -187,14 +192,15 @@ def test_scenario_comparison_hand_checked(marts) -> None:
     rows = {r["scenario"]: r for r in wh.scenario_comparison(marts)}
     base = rows["base"]
     assert base["a100_a800_units_shipped_2023_2025"] == 10 + 7 + 3
-    assert base["a100e_installed_months_2023_2030"] == 2 + 3 + 4
-    assert base["peak_units_installed"] == 10 + 30  # 2025-01 beats 2023-01 (30) and 2024-01 (25)
+    assert base["a100e_shipped_2023_2030"] == 2 + 3 + 4  # 2022's 60 is outside the window
+    assert base["peak_installed_a100e"] == 50  # 2022-06 beats 2030-12 (3 + 4) and 2023-01 (2)
+    assert base["peak_installed_units"] == 10 + 30  # 2025-01 beats 2023-01 (30) and 2024-01 (25)
     assert base["peak_month"] == date(2025, 1, 1)
     assert base["total_capex_usd"] == 3e6
     assert (base["first_month"], base["last_month"]) == (date(2022, 6, 1), date(2030, 12, 1))
     seed = rows["seed-2023"]
     assert seed["a100_a800_units_shipped_2023_2025"] == 3
-    assert seed["total_capex_usd"] == 0 and seed["peak_units_installed"] == 0
+    assert seed["total_capex_usd"] == 0 and seed["peak_installed_units"] == 0
 
 
 def test_demand_total_sums_over_firms(marts) -> None:

@@ -10,6 +10,7 @@ from chipcast.checks.rules import between, in_set, not_null
 UNITS = {
     "a100_equivalents_required": "A100-eq",
     "a100_equivalents": "A100-eq",
+    "a100_equivalents_shipped": "A100-eq/month",
     "units_installed": "units",
     "units_shipped": "units/month",
     "capex_usd": "USD/month",
