@@ -48,12 +48,22 @@ def _add_estimate(sub: argparse._SubParsersAction) -> None:
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the pipeline: ingest, check, forecast, publish")
-    p.add_argument("--scenario", action="append", dest="scenarios", help="scenario (repeatable)")
+    p.add_argument(
+        "--scenario", action="append", dest="scenarios",
+        help="scenario (repeatable; default: every scenario in data/scenarios/)",
+    )
     p.add_argument("--data-dir", default=None, help="inputs folder (default: data/)")
     p.add_argument("--out-dir", default=None, help="outputs folder (default: forecasts/)")
-    p.add_argument("--draws", type=int, default=None, help="Monte Carlo draws (0 = deterministic)")
-    p.add_argument("--seed", type=int, default=None, help="random seed")
+    p.add_argument(
+        "--draws", type=int, default=None,
+        help="Monte Carlo draws per scenario (default 4096; 0 = deterministic only)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 20231)")
     p.add_argument("--sampler", choices=["sobol", "lhs", "random"], default=None)
+    p.add_argument(
+        "--sensitivity-n", type=int, default=None,
+        help="Sobol base sample of the sensitivity analysis (power of 2; default 512; 0 = skip)",
+    )
 
 
 def _add_query(sub: argparse._SubParsersAction) -> None:
@@ -89,8 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="chipcast", description="Forecast China's AI-accelerator demand."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_estimate, _add_run, _add_query, _add_validate, _add_sensitivity,
-                _add_goalseek):
+    for add in (
+        _add_estimate,
+        _add_run,
+        _add_query,
+        _add_validate,
+        _add_sensitivity,
+        _add_goalseek,
+    ):
         add(sub)
     return parser
 

@@ -16,6 +16,8 @@ from chipcast.paths import DATA_DIR, FORECASTS_DIR
 
 SAMPLERS = ("sobol", "lhs", "random")
 DEFAULT_SEED = 20231
+DEFAULT_DRAWS = 4096  # Monte Carlo draws per scenario (issue 3)
+DEFAULT_SENSITIVITY_N = 512  # Sobol base sample: n x (inputs + 2) model runs per scenario
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,18 @@ class RunConfig:
     """What one pipeline run computes and where it reads and writes.
 
     `draws` is the number of Monte Carlo draws per scenario; 0 means deterministic only (no
-    `forecast_quantiles` rows).
+    `forecast_quantiles` or `sensitivity` rows). `sensitivity_n` is the Sobol base sample of
+    the sensitivity analysis run with the Monte Carlo (0 skips it). Built from the command line,
+    `scenarios` defaults to every scenario shipped in data_dir.
     """
 
     scenarios: tuple[str, ...] = ("base",)
     data_dir: Path = DATA_DIR
     out_dir: Path = FORECASTS_DIR
-    draws: int = 0
+    draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
     sampler: str = "sobol"
+    sensitivity_n: int = DEFAULT_SENSITIVITY_N
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -45,6 +50,9 @@ class RunConfig:
             raise UsageError(f"a scenario is listed twice: {list(self.scenarios)}")
         if self.draws < 0:
             raise UsageError(f"--draws must be >= 0, got {self.draws}")
+        if self.sensitivity_n < 0 or (self.sensitivity_n & (self.sensitivity_n - 1)):
+            raise UsageError(
+                f"--sensitivity-n must be 0 or a power of 2, got {self.sensitivity_n}")
         if self.sampler not in SAMPLERS:
             raise UsageError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {self.sampler}")
 
@@ -63,7 +71,8 @@ class RunConfig:
     ) -> RunConfig:
         """Build from parsed CLI args (attributes may be missing or None), then `CHIPCAST_*`
         variables (`CHIPCAST_SCENARIOS` comma-separated, `CHIPCAST_DATA_DIR`,
-        `CHIPCAST_OUT_DIR`, `CHIPCAST_DRAWS`, `CHIPCAST_SEED`, `CHIPCAST_SAMPLER`)."""
+        `CHIPCAST_OUT_DIR`, `CHIPCAST_DRAWS`, `CHIPCAST_SEED`, `CHIPCAST_SAMPLER`,
+        `CHIPCAST_SENSITIVITY_N`). With no scenario given, every scenario in data_dir."""
         env = os.environ if env is None else env
 
         def pick(attr: str, var: str) -> Any:
@@ -83,7 +92,8 @@ class RunConfig:
             value = pick(attr, var)
             if value is not None:
                 kwargs[attr] = Path(value)
-        for attr, var in (("draws", "DRAWS"), ("seed", "SEED")):
+        for attr, var in (("draws", "DRAWS"), ("seed", "SEED"),
+                          ("sensitivity_n", "SENSITIVITY_N")):
             value = pick(attr, var)
             if value is not None:
                 try:
@@ -93,4 +103,11 @@ class RunConfig:
         sampler = pick("sampler", "SAMPLER")
         if sampler is not None:
             kwargs["sampler"] = str(sampler)
+        if "scenarios" not in kwargs:
+            from chipcast.inputs import available_scenarios
+
+            shipped = available_scenarios(kwargs.get("data_dir", DATA_DIR))
+            # base first: it is the view most people open
+            kwargs["scenarios"] = tuple(sorted(shipped, key=lambda s: (s != "base", s))) or (
+                "base",)
         return cls(**kwargs)

@@ -19,8 +19,8 @@ def _fmt(value: Any) -> str:
 QUERY_HINT = "SELECT * FROM mart_scenario_comparison"
 HEADLINES = (
     ("a100_a800_units_shipped_2023_2025", "A100+A800 units shipped 2023-2025"),
-    ("a100e_installed_months_2023_2030", "A100-eq installed, summed over months 2023-2030"),
-    ("peak_units_installed", "peak units installed"),
+    ("a100e_shipped_2023_2030", "A100-eq shipped 2023-2030"),
+    ("peak_installed_units", "peak units installed"),
     ("total_capex_usd", "total capex, USD"),
 )
 
@@ -36,7 +36,7 @@ def format_summary(summary: Any) -> str:
             continue  # an earlier run's scenario, still in the marts
         lines.append(f"[{row['scenario']}]")
         for key, label in HEADLINES:
-            extra = f" ({row['peak_month']})" if key == "peak_units_installed" else ""
+            extra = f" ({row['peak_month']})" if key == "peak_installed_units" else ""
             lines.append(f"  {label}: {_fmt(row.get(key))}{extra}")
     lines += [
         f"warehouse: {summary.database}",
@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = pipeline(
             scenarios=list(config.scenarios), data_dir=config.data_dir,
             out_dir=config.out_dir, draws=config.draws, seed=config.seed,
-            sampler=config.sampler,
+            sampler=config.sampler, sensitivity_n=config.sensitivity_n,
         )
     except ChipcastError as exc:
         problems = getattr(exc, "problems", None)

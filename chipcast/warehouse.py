@@ -205,6 +205,11 @@ def write_quantiles(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataF
     return append_frame(con, "forecast_quantiles", frame, {"run_id": run_id})
 
 
+def write_sensitivity(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
+    """Append tornado and Sobol rows (chipcast.sensitivity.COLUMNS) under run_id."""
+    return append_frame(con, "sensitivity", frame, {"run_id": run_id})
+
+
 def write_validation(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     """Append expectation results (a CheckReport's results_frame(run_id))."""
     return append_frame(con, "validation_results", frame)

@@ -1,5 +1,6 @@
-"""Forecast flow: checked inputs -> demand model (and Monte Carlo when draws > 0) -> output
-checks -> forecast tables keyed by run_id (in the run's private warehouse copy)."""
+"""Forecast flow: checked inputs -> demand model (and Monte Carlo and sensitivity when
+draws > 0) -> output checks -> forecast tables keyed by run_id (in the run's private warehouse
+copy)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,15 @@ def compute_quantiles(
 
 
 @task(cache_policy=NO_CACHE)
+def compute_sensitivity(inputs: Inputs, n: int, seed: int) -> pl.DataFrame:
+    """Tornado and Sobol indices of the headlines (grain scenario x headline x input x
+    method); empty when the scenario has no uncertain input."""
+    from chipcast.sensitivity import sensitivity
+
+    return sensitivity(inputs, n=n, seed=seed)
+
+
+@task(cache_policy=NO_CACHE)
 def check_forecast(frame: pl.DataFrame) -> CheckReport:
     """Output contract of the long forecast (no negatives, no gaps, one row per key...)."""
     from chipcast.checks import validate_forecast
@@ -65,11 +75,14 @@ def write_outputs(
     run_id: str,
     frame: pl.DataFrame,
     quantiles: pl.DataFrame | None,
+    sensitivity: pl.DataFrame | None = None,
 ) -> int:
     """Append the checked outputs under run_id; returns forecast rows written."""
     rows = warehouse.write_forecast(con, run_id, frame)
     if quantiles is not None:
         warehouse.write_quantiles(con, run_id, quantiles)
+    if sensitivity is not None:
+        warehouse.write_sensitivity(con, run_id, sensitivity)
     return rows
 
 
@@ -83,6 +96,7 @@ def forecast(
     draws: int = 0,
     seed: int = 20231,
     sampler: str = "sobol",
+    sensitivity_n: int = 0,
 ) -> int:
     """Compute, check and store one scenario's outputs; raises CheckFailed if a check fails.
     Returns the forecast rows written."""
@@ -98,8 +112,12 @@ def forecast(
         record_checks(
             con, run_id, reports[-1], Path(validation_dir) / f"quantiles-{scenario}.json"
         )
+    sensitivity = None
+    if draws > 0 and sensitivity_n > 0:
+        stage(f"[{scenario}] sensitivity: tornado and Sobol indices (n={sensitivity_n})")
+        sensitivity = compute_sensitivity(inputs, sensitivity_n, seed)
     for report in reports:
         report.raise_for_failure()
-    rows = write_outputs(con, run_id, frame, quantiles)
+    rows = write_outputs(con, run_id, frame, quantiles, sensitivity)
     stage(f"[{scenario}] {rows:,} forecast rows passed the output checks")
     return rows

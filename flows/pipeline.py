@@ -11,7 +11,7 @@ from typing import Any
 from prefect import flow
 
 from chipcast import warehouse
-from chipcast.config import DEFAULT_SEED, RunConfig
+from chipcast.config import DEFAULT_DRAWS, DEFAULT_SEED, DEFAULT_SENSITIVITY_N, RunConfig
 from chipcast.paths import DATA_DIR, FORECASTS_DIR
 from chipcast.publish import Publication
 from flows.common import stage
@@ -39,14 +39,15 @@ def pipeline(
     scenarios: list[str] | tuple[str, ...] = ("base",),
     data_dir: str | Path = DATA_DIR,
     out_dir: str | Path = FORECASTS_DIR,
-    draws: int = 0,
+    draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
+    sensitivity_n: int = DEFAULT_SENSITIVITY_N,
 ) -> RunSummary:
     """Run the whole pipeline for the scenarios and publish one new run into out_dir."""
     config = RunConfig(
         scenarios=tuple(scenarios), data_dir=Path(data_dir), out_dir=Path(out_dir),
-        draws=draws, seed=seed, sampler=sampler,
+        draws=draws, seed=seed, sampler=sampler, sensitivity_n=sensitivity_n,
     )
     meta = {"scenarios": list(config.scenarios), "config": config.to_json()}
     with Publication(config.out_dir, meta=meta) as pub:
@@ -59,7 +60,7 @@ def pipeline(
         }
         rows = {
             s: forecast(pub.con, pub.run_id, s, inputs[s], validation_dir,
-                        config.draws, config.seed, config.sampler)
+                        config.draws, config.seed, config.sampler, config.sensitivity_n)
             for s in config.scenarios
         }
         comparison = publish(pub)

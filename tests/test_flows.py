@@ -25,7 +25,9 @@ def published(tmp_path_factory, prefect_server) -> tuple[Path, object]:
     from flows.pipeline import pipeline
 
     out = tmp_path_factory.mktemp("forecasts")
-    summary = pipeline(scenarios=["base", "seed-2023"], data_dir=DATA_DIR, out_dir=out)
+    # A small Monte Carlo and Sobol sample: the whole path, at test speed.
+    summary = pipeline(scenarios=["base", "seed-2023"], data_dir=DATA_DIR, out_dir=out,
+                       draws=256, sensitivity_n=64)
     return out, summary
 
 
@@ -82,6 +84,21 @@ def test_pipeline_publishes_monthly_marts_for_every_scenario(published) -> None:
         comparison = {r["scenario"]: r for r in summary.comparison}
         assert set(comparison) == {"base", "seed-2023"}
         assert comparison["base"]["a100_a800_units_shipped_2023_2025"] > 0
+        # the seed world through the warehouse: 10 firms x 10 x (843.1 + 16,255.1)
+        assert comparison["seed-2023"]["peak_installed_units"] == pytest.approx(1.7098e6, rel=1e-4)
+        # Monte Carlo bands: ordered quantiles around a mean, for base's uncertain inputs
+        bands = con.execute(
+            """
+            SELECT count(*), bool_and(p05 <= p10 AND p10 <= p50 AND p50 <= p90 AND p90 <= p95),
+                   max(p95 - p05)
+            FROM mart_bands WHERE scenario = 'base' AND metric = 'a100_equivalents_required'
+            """).fetchone()
+        assert bands[0] > 0 and bands[1] is True and bands[2] > 0
+        # sensitivity of base: a tornado and Sobol indices per headline
+        sens = dict(con.execute(
+            "SELECT method, count(*) FROM sensitivity WHERE scenario = 'base' GROUP BY 1"
+        ).fetchall())
+        assert sens.get("tornado", 0) > 0 and sens.get("sobol", 0) > 0
     finally:
         con.close()
     exported = pl.read_parquet(summary.exports / "forecast.parquet")
@@ -115,12 +132,12 @@ def test_failing_output_check_publishes_nothing_then_next_run_follows(
 
     monkeypatch.setattr(chipcast.demand, "forecast", negative)
     with pytest.raises(CheckFailed):
-        pipeline(scenarios=["seed-2023"], data_dir=DATA_DIR, out_dir=out)
+        pipeline(scenarios=["seed-2023"], data_dir=DATA_DIR, out_dir=out, draws=0)
     assert _snapshot(out) == before
     assert publish.read_runs_log(out)[-1]["status"] == "failed"
 
     monkeypatch.setattr(chipcast.demand, "forecast", real)
-    second = pipeline(scenarios=["seed-2023"], data_dir=DATA_DIR, out_dir=out)
+    second = pipeline(scenarios=["seed-2023"], data_dir=DATA_DIR, out_dir=out, draws=0)
     con = duckdb.connect(str(out / wh.DB_NAME), read_only=True)
     try:
         latest = dict(con.execute(
