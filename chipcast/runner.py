@@ -25,6 +25,23 @@ HEADLINES = (
 )
 
 
+SEED_SCENARIO = "seed-2023"
+SEED_CLAIM = 2e6  # the article's "more than 2 million" new A100s (FACTS.md S12)
+
+
+def seed_claim_line(peak_units: float | None) -> str:
+    """Whether the seed world's own inputs reach the article's "> 2 million A100s"."""
+    if not peak_units:
+        return "  the article's > 2 million: no installed units to compare"
+    if peak_units > SEED_CLAIM:
+        return f"  the article's > 2 million A100s: reached ({_fmt(peak_units)})"
+    return (
+        f"  the article's > 2 million A100s needs more than its stated inputs: they give "
+        f"{_fmt(peak_units)}, x{SEED_CLAIM / peak_units:.2f} short (see `chipcast goalseek "
+        f"--target 2e6 --metric peak_installed_units --scenario {SEED_SCENARIO}`)"
+    )
+
+
 def format_summary(summary: Any) -> str:
     """The lines `chipcast run` prints after a published run."""
     lines = [
@@ -38,6 +55,8 @@ def format_summary(summary: Any) -> str:
         for key, label in HEADLINES:
             extra = f" ({row['peak_month']})" if key == "peak_installed_units" else ""
             lines.append(f"  {label}: {_fmt(row.get(key))}{extra}")
+        if row["scenario"] == SEED_SCENARIO:
+            lines.append(seed_claim_line(row.get("peak_installed_units")))
     lines += [
         f"warehouse: {summary.database}",
         f"  try:     chipcast query {QUERY_HINT!r}",

@@ -26,6 +26,10 @@ def test_run_prints_summary_then_query_reads_it(tmp_path: Path, capsys) -> None:
     run_id = publish.latest_run_id(out)
     assert f"run {run_id} published: scenarios seed-2023" in printed.out
     assert "A100+A800 units shipped 2023-2025" in printed.out
+    # the article's "> 2 million" is checked against its own world: 1.71 million, x1.17 short
+    assert "peak units installed: 1,709,817" in printed.out
+    assert "> 2 million A100s needs more than its stated inputs" in printed.out
+    assert "x1.17 short" in printed.out
     assert str(out / wh.DB_NAME) in printed.out
     assert "[seed-2023] computing the deterministic forecast" in printed.err  # stage lines
 
