@@ -6,7 +6,14 @@ from __future__ import annotations
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame
-from chipcast.checks.outputs import month_gaps, row_rules, totals, with_meta
+from chipcast.checks.outputs import (
+    UNITS,
+    month_gaps,
+    row_rules,
+    totals,
+    with_expected_unit,
+    with_meta,
+)
 from chipcast.checks.rules import in_set
 
 COLUMNS = ["month", "scenario", "firm", "workload", "sku", "metric", "value", "unit"]
@@ -15,7 +22,7 @@ KEY = ["month", "scenario", "firm", "workload", "sku", "metric"]
 
 def checks(df: pl.DataFrame) -> list[CheckFrame]:
     """forecast rows, forecast.months (per series) and forecast.totals (per total row)."""
-    df = with_meta(df, "forecast")
+    df = with_expected_unit(with_meta(df, "forecast"), UNITS)
     df = df.with_columns(pl.col("month").dt.day().alias("month_day"),
                          ((pl.col("sku") == "all") == (pl.col("metric")
                                                        == "a100_equivalents_required"))

@@ -3,6 +3,8 @@ metric x stat x quantile)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule
@@ -13,6 +15,7 @@ from chipcast.checks.outputs import (
     month_gaps,
     row_rules,
     totals,
+    with_expected_unit,
     with_meta,
 )
 from chipcast.checks.rules import in_set, ordered
@@ -34,24 +37,42 @@ def _units() -> dict[str, str]:
     return units
 
 
+def _stat_quantile_hint(row: dict[str, Any]) -> str:
+    """Why a row's stat/quantile pair is wrong, and what to write."""
+    levels = ", ".join(f"{q:g}" for q in QUANTILES)
+    stat, quantile = row.get("stat"), row.get("quantile")
+    if stat == "mean":
+        return "a mean row has a quantile: leave quantile empty for stat 'mean'"
+    if stat != "quantile":
+        return "unknown stat: use 'mean' (empty quantile) or 'quantile'"
+    if quantile is None:
+        return f"a quantile row has no quantile: write one of {levels}"
+    return f"unexpected quantile level {quantile:g}: use one of {levels}"
+
+
 def checks(df: pl.DataFrame) -> list[CheckFrame]:
     """Rows, .order (one row per key: p05..p95 side by side), .months and .totals (means)."""
-    df = with_meta(df, "forecast_quantiles").with_columns(
+    units = _units()
+    # `stat_quantile` = "stat:quantile" (quantile as polars prints it, empty when null), so one
+    # set rule checks stat and quantile together on every row: a mean has no quantile, a
+    # quantile row has a known level (three row-conditioned rules cost three frame queries).
+    df = with_expected_unit(with_meta(df, "forecast_quantiles"), units).with_columns(
         pl.col("month").dt.day().alias("month_day"),
-        pl.col("quantile").fill_null(-1.0).alias("quantile_key"))
+        pl.col("quantile").fill_null(-1.0).alias("quantile_key"),
+        pl.concat_str(pl.col("stat").fill_null(""), pl.lit(":"),
+                      pl.col("quantile").cast(pl.Utf8).fill_null("")).alias("stat_quantile"))
     required = [c for c in COLUMNS if c != "quantile"]
     # Monte Carlo summaries include totals labelled 'all' (firm, workload, sku) and headlines.
     rules = row_rules("forecast_quantiles", COLUMNS, required,
-                      [*SERIES, "month", "stat", "quantile_key"], units=_units(),
+                      [*SERIES, "month", "stat", "quantile_key"], units=units,
                       workloads=[*WORKLOADS, TOTAL_LABEL])
     rules.append(in_set("stat", ["mean", "quantile"], "unknown stat"))
-    rules.append(Rule("ExpectColumnValuesToBeNull", {"column": "quantile"},
-                      "a mean row has a quantile", hint="leave quantile empty for stat 'mean'",
-                      when=("stat", "mean")))
-    rules.append(Rule("ExpectColumnValuesToNotBeNull", {"column": "quantile"},
-                      "a quantile row has no quantile", when=("stat", "quantile")))
-    rules.append(in_set("quantile", list(QUANTILES), "unexpected quantile level",
-                        when=("stat", "quantile")))
+    levels = pl.Series(list(QUANTILES), dtype=pl.Float64).cast(pl.Utf8).to_list()
+    rules.append(Rule("ExpectColumnValuesToBeInSet",
+                      {"column": "stat_quantile",
+                       "value_set": ["mean:", *(f"quantile:{q}" for q in levels)]},
+                      "stat and quantile do not match", label="stat:quantile",
+                      hint_fn=_stat_quantile_hint))
     key = [*SERIES, "month"]
     q = df.filter(pl.col("stat") == "quantile").with_columns(
         pl.col("quantile").round(6).replace_strict(
