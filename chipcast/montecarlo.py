@@ -10,12 +10,13 @@ quantile at 1M draws; these are the ones an analyst reads, ~14k for 10 firms, 15
 months). Every series gets one `mean` row and `quantile` rows at QUANTILES:
 
 1. per firm x workload, sku `all`: `a100_equivalents_required` (the compute need);
-2. firm `all` x workload, sku `all`: `a100_equivalents_required` summed over firms;
-3. per firm, workload `all`, sku `all`: `a100_equivalents`, `units_installed`, `units_shipped`,
-   `capex_usd` (the firm's fleet over all SKUs);
-4. firm `all`, workload `all`, sku `all`: the same four, summed over firms;
-5. firm `all`, workload `all`, per sku: the same four by SKU summed over firms (SKUs without a
-   chip, i.e. a vendor's pseudo-SKU such as `other`, only carry `a100_equivalents`);
+2. firm `all` x workload, sku `all`: `a100_equivalents_required` summed over firms, and its
+   total over workloads (workload `all`);
+3. per firm, workload `all`, sku `all`: `a100_equivalents`, `a100_equivalents_shipped`,
+   `units_installed`, `units_shipped`, `capex_usd` (the firm's fleet over all SKUs);
+4. firm `all`, workload `all`, sku `all`: the same five, summed over firms;
+5. firm `all`, workload `all`, per sku: the same five by SKU summed over firms (SKUs without a
+   chip, i.e. a vendor's pseudo-SKU such as `other`, only carry the two A100-e metrics);
 6. headlines (HEADLINES), firm/workload/sku `all`, metric = the headline's name, month = the last
    month of the headline's window inside the grid (`peak_*`: the grid's last month).
 
@@ -59,7 +60,8 @@ from chipcast.params import parameters, point_params
 from chipcast.sampling import DrawPlan, draw_plan
 
 QUANTILES = (0.05, 0.10, 0.50, 0.90, 0.95)
-FLEET_METRICS = ("a100_equivalents", "units_installed", "units_shipped", "capex_usd")
+FLEET_METRICS = ("a100_equivalents", "a100_equivalents_shipped", "units_installed",
+                 "units_shipped", "capex_usd")
 ALL = "all"  # label of a total over firms, workloads or SKUs
 A100_FAMILIES = ("A100", "A800")
 
@@ -99,7 +101,7 @@ def fleet_by_sku(sim: Simulation) -> dict[str, np.ndarray]:
         "units_installed": installed_a100e / per_unit,
         "units_shipped": units_shipped,
         "capex_usd": units_shipped * sim.price_usd[:, :, None],
-        "a100e_shipped": shipped_a100e,
+        "a100_equivalents_shipped": shipped_a100e,
     }
 
 
@@ -115,6 +117,7 @@ def fleet_by_firm(sim: Simulation) -> dict[str, np.ndarray]:
     units_shipped = sim.shipped * k_units
     return {
         "a100_equivalents": rolling_installed(sim.shipped * k_a100e, sim.lifetime_months),
+        "a100_equivalents_shipped": sim.shipped * k_a100e,
         "units_installed": rolling_installed(units_shipped, sim.lifetime_months),
         "units_shipped": units_shipped,
         "capex_usd": sim.shipped * k_capex,
@@ -156,7 +159,7 @@ def headlines(
     units = np.nan_to_num(sku["units_shipped"][:, family][:, :, w1])
     return {
         "a100_a800_units_shipped_2023_2025": units.sum(axis=(1, 2)),
-        "a100e_shipped_2023_2030": sku["a100e_shipped"][:, :, w2].sum(axis=(1, 2)),
+        "a100e_shipped_2023_2030": sku["a100_equivalents_shipped"][:, :, w2].sum(axis=(1, 2)),
         "peak_installed_a100e": sku["a100_equivalents"].sum(axis=1).max(axis=1),
         "peak_installed_units": np.nansum(sku["units_installed"], axis=1).max(axis=1),
     }
@@ -211,6 +214,7 @@ def series_values(
     add(req, "a100_equivalents_required", m, firms[f] if with_meta else None,
         work[w] if with_meta else None)
     add(req.sum(axis=1), "a100_equivalents_required", m2, ALL, work[w2] if with_meta else None)
+    add(req.sum(axis=(1, 2)), "a100_equivalents_required", m_all)  # the total need
     # 3, 4: fleet by firm and in total
     by_firm = fleet_by_firm(sim)
     f, m = grid(n_f, n_m) if with_meta else (None, None)
@@ -222,7 +226,7 @@ def series_values(
     by_sku = fleet_by_sku(sim)
     chip = np.array([i is not None for i in st.sku_tflops_ids], dtype=bool)
     for metric in FLEET_METRICS:
-        keep = np.ones(len(st.skus), bool) if metric == "a100_equivalents" else chip
+        keep = np.ones(len(st.skus), bool) if metric.startswith("a100_") else chip
         if with_meta:
             s, m = grid(int(keep.sum()), n_m)
             sku_labels = skus[np.flatnonzero(keep)][s]

@@ -328,6 +328,24 @@ def test_bands_prefer_total_rows_over_summed_leaves(tmp_path: Path) -> None:
         assert p50[month] == pytest.approx(3 * value, abs=1.6)
 
 
+def test_partial_totals_are_not_summed_as_leaves(tmp_path: Path) -> None:
+    """Monte Carlo writes firm 'all' per workload: such rows are totals, not more leaves."""
+    con = build_warehouse(tmp_path, uncertainty=True, total_bands=False)
+
+    def p50() -> dict[str, str]:
+        chart = next(c for c in report_context(con, RUN_ID)["charts"]["bands"]
+                     if c.id == "bands-a100-equivalents-required-base")
+        return {row[0]: row[3] for row in chart.table.rows}
+
+    before = p50()
+    con.execute(
+        "INSERT INTO forecast_quantiles BY NAME SELECT run_id, scenario, month, 'all' AS firm, "
+        "workload, sku, metric, stat, quantile, sum(value) * 1000 AS value, unit "
+        "FROM forecast_quantiles WHERE run_id = ? AND metric = 'a100_equivalents_required' "
+        "GROUP BY ALL", [RUN_ID])
+    assert p50() == before
+
+
 def test_unknown_run_is_an_error(full) -> None:
     with pytest.raises(ValueError, match="not in the warehouse"):
         report_context(full[0], "no-such-run")

@@ -1,8 +1,8 @@
 -- report/bands: Monte Carlo bands of the run's headline series (grain: scenario x series x
 -- month): required compute (A100-eq) and NVIDIA A100+A800 units shipped (units/month).
 -- Where the producer wrote total rows (firm and workload 'all') those are used; otherwise the
--- leaves' quantiles are summed (leaves counts them), which is the band of the total only when
--- the leaves move together.
+-- leaves' quantiles are summed (leaves counts them; partial totals such as firm 'all' of one
+-- workload are not leaves), which is the band of the total only when the leaves move together.
 WITH b AS (
     SELECT b.*, coalesce(c.family, split_part(b.sku, '-', 1)) AS family,
            b.firm = 'all' AND b.workload = 'all' AS is_total
@@ -26,5 +26,6 @@ SELECT t.scenario, t.series, t.month, any_value(t.unit) AS unit,
 FROM tagged AS t
 JOIN has_total AS h ON h.scenario = t.scenario AND h.series = t.series
 WHERE t.is_total = h.any_total
+  AND (t.is_total OR (t.firm <> 'all' AND t.workload <> 'all'))
 GROUP BY t.scenario, t.series, t.month
 ORDER BY t.scenario, t.series, t.month;
