@@ -80,14 +80,33 @@ class Outcome:
     problems: list[Problem]
 
 
-@dataclass
 class SuiteResult:
-    """One suite's outcomes and the raw GX result (a JSON-able dict)."""
+    """One suite's outcomes and the raw GX result (`gx_result`, a JSON-able dict).
 
-    suite: str
-    file: str
-    outcomes: list[Outcome]
-    gx_result: dict[str, Any]
+    `gx_result` accepts the dict or the GX result object; the object is converted on first use
+    (serialising every result costs ~5 ms a suite and is only needed by `write_json`)."""
+
+    def __init__(self, suite: str, file: str, outcomes: list[Outcome], gx_result: Any) -> None:
+        self.suite = suite
+        self.file = file
+        self.outcomes = outcomes
+        self._gx_result = gx_result
+
+    @property
+    def gx_result(self) -> dict[str, Any]:
+        if not isinstance(self._gx_result, dict):
+            self._gx_result = self._gx_result.to_json_dict()
+        return self._gx_result
+
+    def __getstate__(self) -> dict[str, Any]:  # pickles (Prefect results) hold the dict only
+        return {"suite": self.suite, "file": self.file, "outcomes": self.outcomes,
+                "_gx_result": self.gx_result}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return f"SuiteResult({self.suite!r}, success={self.success})"
 
     @property
     def success(self) -> bool:
@@ -311,9 +330,12 @@ def run_check(check: CheckFrame) -> SuiteResult:
     from great_expectations.validator.v1_validator import Validator
 
     batch_definition = _batch_definition()  # the context must exist before a suite is built
-    suite = gx.ExpectationSuite(name=check.name)
-    for index, rule in enumerate(check.rules):
-        suite.add_expectation(_gx_expectation(rule, index))
+    # Built in one go: `add_expectation` compares each new expectation with every earlier one.
+    suite = gx.ExpectationSuite(name=check.name, expectations=[
+        _gx_expectation(rule, index) for index, rule in enumerate(check.rules)])
+    if len(suite.expectations) != len(check.rules):  # the constructor only logs a bad one
+        raise ValueError(f"suite {check.name}: {len(check.rules) - len(suite.expectations)} "
+                         "rule(s) are not valid GX expectations")
     params = {"dataframe": _to_pandas(check.frame, check.rules)}
     # The validator GX's own ValidationDefinition.run uses, on the batch definition directly:
     # `get_batch(...).validate(...)` loads (and fingerprints) the dataframe twice.
@@ -328,7 +350,7 @@ def run_check(check: CheckFrame) -> SuiteResult:
     # Results are matched to rules by the index stored in each expectation's meta.
     outcomes = [_outcome(check, check.rules[int(res.expectation_config.meta["rule"])], res)
                 for res in result.results]
-    return SuiteResult(check.name, check.file, outcomes, result.to_json_dict())
+    return SuiteResult(check.name, check.file, outcomes, result)
 
 
 def run_checks(checks: list[CheckFrame]) -> CheckReport:
