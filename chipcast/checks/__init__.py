@@ -1,8 +1,8 @@
 """Great Expectations data contracts (one module per table).
 
-`validate_inputs`, `validate_forecast` and `validate_quantiles` build each table's check frames
-(suite modules in this package), run them as GX suites and return a CheckReport. GX itself is
-imported lazily by `chipcast.checks.engine` when a suite first runs.
+`validate_inputs`, `validate_forecast`, `validate_quantiles` and `validate_sensitivity` build
+each table's check frames (suite modules in this package), run them as GX suites and return a
+CheckReport. GX itself is imported lazily by `chipcast.checks.engine` when a suite first runs.
 """
 
 from __future__ import annotations
@@ -46,5 +46,12 @@ def validate_quantiles(df: pl.DataFrame) -> CheckReport:
     return run_checks(forecast_quantiles.checks(df))
 
 
+def validate_sensitivity(df: pl.DataFrame) -> CheckReport:
+    """Run the `sensitivity` (tornado and Sobol rows) suites."""
+    from chipcast.checks import sensitivity
+
+    return run_checks(sensitivity.checks(df))
+
+
 __all__ = ["CheckReport", "SuiteResult", "validate_forecast", "validate_inputs",
-           "validate_quantiles"]
+           "validate_quantiles", "validate_sensitivity"]

@@ -303,14 +303,17 @@ def _outcome(check: CheckFrame, rule: Rule, res: Any) -> Outcome:
                 values.append(_text(entry.get(rule.kwargs["column_B"])))
             if "column_list" in rule.kwargs:
                 values = [_text(entry.get(c)) for c in rule.kwargs["column_list"]]
-            if rule.label and rule.label in entry:  # else the checked column's value
-                value = entry.get(rule.label)
+            fname = entry.get("_file")
+            fname = check.file if not isinstance(fname, str) else fname
+            # The user's column: from the checked columns, else from the whole row (rules with
+            # a hint_fn), else the checked column's value stands in.
+            full = full_rows.get((fname, row), {})
+            if rule.label and (rule.label in entry or rule.label in full):
+                value = entry[rule.label] if rule.label in entry else full[rule.label]
                 values = [_text(value)]
             hint = rule.hint
             if rule.scale and isinstance(value, int | float) and not math.isnan(value):
                 hint = scale_hint(float(value), *rule.scale, rule.scale_labels) or hint
-            fname = entry.get("_file")
-            fname = check.file if not isinstance(fname, str) else fname
             if rule.hint_fn is not None and (fname, row) in full_rows:
                 hint = rule.hint_fn(full_rows[(fname, row)]) or hint
             problems.append(Problem(fname, rule.message, hint=hint, row=row or None,
