@@ -111,3 +111,27 @@ def test_quantile_totals_over_firms() -> None:
     wrong = pl.concat([df, other, total.with_columns(pl.col("value") * 1.5)])
     text = "\n".join(str(p) for p in validate_quantiles(wrong).problems())
     assert "differs from the sum of its parts" in text
+
+
+def test_wrong_unit_names_row_and_expected_unit() -> None:
+    """One unit == expected-unit rule covers every metric; the hint names the right unit."""
+    df = _forecast().with_columns(
+        pl.when((pl.col("metric") == "units_shipped") & (pl.col("firm") == "alibaba"))
+        .then(pl.lit("units")).otherwise(pl.col("unit")).alias("unit"))
+    problems = [p for p in validate_forecast(df).problems() if "wrong unit" in p.message]
+    assert [p.row for p in problems] == [4, 8, 12, 16]
+    assert all(p.values == ["units"] and "units/month" in p.hint for p in problems)
+
+
+def test_quantile_row_without_level_and_unknown_stat() -> None:
+    df = _quantiles().with_columns(
+        pl.when(pl.col("quantile") == 0.5).then(None).otherwise(pl.col("quantile"))
+        .alias("quantile"),
+        pl.when((pl.col("stat") == "mean") & (pl.col("month") == date(2024, 3, 1)))
+        .then(pl.lit("median")).otherwise(pl.col("stat")).alias("stat"))
+    problems = validate_quantiles(df).problems()
+    pairs = [p for p in problems if p.message == "stat and quantile do not match"]
+    assert {p.row for p in pairs} == {4, 10, 13, 16}
+    hints = {p.row: p.hint for p in pairs}
+    assert "a quantile row has no quantile" in hints[4] and "unknown stat" in hints[13]
+    assert any(p.message == "unknown stat" and p.row == 13 for p in problems)
