@@ -70,6 +70,14 @@ def check_quantiles(frame: pl.DataFrame) -> CheckReport:
 
 
 @task(cache_policy=NO_CACHE)
+def check_sensitivity(frame: pl.DataFrame) -> CheckReport:
+    """Output contract of the sensitivity rows (keys, tornado swings, Sobol indices in range)."""
+    from chipcast.checks import validate_sensitivity
+
+    return validate_sensitivity(frame)
+
+
+@task(cache_policy=NO_CACHE)
 def write_outputs(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -116,6 +124,10 @@ def forecast(
     if draws > 0 and sensitivity_n > 0:
         stage(f"[{scenario}] sensitivity: tornado and Sobol indices (n={sensitivity_n})")
         sensitivity = compute_sensitivity(inputs, sensitivity_n, seed)
+        reports.append(check_sensitivity(sensitivity))
+        record_checks(
+            con, run_id, reports[-1], Path(validation_dir) / f"sensitivity-{scenario}.json"
+        )
     for report in reports:
         report.raise_for_failure()
     rows = write_outputs(con, run_id, frame, quantiles, sensitivity)

@@ -105,6 +105,8 @@ def test_pipeline_publishes_monthly_marts_for_every_scenario(published) -> None:
     assert exported.height == sum(summary.rows.values())
     assert publish.latest_run_id(out) == summary.run_id
     assert (summary.validation / "inputs-base.json").exists()
+    for suite in ("forecast", "quantiles", "sensitivity"):  # every output table was checked
+        assert (summary.validation / f"{suite}-base.json").exists(), suite
     html = summary.report.read_text(encoding="utf-8")
     assert summary.report == out / "report" / f"{summary.run_id}.html"
     assert summary.run_id in html and "seed-2023" in html
