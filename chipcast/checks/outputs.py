@@ -7,6 +7,7 @@ import polars as pl
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import between, in_set, not_null
 
+# Restated, not imported from chipcast.demand: the contract is checked against the model.
 UNITS = {
     "a100_equivalents_required": "A100-eq",
     "a100_equivalents": "A100-eq",
