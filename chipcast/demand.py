@@ -229,7 +229,8 @@ def _vendor_shares(
 
 
 def _pseudo_sku(vendor: str) -> str:
-    return "other" if vendor.lower() == "other" else vendor.lower()
+    """The SKU label of a vendor without chips in chips.csv (`Other` -> `other`)."""
+    return vendor.lower()
 
 
 def _sku_mix(
@@ -333,32 +334,51 @@ def training_need(st: Structure, ps: ParamSet) -> np.ndarray:
     return np.einsum("dr,drm,rf->dfm", busy, overlap.astype(float), onehot)
 
 
+@dataclass(frozen=True)
+class Serving:
+    """What serving reads per firm and month, shared by the compute and roofline modes."""
+
+    usage: dict[str, np.ndarray]  # usage metric -> (D, F, 1)
+    variables: dict[str, np.ndarray]  # the tokens_per_day formula's variables, (D, F, M|1)
+    release_ids: dict[str, list[str]]  # model_classes metric -> (R,) param ids
+    live: np.ndarray  # (F, M) bool: a model is out
+    index: np.ndarray  # (F, M) release served (0 where none is live)
+    ps: ParamSet
+
+    def served(self, metric: str) -> np.ndarray:
+        """A model_classes metric of the release each firm serves each month, (D, F, M)."""
+        return self.ps.stack(self.release_ids[metric])[:, self.index]
+
+    def flops_per_token(self, formula: Formula) -> np.ndarray:
+        """FLOPs per token served x compute_multiplier, (D, F, M); 0 before the first model."""
+        params = {"active_params": self.served("active_params") * self.live,
+                  "total_params": self.served("total_params") * self.live}
+        return formula.evaluate(params) * self.served("compute_multiplier")
+
+
+def serving(
+    st: Structure,
+    ps: ParamSet,
+    usage_ids: dict[str, list[str]] | None = None,
+    release_ids: dict[str, list[str]] | None = None,
+) -> Serving:
+    """Usage inputs, daily users on the Bass curve and the served release of every month."""
+    u = {m: ps.stack(ids)[:, :, None] for m, ids in (usage_ids or st.usage_ids).items()}
+    dau = u["dau_target"] * bass_adoption(u["adoption_p"], u["adoption_q"], st.years_live)
+    variables = {"dau": dau, **{m: u[m] for m in ("questions_per_user_day", "words_per_answer",
+                                                "tokens_per_word", "prompt_tokens")}}
+    live = st.serve_release >= 0
+    return Serving(u, variables, release_ids or st.release_ids, live,
+                   np.where(live, st.serve_release, 0), ps)
+
+
 def inference_need(st: Structure, ps: ParamSet) -> np.ndarray:
     """A100-equivalents serving users, (D, F, M), compute-bound (the seed article's method)."""
-    u = {m: ps.stack(ids)[:, :, None] for m, ids in st.usage_ids.items()}  # (D, F, 1)
-    live = st.serve_release >= 0
-    idx = np.where(live, st.serve_release, 0)
-    active = ps.stack(st.release_ids["active_params"])[:, idx] * live  # (D, F, M)
-    total = ps.stack(st.release_ids["total_params"])[:, idx] * live
-    multiplier = ps.stack(st.release_ids["compute_multiplier"])[:, idx]
-    dau = u["dau_target"] * bass_adoption(u["adoption_p"], u["adoption_q"], st.years_live)
-    tokens = st.formulas["tokens_per_day"].evaluate(
-        {
-            "dau": dau,
-            "questions_per_user_day": u["questions_per_user_day"],
-            "words_per_answer": u["words_per_answer"],
-            "tokens_per_word": u["tokens_per_word"],
-            "prompt_tokens": u["prompt_tokens"],
-        }
-    )
-    flops_day = (
-        st.formulas["inference_flops_per_token"].evaluate(
-            {"active_params": active, "total_params": total}
-        )
-        * multiplier
-        * tokens
-    )
+    sv = serving(st, ps)
+    tokens = st.formulas["tokens_per_day"].evaluate(sv.variables)
+    flops_day = sv.flops_per_token(st.formulas["inference_flops_per_token"]) * tokens
     ref = ps[st.reference_id][:, None, None] * TERA
+    u = sv.usage
     return flops_day / (ref * u["serving_utilization"] * SECONDS_PER_DAY) * u["peak_to_average"]
 
 
@@ -479,7 +499,8 @@ def to_long(st: Structure, sim: Simulation, draw: int = 0) -> pl.DataFrame:
     """One draw as the long output table.
 
     Grain: month x scenario x firm x workload x sku x metric; columns month (Date, first day),
-    scenario, firm, workload, sku, metric, value, unit. SKUs without a chip carry only A100-e.
+    scenario, firm, workload, sku, metric, value, unit. SKUs without a chip carry only the
+    A100-e metrics. A NaN the model makes stays in the table, for the output checks to catch.
     """
     n_f, n_m, n_s, n_w = len(st.firms), st.months.size, len(st.skus), len(WORKLOADS)
     months = st.months.astype("datetime64[D]")
@@ -487,14 +508,14 @@ def to_long(st: Structure, sim: Simulation, draw: int = 0) -> pl.DataFrame:
     required = np.stack([sim.training[draw], sim.inference[draw]], axis=-1)  # (F, M, W)
     f, m, w = np.meshgrid(np.arange(n_f), np.arange(n_m), np.arange(n_w), indexing="ij")
     frames.append(_frame(st, months, f, m, None, w, "a100_equivalents_required", required))
-    f, m, s, w = np.meshgrid(
-        np.arange(n_f), np.arange(n_m), np.arange(n_s), np.arange(n_w), indexing="ij"
-    )
+    chip = np.array([i is not None for i in st.sku_tflops_ids], dtype=bool)
     for metric, arr in sku_metrics(_one_draw(sim, draw)).items():
-        frames.append(_frame(st, months, f, m, s, w, metric, arr[0]))
-    out = pl.concat(frames, how="vertical")
-    # SKUs without a chip have no unit counts or prices: drop those rows rather than store NaN.
-    return out.filter(pl.col("value").is_not_nan())
+        # A vendor's pseudo-SKU (no chip in chips.csv) has compute but no units or price.
+        keep = np.arange(n_s) if metric.startswith("a100_") else np.flatnonzero(chip)
+        f, m, s, w = np.meshgrid(np.arange(n_f), np.arange(n_m), keep, np.arange(n_w),
+                                 indexing="ij")
+        frames.append(_frame(st, months, f, m, s, w, metric, arr[0][:, :, keep, :]))
+    return pl.concat(frames, how="vertical")
 
 
 def _one_draw(sim: Simulation, d: int) -> Simulation:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from chipcast.compute import SECONDS_PER_DAY, TERA
-from chipcast.demand import Structure, bass_adoption
+from chipcast.demand import Structure, serving
 from chipcast.errors import InputError, Problem
 from chipcast.params import DEFAULT_KEY, ParamSet, param_id
 
@@ -72,37 +72,22 @@ def serving_chip(ps: ParamSet, sku: str = SERVING_SKU) -> dict[str, np.ndarray]:
 
 def roofline_need(st: Structure, ps: ParamSet) -> np.ndarray:
     """A100-equivalents serving users, (D, F, M), memory-bandwidth-aware (module docstring)."""
-    usage_ids = {m: ids for m, ids in st.usage_ids.items()}
+    usage_ids = dict(st.usage_ids)
     for m in USAGE_METRICS:
         usage_ids[m] = [_resolve(ps, "usage", f, m) for f in st.firms]
-    u = {m: ps.stack(ids)[:, :, None] for m, ids in usage_ids.items()}  # (D, F, 1)
     classes = st.release_class or ("",) * st.release_day.size
     rel_ids = dict(st.release_ids)
     for m in RELEASE_METRICS:
         rel_ids[m] = [_resolve(ps, "model_classes", c, m) for c in classes]
-
-    live = st.serve_release >= 0
-    idx = np.where(live, st.serve_release, 0)
-
-    def served(metric: str) -> np.ndarray:
-        return ps.stack(rel_ids[metric])[:, idx]  # (D, F, M)
-
-    active, total = served("active_params") * live, served("total_params") * live
+    sv = serving(st, ps, usage_ids, rel_ids)
+    u, served = sv.usage, sv.served
+    active, total = served("active_params") * sv.live, served("total_params") * sv.live
     multiplier = served("compute_multiplier")
-    dau = u["dau_target"] * bass_adoption(u["adoption_p"], u["adoption_q"], st.years_live)
-    usage = {
-        "dau": dau,
-        "questions_per_user_day": u["questions_per_user_day"],
-        "words_per_answer": u["words_per_answer"],
-        "tokens_per_word": u["tokens_per_word"],
-        "prompt_tokens": u["prompt_tokens"],
-    }
-    tokens_all = st.formulas["tokens_per_day"].evaluate(usage)
-    output = st.formulas["tokens_per_day"].evaluate({**usage, "prompt_tokens": 0.0 * dau})
+    tokens_all = st.formulas["tokens_per_day"].evaluate(sv.variables)
+    output = st.formulas["tokens_per_day"].evaluate(
+        {**sv.variables, "prompt_tokens": 0.0 * u["prompt_tokens"]})
     prompt = np.maximum(tokens_all - output, 0.0)
-    flops_token = st.formulas["inference_flops_per_token"].evaluate(
-        {"active_params": active, "total_params": total}
-    ) * multiplier
+    flops_token = sv.flops_per_token(st.formulas["inference_flops_per_token"])
 
     chip = serving_chip(ps)
     peak = chip["dense_fp16_tflops"][:, None, None] * TERA  # FLOP/s

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from tinydata import SERVE_A100E, TRAIN_A100E, write_tiny_data
+from tinydata import FILES, SERVE_A100E, TRAIN_A100E, write_tiny_data
 
 from chipcast import demand
 from chipcast.inputs import load_inputs
@@ -50,6 +50,18 @@ def test_training_need_in_the_months_before_release(out: pl.DataFrame) -> None:
     assert _value(out, firm="a", month=date(2022, 7, 1), **req) == 0.0  # retention 0
     assert _value(out, firm="b", month=date(2022, 12, 1), **req) == pytest.approx(TRAIN_A100E)
     assert _value(out, firm="b", month=date(2022, 11, 1), **req) == 0.0
+
+
+def test_a_run_straddling_two_months_needs_its_cluster_in_both(tmp_path: Path) -> None:
+    releases = FILES["model_releases.csv"].replace("a,a-1,c1,2022-07-01", "a,a-1,c1,2022-07-15")
+    folder = write_tiny_data(tmp_path, {"model_releases.csv": releases})
+    out = demand.forecast(load_inputs(folder, "base"))
+    req = dict(firm="a", metric="a100_equivalents_required", workload="training")
+    # 30 days before 2022-07-15: 2022-06-15 .. 07-14, a stock in both months, none around them
+    assert _value(out, month=date(2022, 6, 1), **req) == pytest.approx(TRAIN_A100E)
+    assert _value(out, month=date(2022, 7, 1), **req) == pytest.approx(TRAIN_A100E)
+    assert _value(out, month=date(2022, 5, 1), **req) == 0.0
+    assert _value(out, month=date(2022, 8, 1), **req) == 0.0
 
 
 def test_inference_need_from_release(out: pl.DataFrame) -> None:
