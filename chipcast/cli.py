@@ -84,6 +84,16 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sensitivity", help="tornado and Sobol indices for the headline outputs")
     p.add_argument("--scenario", default="base")
     p.add_argument("--out-dir", default=None, help="outputs folder (default: forecasts/)")
+    p.add_argument("--data-dir", default=None, help="inputs folder (default: data/)")
+    p.add_argument(
+        "--recompute", action="store_true",
+        help="compute from the inputs even when the published run holds the table",
+    )
+    p.add_argument(
+        "--sobol-n", type=int, default=None,
+        help="Sobol base sample when computing (power of 2; default 512, as `chipcast run`)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 20231)")
 
 
 def _add_goalseek(sub: argparse._SubParsersAction) -> None:

@@ -235,23 +235,28 @@ def published_sensitivity(out_dir: Path, scenario: str) -> tuple[str, pl.DataFra
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """`chipcast sensitivity --scenario S`: the tornado and Sobol table of a scenario, from the
     published warehouse when its latest run stored them, else computed from data/."""
+    from chipcast.config import DEFAULT_SEED, DEFAULT_SENSITIVITY_N
     from chipcast.inputs import load_inputs
     from chipcast.paths import DATA_DIR, FORECASTS_DIR
 
     scenario = getattr(args, "scenario", None) or "base"
     out_dir = Path(getattr(args, "out_dir", None) or FORECASTS_DIR)
     data_dir = Path(getattr(args, "data_dir", None) or DATA_DIR)
-    stored = published_sensitivity(out_dir, scenario)
+    recompute = bool(getattr(args, "recompute", False))
+    stored = None if recompute else published_sensitivity(out_dir, scenario)
     if stored is not None:
         run_id, df = stored
         print(f"sensitivity of scenario {scenario}: from the published warehouse "
               f"({out_dir / 'chipcast.duckdb'}, run {run_id})")
     else:
         inputs = load_inputs(data_dir, scenario)
-        n = int(getattr(args, "sobol_n", None) or SOBOL_N)
+        # the same defaults as `chipcast run`, so both give the same table
+        n = int(getattr(args, "sobol_n", None) or DEFAULT_SENSITIVITY_N)
+        seed = int(getattr(args, "seed", None) or DEFAULT_SEED)
+        why = "as asked" if recompute else "no published run holds it"
         print(f"sensitivity of scenario {scenario}: computed from {data_dir} "
-              f"(no published run holds it; Sobol n = {n})", file=sys.stderr)
-        df = sensitivity(inputs, n=n)
+              f"({why}; Sobol n = {n}, seed {seed})", file=sys.stderr)
+        df = sensitivity(inputs, n=n, seed=seed)
         if df.height == 0:
             print(f"scenario {scenario} has no uncertain input (every row is fixed): nothing "
                   "to rank. Try `chipcast goalseek` for fixed inputs.")
