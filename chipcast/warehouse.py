@@ -236,7 +236,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, run_id: str, folder: Path) ->
 
 def storage_version(con: duckdb.DuckDBPyConnection, database: str | None = None) -> str | None:
     """The storage format tag DuckDB reports for an attached database, e.g. 'v1.4.0+'."""
-    name = database or con.execute("SELECT current_database()").fetchone()[0]
+    name = database or con.execute(sql("warehouse/current_database")).fetchone()[0]
     row = con.execute(sql("warehouse/storage_version"), {"name": name}).fetchone()
     return row[0] if row else None
 
@@ -253,7 +253,7 @@ def header_version(path: Path) -> int:
 
 def scenario_comparison(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """mart_scenario_comparison as a list of dicts (one per scenario)."""
-    rel = con.execute("SELECT * FROM mart_scenario_comparison ORDER BY scenario")
+    rel = con.execute(sql("warehouse/scenario_comparison"))
     cols = [d[0] for d in rel.description]
     return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
 
@@ -286,11 +286,15 @@ def format_table(columns: list[str], rows: Iterable[tuple[Any, ...]], limit: int
 
 
 def connect_published(out_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published warehouse file."""
+    """A read-only connection to the published warehouse file. External access is off, so a
+    query can read the warehouse but neither read nor write other files (COPY ... TO, read_csv)."""
     path = Path(out_dir or FORECASTS_DIR) / DB_NAME
     if not path.exists():
         raise FileNotFoundError(path)
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(
+        str(path), read_only=True,
+        config={"enable_external_access": False, "lock_configuration": True},
+    )
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -305,7 +309,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 1
     try:
         try:
-            # The user's SQL runs as given: the connection is read-only, so it cannot write.
+            # The user's SQL runs as given: the connection is read-only with external access
+            # off, so it can neither change the warehouse nor touch other files.
             rel = con.execute(args.sql)
         except duckdb.Error as exc:
             print(f"SQL error: {exc}", file=sys.stderr)

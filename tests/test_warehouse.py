@@ -279,4 +279,7 @@ def test_cmd_query_formats_and_errors(marts, tmp_path: Path, capsys) -> None:
     assert "SQL error" in capsys.readouterr().err
     assert wh.cmd_query(_query(tmp_path, "DELETE FROM forecast")) == 2  # read-only
     assert "read-only" in capsys.readouterr().err.lower()
+    leak = tmp_path / "leak.csv"  # no file access outside the warehouse either
+    assert wh.cmd_query(_query(tmp_path, f"COPY (SELECT 42) TO '{leak}'")) == 2
+    assert "disabled by configuration" in capsys.readouterr().err and not leak.exists()
     assert db.read_bytes() == before
