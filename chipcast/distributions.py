@@ -18,11 +18,19 @@ PERT_LAMBDA = 4.0  # the classic PERT weight on the mode
 
 
 class DistributionError(ValueError):
-    """The dist name or its parameters make no distribution."""
+    """The dist name or its parameters make no distribution: `column` is the input column to
+    fix (dist, low, mode or high) and `hint` says how."""
+
+    def __init__(self, message: str, column: str = "dist", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.hint = hint
 
 
 def _finite(x: float | None) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
+    """Present and finite: an infinite bound would give a law of NaNs, not an error."""
+    return x is not None and math.isfinite(x)
 
 
 def frozen(
@@ -37,15 +45,22 @@ def frozen(
     if name == "fixed":
         return None
     if name not in DISTS:
-        raise DistributionError(f"unknown dist '{dist}' (use one of {', '.join(DISTS)})")
+        raise DistributionError(f"unknown dist '{dist}'",
+                                hint=f"use one of {', '.join(DISTS)} (empty = fixed)")
     if not (_finite(low) and _finite(high)):
-        raise DistributionError(f"dist '{name}' needs low and high")
+        raise DistributionError(f"dist '{name}' needs finite low and high",
+                                column="low" if not _finite(low) else "high",
+                                hint="fill low and high, or set dist to fixed")
     lo, hi = float(low), float(high)  # type: ignore[arg-type]
     if not lo < hi:
-        raise DistributionError(f"dist '{name}' needs low < high (got {lo} and {hi})")
+        raise DistributionError(f"dist '{name}' needs low < high (got {lo:g} and {hi:g})",
+                                column="high", hint="widen the range so that low < high, or "
+                                "set dist to fixed")
     md = float(mode) if _finite(mode) else float(value)
     if name in ("triangular", "pert", "normal-truncated") and not lo <= md <= hi:
-        raise DistributionError(f"dist '{name}': mode {md} lies outside [{lo}, {hi}]")
+        raise DistributionError(f"dist '{name}': mode {md:g} lies outside [{lo:g}, {hi:g}]",
+                                column="mode", hint="mode (or value, when mode is empty) must "
+                                "lie within [low, high]")
     width = hi - lo
     if name == "uniform":
         return stats.uniform(loc=lo, scale=width)
@@ -57,7 +72,9 @@ def frozen(
         return stats.beta(a, b, loc=lo, scale=width)
     if name == "lognormal":
         if lo <= 0:
-            raise DistributionError("dist 'lognormal' needs low > 0")
+            raise DistributionError(f"dist 'lognormal' needs low > 0 (got {lo:g})",
+                                    column="low", hint="a lognormal's 5th percentile must be "
+                                    "positive: raise low, or use another dist")
         mu = (math.log(lo) + math.log(hi)) / 2
         sigma = (math.log(hi) - math.log(lo)) / (2 * _Z95)
         return stats.lognorm(s=sigma, scale=math.exp(mu))

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from chipcast.distributions import frozen
+from chipcast.distributions import DistributionError, frozen
+from chipcast.errors import InputError, Problem
 
 # numeric table -> its key columns (in param-id order)
 NUMERIC_TABLES: dict[str, tuple[str, ...]] = {
@@ -35,7 +36,8 @@ def param_id(table: str, key: tuple[Any, ...] | list[Any], metric: str) -> str:
 
 def param_table(inputs: Any) -> pl.DataFrame:
     """One row per numeric input: param_id, table, key, metric, value, unit, dist, low, mode,
-    high, source. Grain: one parameter."""
+    high, source, _file, _row (where the row was read: file relative to data_dir, 1-based data
+    row; null when the frame has none). Grain: one parameter."""
     frames = []
     for table, keys in NUMERIC_TABLES.items():
         df: pl.DataFrame = getattr(inputs, table)
@@ -54,6 +56,8 @@ def param_table(inputs: Any) -> pl.DataFrame:
                 pl.col("dist").cast(pl.Utf8).fill_null("fixed"),
                 *(pl.col(c).cast(pl.Float64) for c in ("low", "mode", "high")),
                 pl.col("source").cast(pl.Utf8),
+                *(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+                  for c, t in (("_file", pl.Utf8), ("_row", pl.Int64))),
             )
         )
     out = pl.concat(frames, how="vertical")
@@ -79,14 +83,34 @@ class Parameter:
 
 
 def parameters(inputs: Any) -> dict[str, Parameter]:
-    """All numeric inputs by param id, with frozen distributions built once."""
+    """All numeric inputs by param id, with frozen distributions built once.
+
+    Raises InputError naming every row whose dist makes no distribution (the input checks
+    reject these first; this is the guard for callers that skip them)."""
     out: dict[str, Parameter] = {}
+    problems: list[Problem] = []
     for row in param_table(inputs).iter_rows(named=True):
-        law = frozen(row["dist"], row["value"], row["low"], row["mode"], row["high"])
+        try:
+            law = frozen(row["dist"], row["value"], row["low"], row["mode"], row["high"])
+        except DistributionError as err:
+            problems.append(_problem(row, err))
+            continue
         out[row["param_id"]] = Parameter(
             row["param_id"], row["value"], row["unit"], row["dist"], law, row["source"]
         )
+    if problems:
+        raise InputError(problems)
     return out
+
+
+def _problem(row: dict[str, Any], err: DistributionError) -> Problem:
+    """The Problem for one param_table row whose distribution cannot be built."""
+    shown = {"dist": row["dist"], "low": row["low"], "mode": row["mode"], "high": row["high"]}
+    value = shown.get(err.column)
+    return Problem(row["_file"] or f"{row['table']}.csv", f"{err.message} ({row['param_id']})",
+                   hint=err.hint, row=row["_row"], column=err.column,
+                   values=[] if value is None else [f"{value:g}" if isinstance(value, float)
+                                                    else str(value)])
 
 
 class ParamSet(Mapping[str, np.ndarray]):

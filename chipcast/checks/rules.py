@@ -143,6 +143,7 @@ def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
                          "value must lie within [low, high]: fix value or high"))
     rules.append(ordered("mode", "low", "mode is below low", "mode must lie within [low, high]"))
     rules.append(ordered("high", "mode", "mode is above high", "mode must lie within [low, high]"))
+    rules += _dist_rules()
     # Unit whitelist and plausible ranges come from the catalogue as per-row columns, so one
     # pair expectation covers every metric (far faster than one expectation per metric).
     catalogue = pl.DataFrame(
@@ -151,6 +152,7 @@ def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
         schema={"metric": pl.Utf8, "expected_unit": pl.Utf8, "range_low": pl.Float64,
                 "range_high": pl.Float64})
     frame = frame.join(catalogue, on="metric", how="left", maintain_order="left")
+    frame = _with_dist_columns(frame)
     rules.append(Rule("ExpectColumnPairValuesToBeEqual",
                       {"column_A": "unit", "column_B": "expected_unit",
                        "ignore_row_if": "either_value_is_missing"},
@@ -166,6 +168,35 @@ def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
         rules[-1].hint_fn = rules[-2].hint_fn = hint
         rules[-1].label = rules[-2].label = col
     return CheckFrame(table, spec.file, frame, rules)
+
+
+def _with_dist_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `low_if_uncertain` (low on rows whose dist is not fixed, else null) and
+    `low_if_lognormal` (low on lognormal rows, else null): the dist rules check only these rows
+    (a pair rule skips nulls) without a GX row condition per dist."""
+    dist = pl.col("dist").fill_null("fixed")
+    return frame.with_columns(
+        pl.when(dist != "fixed").then(pl.col("low")).otherwise(None).alias("low_if_uncertain"),
+        pl.when(dist == "lognormal").then(pl.col("low")).otherwise(None)
+        .alias("low_if_lognormal"))
+
+
+def _dist_rules() -> list[Rule]:
+    """What chipcast.distributions.frozen rejects beyond an unknown name and a mode outside
+    [low, high] (the rules above; the reader fills mode from value and demands low and high for
+    non-fixed rows): a zero-width or inverted range, and a lognormal whose low is not > 0."""
+    width = Rule("ExpectColumnPairValuesAToBeGreaterThanB",
+                 {"column_A": "high", "column_B": "low_if_uncertain", "or_equal": False,
+                  "ignore_row_if": "either_value_is_missing"},
+                 "an uncertain input needs high > low", label="high",
+                 hint_fn=lambda r: f"dist '{r['dist']}' has low {r['low']:g} and high "
+                 f"{r['high']:g}: widen the range so that low < high, or set dist to fixed")
+    positive = Rule("ExpectColumnValuesToBeBetween",
+                    {"column": "low_if_lognormal", "min_value": 0, "strict_min": True},
+                    "a lognormal input needs low > 0", label="low",
+                    hint_fn=lambda r: f"low {r['low']:g} is the lognormal's 5th percentile and "
+                    "must be positive: raise low, or use another dist (e.g. pert)")
+    return [width, positive]
 
 
 def meta_of_first(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
