@@ -8,8 +8,9 @@ outputs into place:
 3. export Parquet into `exports/.tmp-<run_id>/` and the HTML report into
    `report/.tmp-<run_id>.html`;
 4. commit: write the publishable file `.publish-<run_id>.duckdb` in the pinned storage format,
-   rename the export folder to `exports/<run_id>/` and the report to `report/<run_id>.html`,
-   `os.replace` the file over `chipcast.duckdb`, then `report/latest.html` and the
+   rename the export folder to `exports/<run_id>/` and the report to `report/<run_id>.html`
+   (new names: removed again if the run fails before the next step), `os.replace` the file
+   over `chipcast.duckdb` (the commit point), then `report/latest.html` and the
    `exports/latest` pointer;
 5. append one JSON line to `runs.log` (published or failed) and remove the private files.
 
@@ -227,23 +228,28 @@ class Publication:
         return render_report(self.con, self.run_id, self.report_tmp)
 
     def commit(self) -> Path:
-        """Swap the private copy, exports and report into place. Returns the published file."""
+        """Swap the private copy, exports and report into place. Returns the published file.
+
+        The run's own new names (exports/<run_id>/, report/<run_id>.html) go first; replacing
+        chipcast.duckdb is the commit point; the `latest` pointers follow. Until the commit
+        point a failure removes this run's names again (see _cleanup)."""
         self._close()  # closing checkpoints the WAL into the private file
         write_pinned(self.work, self.staged, self.storage_version)
         if self.exports_tmp.exists():
             os.replace(self.exports_tmp, self.exports_dir)
-        os.replace(self.staged, self.published)
         if self.report_tmp.exists():
-            latest_tmp = self.report_tmp.with_name(f".{LATEST}-{self.run_id}.html")
-            shutil.copyfile(self.report_tmp, latest_tmp)
             os.replace(self.report_tmp, self.report)
+        os.replace(self.staged, self.published)
+        self.committed = True
+        if self.report.exists():
+            latest_tmp = self.report.with_name(f".{LATEST}-{self.run_id}.html")
+            shutil.copyfile(self.report, latest_tmp)
             os.replace(latest_tmp, self.out_dir / REPORTS / f"{LATEST}.html")
         pointer = self.out_dir / EXPORTS / f".{LATEST}-{self.run_id}"
         pointer.parent.mkdir(parents=True, exist_ok=True)
         pointer.write_text(self.run_id + "\n", encoding="utf-8")
         os.replace(pointer, self.out_dir / EXPORTS / LATEST)
         _fsync_dir(self.out_dir)
-        self.committed = True
         return self.published
 
     def _record(self) -> dict[str, Any]:
@@ -275,6 +281,9 @@ class Publication:
         for path in (self.work, Path(f"{self.work}.wal"), self.staged, self.report_tmp):
             path.unlink(missing_ok=True)
         shutil.rmtree(self.exports_tmp, ignore_errors=True)
+        if not self.committed:  # moved into place, but the database swap never happened
+            shutil.rmtree(self.exports_dir, ignore_errors=True)
+            self.report.unlink(missing_ok=True)
 
     def __exit__(
         self,

@@ -157,3 +157,21 @@ def test_an_unreadable_published_file_is_reported_and_left_alone(tmp_path: Path)
     assert {p.name for p in tmp_path.iterdir()} == {wh.DB_NAME, publish.LOCK_NAME,
                                                     publish.RUNS_LOG}
     assert "cannot be opened" in publish.read_runs_log(tmp_path)[-1]["error"]
+
+
+def test_a_failed_swap_leaves_no_trace_of_the_run(tmp_path: Path, monkeypatch) -> None:
+    _publish(tmp_path, 1.0)
+    before = _snapshot(tmp_path)
+    real = publish.os.replace
+
+    def fail_on_database(src, dst):  # the commit point: replacing chipcast.duckdb
+        if Path(dst).name == wh.DB_NAME:
+            raise OSError("disk full")
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", fail_on_database)
+    with pytest.raises(OSError, match="disk full"):
+        _publish(tmp_path, 2.0)
+    monkeypatch.setattr(publish.os, "replace", real)
+    assert _snapshot(tmp_path) == before  # no orphan exports/<run_id>/ for the failed run
+    assert publish.read_runs_log(tmp_path)[-1]["status"] == "failed"
