@@ -38,6 +38,8 @@ PALETTE = (
 )
 DASHES = ("", "7 3", "2 3", "9 3 2 3", "4 4", "1 2", "12 4")
 WORKLOAD_COLOURS = {"training": "#D55E00", "inference": "#0072B2"}
+# The tornado's deterministic tick: grey and dashed, so it is not read as the bars' centre.
+DETERMINISTIC_COLOUR = "#59636e"
 
 # The article's own inputs (FACTS.md S3-S12, source seed-2023), used to restate its arithmetic
 # beside the model's seed-2023 result.
@@ -60,8 +62,9 @@ ARTICLE = {
 HEADLINE_LABELS = {
     "a100_a800_units_shipped_2023_2025": "A100+A800 units shipped 2023-2025",
     "a100e_shipped_2023_2030": "A100-eq shipped 2023-2030",
-    "peak_installed_units": "peak units installed",
-    "total_capex_usd": "total capex",
+    "peak_installed_units": "peak units installed (known SKUs)",
+    "peak_installed_a100e": "peak A100-eq installed",
+    "total_capex_usd": "capex of known SKUs",
     "a100_equivalents_required": "required compute",
     "a100_a800_units_shipped": "NVIDIA A100+A800 units shipped",
 }
@@ -85,6 +88,14 @@ def fmt_num(value: float | None) -> str:
     if abs(value) >= 10 or value == 0:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def fmt_input(value: float | None) -> str:
+    """An input's value: as fmt_num, but 3 significant digits in e-notation from a million up
+    (parameter and token counts stay short)."""
+    if value is not None and not math.isnan(value) and abs(value) >= 1e6:
+        return f"{value:.3g}"
+    return fmt_num(value)
 
 
 def fmt_month(value: date | None) -> str:
@@ -304,13 +315,20 @@ def time_chart(
 
 
 def tornado_chart(
-    title: str, x_label: str, bars: Sequence[tuple[str, float, float]], base: float | None
+    title: str,
+    x_label: str,
+    bars: Sequence[tuple[str, float, float]],
+    base: float | None,
+    deterministic: float | None = None,
 ) -> Markup:
     """A horizontal tornado: one bar per input from the headline at the input's low value to
-    the headline at its high value (split at `base`, the deterministic headline, if given)."""
+    the headline at its high value, split at `base` (the headline with every input at its
+    median, the centre the bars' low/high were computed around) when given. `deterministic`,
+    if given, is drawn as a separate dashed tick: it is not the bars' centre."""
     row_h, left, right, top, bottom = 26, 300, 24, 10, 46
     height = top + bottom + row_h * max(len(bars), 1)
-    values = [v for _, lo, hi in bars for v in (lo, hi)] + ([base] if base is not None else [])
+    values = [v for _, lo, hi in bars for v in (lo, hi)]
+    values += [v for v in (base, deterministic) if v is not None]
     lo_v, hi_v = (min(values), max(values)) if values else (0.0, 1.0)
     if hi_v == lo_v:
         lo_v, hi_v = lo_v - 1, hi_v + 1
@@ -343,8 +361,8 @@ def tornado_chart(
     for i, (name, low, high) in enumerate(bars):
         y = top + i * row_h + 4
         pivot = base if base is not None else min(low, high)
-        for end, cls, colour, what in ((low, "low", "#56B4E9", "input at its low value"),
-                                       (high, "high", "#D55E00", "input at its high value")):
+        for end, cls, colour, what in ((low, "low", "#56B4E9", "input at its P10"),
+                                       (high, "high", "#D55E00", "input at its P90")):
             x0, x1 = sorted((x_at(pivot), x_at(end)))
             parts.append(
                 f'<path class="series bar {cls}" d="M{x0:.1f},{y} H{max(x1, x0 + 1):.1f} '
@@ -356,8 +374,14 @@ def tornado_chart(
     if base is not None:
         x = x_at(base)
         parts.append(f'<line class="baseline" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" '
-                     f'y2="{height - bottom}"><title>deterministic value {fmt_num(base)}'
-                     f"</title></line>")
+                     f'y2="{height - bottom}"><title>all inputs at their median: '
+                     f"{fmt_num(base)}</title></line>")
+    if deterministic is not None:
+        x = x_at(deterministic)
+        parts.append(f'<line class="deterministic" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" '
+                     f'y2="{height - bottom}" stroke="{DETERMINISTIC_COLOUR}" stroke-width="2" '
+                     f'stroke-dasharray="4 3"><title>deterministic forecast (inputs at their '
+                     f"point values): {fmt_num(deterministic)}</title></line>")
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -596,7 +620,10 @@ def _sensitivity_sections(
                                      else abs(r["high"] - r["low"])))
         sobol = [r for r in items if r["method"] == "sobol" and r["st"] is not None]
         sobol.sort(key=lambda r: -r["st"])
-        base = comparison.get(scenario, {}).get(headline)
+        # Bars centre on the all-at-median headline the tornado was computed around; the
+        # deterministic value (inputs at their point values) is only a labelled tick.
+        base = next((r["baseline"] for r in tornado if r.get("baseline") is not None), None)
+        det = comparison.get(scenario, {}).get(headline)
         section: dict[str, Any] = {"scenario": scenario, "headline": headline, "label": label,
                                    "unit": unit, "chart": None, "sobol": None}
         if tornado:
@@ -605,30 +632,42 @@ def _sensitivity_sections(
             svg = tornado_chart(title, unit or "headline",
                                 [(r["input"], float(r["low"]), float(r["high"]))
                                  for r in shown],
-                                float(base) if base is not None else None)
+                                float(base) if base is not None else None,
+                                float(det) if det is not None else None)
             table = Table(
-                caption=f"{title} ({unit})",
-                columns=["input", f"headline at input low ({unit})",
-                         f"headline at input high ({unit})", f"swing ({unit})"],
-                rows=[[r["input"], fmt_num(r["low"]), fmt_num(r["high"]),
+                caption=f"{title} ({unit}; all inputs at their median: {fmt_num(base)})"
+                if base is not None else f"{title} ({unit})",
+                columns=["input", "input P10", "input P90", f"headline at input P10 ({unit})",
+                         f"headline at input P90 ({unit})", f"swing ({unit})"],
+                rows=[[r["input"], fmt_input(r.get("input_low")), fmt_input(r.get("input_high")),
+                       fmt_num(r["low"]), fmt_num(r["high"]),
                        fmt_num(r["swing"] if r["swing"] is not None
                                else abs(r["high"] - r["low"]))] for r in tornado],
-                numeric=[False, True, True, True],
+                numeric=[False, True, True, True, True, True],
             )
             legend = [
-                {"name": "input at its low value", "colour": "#56B4E9", "dash": "",
+                {"name": "input at its P10", "colour": "#56B4E9", "dash": "",
                  "kind": "area", "opacity": "1"},
-                {"name": "input at its high value", "colour": "#D55E00", "dash": "",
+                {"name": "input at its P90", "colour": "#D55E00", "dash": "",
                  "kind": "area", "opacity": "1"},
             ]
             if base is not None:
-                legend.append({"name": f"deterministic value ({fmt_num(base)})",
+                legend.append({"name": f"all inputs at their median ({fmt_num(base)})",
                                "colour": "#000000", "dash": "", "kind": "line", "opacity": "1"})
+            if det is not None:
+                legend.append({"name": f"deterministic forecast ({fmt_num(det)})",
+                               "colour": DETERMINISTIC_COLOUR, "dash": "4 3", "kind": "line",
+                               "opacity": "1"})
             section["chart"] = Chart(
                 id=f"tornado-{headline}-{scenario}".replace("_", "-"), title=title, svg=svg,
                 legend=legend, table=table,
-                note=(f"The {len(shown)} inputs with the largest swing of {len(tornado)}."
-                      if len(tornado) > len(shown) else ""),
+                note=" ".join(n for n in (
+                    f"The {len(shown)} inputs with the largest swing of {len(tornado)}."
+                    if len(tornado) > len(shown) else "",
+                    "Bars start at the headline with every input at its median; the dashed "
+                    "tick is the deterministic forecast (every input at its point value)."
+                    if base is not None and det is not None else "",
+                ) if n),
             )
         if sobol:
             section["sobol"] = Table(

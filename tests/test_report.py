@@ -40,6 +40,8 @@ set:
      source: test}
 """,
 }
+# The fixture's all-at-median tornado baseline, as a multiple of the deterministic headline.
+TORNADO_BASELINE_RATIO = 1.25
 QUANTILES = {0.05: 0.7, 0.10: 0.8, 0.50: 1.0, 0.90: 1.25, 0.95: 1.4}
 
 
@@ -55,11 +57,17 @@ def build_warehouse(folder: Path, *, uncertainty: bool, failed_check: bool = Fal
     wh.create_schema(con)
     wh.start_run(con, RUN_ID, RunConfig(scenarios=SCENARIOS, draws=64 if uncertainty else 0))
     now = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    base_shipped = 0.0
     for scenario in SCENARIOS:
         inputs = load_inputs(data, scenario)
         wh.stage_inputs(con, RUN_ID, scenario, inputs, loaded_at=now)
         frame = demand.forecast(inputs)
         wh.write_forecast(con, RUN_ID, frame)
+        if scenario == "base":
+            base_shipped = frame.filter(
+                (pl.col("metric") == "a100_equivalents_shipped")
+                & pl.col("month").dt.year().is_between(2023, 2030)
+            )["value"].sum()
         if uncertainty:
             wh.write_quantiles(con, RUN_ID, _quantiles(frame, total_bands))
     wh.write_validation(con, pl.DataFrame({
@@ -74,7 +82,7 @@ def build_warehouse(folder: Path, *, uncertainty: bool, failed_check: bool = Fal
         "checked_at": [now] * 3,
     }))
     if uncertainty:
-        wh.append_frame(con, "sensitivity", _sensitivity(), {"run_id": RUN_ID})
+        wh.append_frame(con, "sensitivity", _sensitivity(base_shipped), {"run_id": RUN_ID})
     wh.finish_run(con, RUN_ID, "published")
     wh.create_marts(con)
     return con
@@ -94,13 +102,18 @@ def _quantiles(frame: pl.DataFrame, total_bands: bool) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def _sensitivity() -> pl.DataFrame:
+def _sensitivity(deterministic: float) -> pl.DataFrame:
+    """Tornado and Sobol rows for base's A100-eq shipped 2023-2030. As with right-skewed real
+    inputs, the all-at-median baseline lies above the deterministic value (`deterministic`)
+    and every bar's [low, high] excludes it, so a chart centred on it would be caught."""
+    baseline = TORNADO_BASELINE_RATIO * deterministic
     inputs = ["model_classes:*:mfu", "usage:*:serving_utilization", "usage:*:tokens_per_word"]
     rows = []
     for i, name in enumerate(inputs):
         rows.append(dict(scenario="base", headline="a100e_shipped_2023_2030",
-                         input=name, method="tornado", low=1e5 * (1 - 0.3 / (i + 1)),
-                         high=1e5 * (1 + 0.4 / (i + 1)), swing=1e5 * 0.7 / (i + 1),
+                         input=name, method="tornado", low=baseline * (1 - 0.15 / (i + 1)),
+                         high=baseline * (1 + 0.2 / (i + 1)), swing=baseline * 0.35 / (i + 1),
+                         baseline=baseline, input_low=0.3 - 0.05 * i, input_high=0.5 + 0.05 * i,
                          unit="A100-eq"))
         rows.append(dict(scenario="base", headline="a100e_shipped_2023_2030",
                          input=name, method="sobol", s1=0.5 / (i + 1), s1_conf=0.02,
@@ -216,7 +229,7 @@ def test_every_chart_is_drawn_with_data_and_a_table(full, full_dom) -> None:
     con, _ = full
     charts = full_dom.iter("svg", "chart")
     months = con.execute("SELECT count(DISTINCT month) FROM mart_demand_monthly "
-                         "WHERE run_id = ? AND scenario = 'base'", [RUN_ID]).fetchone()[0]
+                         "WHERE run_id = ? AND scenario = 'base'", [RUN_ID]).fetchall()[0][0]
     # 2 A100/A800 + 1 workload + 3 SKU + bands (2 for base, 1 each other) + 1 tornado + seed
     assert len(charts) == 2 + 1 + 3 + 4 + 1 + 1
     footer = full_dom.iter("footer")[0].all_text()
@@ -265,7 +278,8 @@ def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     tornado = full_dom.by_id("sensitivity")
     labels = [t.all_text() for t in tornado.iter("svg")[0].iter("text", "tick")]
     assert labels.index("model_classes:*:mfu") < labels.index("usage:*:tokens_per_word")
-    assert len(tornado.iter("line", "baseline")) == 1  # the deterministic headline
+    assert len(tornado.iter("line", "baseline")) == 1  # all inputs at their median
+    assert len(tornado.iter("line", "deterministic")) == 1  # a separate, labelled tick
     assert len(tornado.iter("table")) == 2  # tornado data + Sobol
     seed = " ".join(full_dom.by_id("seed-table").all_text().split())
     for figure in ("843", "16,255", "17,098", "1,709,8", "2,000,000"):  # FACTS.md
@@ -278,6 +292,49 @@ def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     stored = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM input_files "
                                         "WHERE run_id = ?", [RUN_ID]).fetchall()}
     assert shas == stored
+
+
+def _x(line: Node) -> float:
+    assert line.attrs["x1"] == line.attrs["x2"]  # a vertical rule
+    return float(line.attrs["x1"])
+
+
+def test_tornado_bars_start_at_the_all_median_baseline(full, full_dom) -> None:
+    con, _ = full
+    rows = con.execute(
+        "SELECT input, low, high, baseline FROM sensitivity WHERE run_id = ? AND scenario = "
+        "'base' AND headline = 'a100e_shipped_2023_2030' AND method = 'tornado'",
+        [RUN_ID]).fetchall()
+    det = con.execute("SELECT a100e_shipped_2023_2030 FROM mart_scenario_comparison "
+                      "WHERE run_id = ? AND scenario = 'base'", [RUN_ID]).fetchall()[0][0]
+    baseline = rows[0][3]
+    assert det > 0 and len(rows) == 3
+    # The test could fail: the deterministic value is outside every bar, the baseline inside.
+    assert all(not lo <= det <= hi and lo <= baseline <= hi for _, lo, hi, _ in rows)
+    figure = full_dom.by_id("tornado-a100e-shipped-2023-2030-base")
+    svg = figure.iter("svg", "tornado")[0]
+    x_base = _x(svg.iter("line", "baseline")[0])
+    x_det = _x(svg.iter("line", "deterministic")[0])
+    assert x_det < x_base - 20  # drawn apart, deterministic to the left (below the median)
+
+    def x_at(v: float) -> float:  # the axis, from the two labelled rules
+        return x_det + (v - det) * (x_base - x_det) / (baseline - det)
+
+    def input_of(bar: Node) -> str:  # the bar's <title>: "<param id>: input at its P10 ..."
+        return bar.iter("title")[0].all_text().rsplit(": input at its", 1)[0]
+
+    by_input = {name: (lo, hi) for name, lo, hi, _ in rows}
+    drawn = {(input_of(b), cls): b for b in svg.iter("path", "bar")
+             for cls in ("low", "high") if cls in b.attrs["class"].split()}
+    assert {name for name, _ in drawn} == set(by_input) and len(drawn) == 6
+    for (name, cls), bar in drawn.items():
+        end = by_input[name][0 if cls == "low" else 1]
+        x0, x1 = [float(v) for v in PATH_NUMBERS.findall(bar.attrs["d"])][0:3:2]
+        assert x0 == pytest.approx(min(x_base, x_at(end)), abs=0.2), (name, cls)
+        assert x1 == pytest.approx(max(x_base, x_at(end)), abs=0.2), (name, cls)
+    legend = figure.iter("ul", "legend")[0].all_text()
+    assert "all inputs at their median" in legend and "deterministic forecast" in legend
+    assert "deterministic value" not in figure.all_text()
 
 
 def test_screenshot_is_a_drawn_page(full, tmp_path: Path) -> None:
