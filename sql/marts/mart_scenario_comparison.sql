@@ -2,11 +2,14 @@
 -- (grain: scenario).
 -- The headlines are those of chipcast.montecarlo.HEADLINES (same names, same definitions):
 --   a100_a800_units_shipped_2023_2025  units: A100 and A800 family SKUs shipped 2023-01..2025-12
---   a100e_shipped_2023_2030            A100-eq: compute shipped 2023-01..2030-12 (all SKUs)
+--   a100e_shipped_2023_2030            A100-eq: compute shipped 2023-01..2030-12 (every
+--                                      vendor, 'other' included)
 --   peak_installed_a100e               A100-eq: highest month of installed compute
---   peak_installed_units               units: highest month of units installed (all SKUs)
+--   peak_installed_units               units: highest month of units installed (chips of
+--                                      known SKUs; 'other' vendors only in A100-eq)
 --   peak_month                         the first month reaching the unit peak
---   total_capex_usd                    USD: capex summed over the whole horizon
+--   total_capex_usd                    USD: capex summed over the whole horizon (chips of
+--                                      known SKUs; 'other' vendors only in A100-eq)
 -- A SKU's family comes from the run's stg_chips; a SKU missing there falls back to the text
 -- before its first '-' (A100-80GB-SXM -> A100).
 CREATE OR REPLACE VIEW mart_scenario_comparison AS
