@@ -20,6 +20,7 @@ WORKLOADS = ["training", "inference"]
 TOTAL_LABEL = "all"
 TOTAL_FIRM = "all"  # a row with this firm is a total over the other firms (if any are written)
 TOLERANCE = 1e-6  # relative, for totals vs the sum of their parts
+MAX_VALUE = 1e300  # any finite output passes; +-inf does not (as in the sensitivity suite)
 
 
 def with_meta(df: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -50,6 +51,10 @@ def row_rules(table: str, columns: list[str], required: list[str], key: list[str
                   f"{table} lacks contract columns",
                   hint="the model must write every contract column: " + ", ".join(columns))]
     rules += not_null(required)
+    for rule in rules:  # a model writes NaN, not an empty cell: say so
+        if rule.expectation == "ExpectColumnValuesToNotBeNull" and rule.column == "value":
+            rule.message = "value is empty or NaN"
+            rule.hint = "the model wrote no number (NaN comes from 0/0 or inf - inf upstream)"
     units = units or UNITS
     rules.append(in_set("workload", workloads or WORKLOADS, "unknown workload"))
     rules.append(in_set("metric", sorted(units), "unknown metric"))
@@ -59,8 +64,12 @@ def row_rules(table: str, columns: list[str], required: list[str], key: list[str
                        "ignore_row_if": "either_value_is_missing"},
                       "wrong unit for this metric", label="unit",
                       hint_fn=lambda r: f"{r['metric']} is measured in {r['expected_unit']}"))
-    neg = between("value", 0, None, "negative value", hint="demand and fleets cannot be negative")
-    rules.append(neg)
+    # A finite upper bound: GX skips NaN (pandas counts it missing) and `max_value=None`
+    # accepts +inf, so an overflowing model would otherwise pass. NaN is caught by not-null.
+    value = between("value", 0, MAX_VALUE, "negative or infinite value",
+                    hint="demand, fleets and capex are finite and cannot be negative")
+    value.scale = None
+    rules.append(value)
     rules.append(in_set("month_day", [1], "month is not the first day of a month"))
     rules.append(Rule("ExpectCompoundColumnsToBeUnique", {"column_list": key},
                       f"more than one row per key in {table}", hint="the model wrote a row twice"))

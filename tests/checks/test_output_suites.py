@@ -135,3 +135,27 @@ def test_quantile_row_without_level_and_unknown_stat() -> None:
     hints = {p.row: p.hint for p in pairs}
     assert "a quantile row has no quantile" in hints[4] and "unknown stat" in hints[13]
     assert any(p.message == "unknown stat" and p.row == 13 for p in problems)
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    (float("inf"), "negative or infinite value"),
+    (float("-inf"), "negative or infinite value"),
+    (float("nan"), "value is empty or NaN"),
+])
+@pytest.mark.parametrize("table", ["forecast", "forecast_quantiles"])
+def test_non_finite_values_fail_with_row(table: str, bad: float, fragment: str) -> None:
+    """inf passes a lower bound alone and NaN passes any bound (pandas counts it missing)."""
+    df, validate = ((_forecast(), validate_forecast) if table == "forecast"
+                    else (_quantiles(), validate_quantiles))
+    assert validate(df).success
+    # the 3rd row only; a forecast_quantiles quantile row keeps its ordering (inf >= the rest)
+    df = df.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(bad)
+                         .otherwise(pl.col("value")).alias("value"))
+    problems = [p for p in validate(df).problems() if fragment in p.message]
+    assert [(p.file, p.row) for p in problems] == [(table, 3)], [str(p) for p in problems]
+    assert problems[0].hint
+
+
+def test_huge_finite_values_pass() -> None:
+    df = _forecast().with_columns(pl.col("value") * 1e290)
+    assert validate_forecast(df).success
