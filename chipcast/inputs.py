@@ -600,6 +600,13 @@ def load_inputs(data_dir: Path, scenario: str = "base") -> Inputs:
                                         hint="use one of: " + ", ".join(TABLES)))
                 continue
             trel = f"scenarios/{tfile}"
+            scen_dir = (data_dir / "scenarios").resolve()
+            if not (data_dir / trel).resolve().is_relative_to(scen_dir):
+                problems.append(Problem(rel, "table file outside data/scenarios/",
+                                        column=f"tables.{tname}", values=[str(tfile)],
+                                        hint="give a path inside data/scenarios/, e.g. "
+                                        f"{Path(rel).stem}/{tname}.csv"))
+                continue
             sources[tname] = (data_dir / trel, trel)
         sett = doc.get("settings") or {}
         if not isinstance(sett, dict):

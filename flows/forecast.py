@@ -27,8 +27,8 @@ def compute_forecast(inputs: Inputs, scenario: str) -> pl.DataFrame:
     from chipcast.demand import forecast
 
     frame = forecast(inputs)
-    if "scenario" not in frame.columns:
-        frame = frame.with_columns(pl.lit(scenario).alias("scenario"))
+    if set(frame["scenario"].unique()) != {scenario}:  # a wrong label would publish silently
+        raise ValueError(f"the model labelled scenario {scenario!r} rows otherwise")
     return frame
 
 

@@ -143,3 +143,14 @@ def test_base_yaml_optional(tmp_path: Path) -> None:
         y.unlink()
     assert available_scenarios(tmp_path / "d") == ["base"]
     assert load_inputs(tmp_path / "d").settings.inference_mode == "compute"
+
+
+def test_scenario_table_files_stay_inside_the_scenarios_folder(tmp_path: Path) -> None:
+    data = shutil.copytree(MINI, tmp_path / "data")
+    (data / "scenarios" / "escape.yaml").write_text(
+        "name: escape\ntables:\n  firms: ../../outside/firms.csv\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_inputs(data, "escape")
+    text = str(err.value)
+    assert "scenarios/escape.yaml" in text and "outside data/scenarios/" in text
+    assert "tables.firms" in text
