@@ -193,6 +193,21 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
     ("missing-price", _bytes("chip_specs.csv", lambda b: b"\n".join(
         x for x in b.split(b"\n") if not x.startswith(b"Ascend-910B,price_usd"))), "base",
      ["chips.csv", "row 3", "price_usd"]),
+    # --- distributions chipcast.distributions.frozen cannot build (checks must catch first) ---
+    ("uniform-zero-width", _replace("chip_specs.csv", "uniform,10000,,20000",
+                                    "uniform,15000,,15000"), "base",
+     ["chip_specs.csv", "row 2", "column 'high'", "needs high > low", "low < high"]),
+    ("lognormal-low-zero", _replace("usage.csv", "*,prompt_tokens,0,tokens/question,,,,,",
+                                    "*,prompt_tokens,0,tokens/question,lognormal,0,,1000,"),
+     "base", ["usage.csv", "row 7", "column 'low'", "needs low > 0", "must be positive"]),
+    ("pert-low-above-high", _replace("vendor_share.csv", "pert,0.7,,0.9", "pert,0.9,,0.7"),
+     "base", ["vendor_share.csv", "row 4", "column 'high'", "needs high > low"]),
+    ("triangular-mode-outside", _replace("chip_specs.csv", "triangular,256,,376",
+                                         "triangular,256,400,376"), "base",
+     ["chip_specs.csv", "row 4", "mode is above high", "within [low, high]"]),
+    ("set-zero-width-range", _replace("scenarios/mini-alt.yaml", "low: 1e7, high: 3e7",
+                                      "low: 2e7, high: 2e7"), "mini-alt",
+     ["scenarios/mini-alt.yaml", "row 2", "column 'high'", "low < high"]),
 ]
 
 
