@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from chipcast.config import SAMPLERS
 from chipcast.errors import EXIT_USAGE, ChipcastError
 
 # subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
@@ -59,7 +60,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="Monte Carlo draws per scenario (default 4096; 0 = deterministic only)",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed (default 20231)")
-    p.add_argument("--sampler", choices=["sobol", "lhs", "random"], default=None)
+    p.add_argument("--sampler", choices=SAMPLERS, default=None, help="default sobol")
     p.add_argument(
         "--sensitivity-n", type=int, default=None,
         help="Sobol base sample of the sensitivity analysis (power of 2; default 512; 0 = skip)",

@@ -14,7 +14,7 @@ from typing import Any
 from chipcast.errors import UsageError
 from chipcast.paths import DATA_DIR, FORECASTS_DIR
 
-SAMPLERS = ("sobol", "lhs", "random")
+SAMPLERS = ("sobol", "lhs", "random")  # implemented in chipcast.sampling
 DEFAULT_SEED = 20231
 DEFAULT_DRAWS = 4096  # Monte Carlo draws per scenario (issue 3)
 DEFAULT_SENSITIVITY_N = 512  # Sobol base sample: n x (inputs + 2) model runs per scenario

@@ -26,13 +26,14 @@ from typing import Any
 import polars as pl
 import yaml
 
+from chipcast.distributions import DISTS
 from chipcast.errors import InputError, Problem
 
 # --- table contracts -------------------------------------------------------------------------
 
 NUMERIC_VALUE_COLUMNS = ("metric", "value", "unit", "dist", "low", "mode", "high", "source")
 DIST_NUMBERS = ("value", "low", "mode", "high")
-KNOWN_DISTS = ("fixed", "uniform", "triangular", "pert", "lognormal", "normal-truncated")
+KNOWN_DISTS = DISTS
 META_COLUMNS = ("_file", "_row")
 
 

@@ -34,10 +34,10 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from chipcast.config import SAMPLERS
 from chipcast.errors import InputError, Problem
 from chipcast.params import Parameter, ParamSet
 
-SAMPLERS = ("sobol", "lhs", "random")
 _EPS = 1e-12  # uniforms are kept inside (0, 1) so that ppf and the normal quantile stay finite
 
 
