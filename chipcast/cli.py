@@ -131,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run one subcommand and return its exit code."""
     # A flow started with no Prefect server configured starts a temporary one: give it time.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # The temporary server must not try to send usage statistics from an analyst's machine.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

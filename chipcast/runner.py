@@ -76,7 +76,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from chipcast.publish import check_unlocked
 
         check_unlocked(config.out_dir)
+        from flows.common import quiet_data_error_tracebacks
         from flows.pipeline import pipeline
+
+        quiet_data_error_tracebacks()
 
         summary = pipeline(
             scenarios=list(config.scenarios), data_dir=config.data_dir,

@@ -67,6 +67,7 @@ def test_bad_input_exits_1_names_the_problem_and_publishes_nothing(
     err = capsys.readouterr().err
     assert code == 1
     assert "nothing was published" in err and "chip_specs.csv" in err and f"row {row}" in err
+    assert "Traceback" not in err  # a data error is a message, not a stack
     assert hashlib.sha256((out / "chipcast.duckdb").read_bytes()).hexdigest() == before
     assert not (out / "exports").exists()
     assert publish.read_runs_log(out)[-1]["status"] == "failed"
