@@ -173,6 +173,15 @@ def compile_structure(inputs: Any) -> Structure:
     skus, vendor_available, mix, tflops_ids, price_ids = _sku_mix(
         inputs, params, vendors, month_start, month_end
     )
+    stranded = months[~vendor_available.any(axis=1)]
+    if stranded.size:  # shipments of such a month would reach no SKU and vanish
+        raise _problem(
+            f"no vendor has a legal, launched chip in {stranded.size} month(s) from "
+            f"{stranded[0]}: their shipments would go nowhere",
+            "add a regime row for a chip sold then (domestic chips are never export-controlled)"
+            " or keep the 'Other' vendor in vendor_share.csv",
+            "data/export_regimes.csv",
+        )
     formulas = formula_set(inputs.compute_formulas.select("name", "expression").iter_rows())
     family = dict(zip(inputs.chips["sku"].to_list(), inputs.chips["family"].to_list(), strict=True))
     return Structure(
@@ -253,7 +262,9 @@ def _sku_mix(
         )
     regime_skus = set(regimes["sku"].to_list())
     skus = [s for s in chips["sku"].to_list() if s in regime_skus]
-    vendors_with_chips = {chip_vendor[s] for s in skus}
+    # A vendor with chips in chips.csv sells only what a regime lists; a vendor with none at
+    # all (e.g. `Other`) is carried as a pseudo-SKU in A100-equivalents.
+    vendors_with_chips = set(chip_vendor.values())
     skus += [_pseudo_sku(v) for v in vendors if v not in vendors_with_chips]
     sku_index = {s: i for i, s in enumerate(skus)}
     vendor_index = {v: i for i, v in enumerate(vendors)}

@@ -12,6 +12,7 @@ import pytest
 from tinydata import FILES, SERVE_A100E, TRAIN_A100E, write_tiny_data
 
 from chipcast import demand
+from chipcast.errors import InputError
 from chipcast.inputs import load_inputs
 from chipcast.params import parameters, point_params
 
@@ -62,6 +63,16 @@ def test_a_run_straddling_two_months_needs_its_cluster_in_both(tmp_path: Path) -
     assert _value(out, month=date(2022, 7, 1), **req) == pytest.approx(TRAIN_A100E)
     assert _value(out, month=date(2022, 5, 1), **req) == 0.0
     assert _value(out, month=date(2022, 8, 1), **req) == 0.0
+
+
+def test_a_month_with_no_chip_to_sell_is_an_input_error(tmp_path: Path) -> None:
+    # without the Huawei rows, October 2022 has no legal, launched chip: the A100 is banned
+    # and the A800 not out yet
+    regimes = "\n".join(line for line in FILES["export_regimes.csv"].splitlines()
+                        if "Ascend" not in line) + "\n"
+    folder = write_tiny_data(tmp_path, {"export_regimes.csv": regimes})
+    with pytest.raises(InputError, match=r"no vendor has a legal, launched chip in 1 month"):
+        demand.compile_structure(load_inputs(folder, "base"))
 
 
 def test_inference_need_from_release(out: pl.DataFrame) -> None:
