@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from chipcast.config import SAMPLERS
-from chipcast.errors import EXIT_USAGE, ChipcastError
+from chipcast.errors import ChipcastError
 
 # subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
 HANDLERS: dict[str, str] = {
@@ -150,5 +150,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
-
-__all__ = ["EXIT_USAGE", "build_parser", "main"]
