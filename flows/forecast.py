@@ -13,6 +13,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from chipcast import warehouse
+from chipcast.config import DEFAULT_SEED
 from flows.common import stage
 from flows.ingest import record_checks
 
@@ -102,32 +103,31 @@ def forecast(
     inputs: Inputs,
     validation_dir: Path,
     draws: int = 0,
-    seed: int = 20231,
+    seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
     sensitivity_n: int = 0,
 ) -> int:
     """Compute, check and store one scenario's outputs; raises CheckFailed if a check fails.
     Returns the forecast rows written."""
+    reports: list[CheckReport] = []
+
+    def checked(report: CheckReport, suite: str) -> None:
+        """Keep a report (warehouse rows + GX JSON); failures raise once all are recorded."""
+        record_checks(con, run_id, report, Path(validation_dir) / f"{suite}-{scenario}.json")
+        reports.append(report)
+
     stage(f"[{scenario}] computing the deterministic forecast")
     frame = compute_forecast(inputs, scenario)
-    reports = [check_forecast(frame)]
-    record_checks(con, run_id, reports[0], Path(validation_dir) / f"forecast-{scenario}.json")
-    quantiles = None
+    checked(check_forecast(frame), "forecast")
+    quantiles = sensitivity = None
     if draws > 0:
         stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed})")
         quantiles = compute_quantiles(inputs, run_id, draws, seed, sampler)
-        reports.append(check_quantiles(quantiles))
-        record_checks(
-            con, run_id, reports[-1], Path(validation_dir) / f"quantiles-{scenario}.json"
-        )
-    sensitivity = None
-    if draws > 0 and sensitivity_n > 0:
-        stage(f"[{scenario}] sensitivity: tornado and Sobol indices (n={sensitivity_n})")
-        sensitivity = compute_sensitivity(inputs, sensitivity_n, seed)
-        reports.append(check_sensitivity(sensitivity))
-        record_checks(
-            con, run_id, reports[-1], Path(validation_dir) / f"sensitivity-{scenario}.json"
-        )
+        checked(check_quantiles(quantiles), "quantiles")
+        if sensitivity_n > 0:
+            stage(f"[{scenario}] sensitivity: tornado and Sobol indices (n={sensitivity_n})")
+            sensitivity = compute_sensitivity(inputs, sensitivity_n, seed)
+            checked(check_sensitivity(sensitivity), "sensitivity")
     for report in reports:
         report.raise_for_failure()
     rows = write_outputs(con, run_id, frame, quantiles, sensitivity)
