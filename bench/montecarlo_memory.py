@@ -19,11 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chipcast import montecarlo as mc  # noqa: E402
-from chipcast.demand import compile_structure, simulate  # noqa: E402
 from chipcast.inputs import load_inputs  # noqa: E402
-from chipcast.params import parameters  # noqa: E402
-from chipcast.sampling import draw_plan  # noqa: E402
+from chipcast.model.demand import simulate  # noqa: E402
+from chipcast.model.params import parameters  # noqa: E402
+from chipcast.model.series import series_values  # noqa: E402
+from chipcast.model.structure import compile_structure  # noqa: E402
+from chipcast.uncertainty import montecarlo as mc  # noqa: E402
+from chipcast.uncertainty.sampling import draw_plan  # noqa: E402
 
 BUDGET_BYTES = 2 * 2**30
 
@@ -38,10 +40,10 @@ def loop_ratio(inputs, n: int) -> tuple[float, float]:
     plan = draw_plan(inputs, parameters(inputs), "sobol", 1)
     x = plan.draw_matrix(n)
     t0 = time.perf_counter()
-    mc.series_values(st, simulate(st, plan.paramset(x)), False)
+    series_values(st, simulate(st, plan.paramset(x)), False)
     t1 = time.perf_counter()
     for i in range(n):
-        mc.series_values(st, simulate(st, plan.paramset(x[i:i + 1])), False)
+        series_values(st, simulate(st, plan.paramset(x[i:i + 1])), False)
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1
 
@@ -65,8 +67,7 @@ def main() -> int:
           f"= {loop / vec:.1f}x faster")
 
     t0 = time.perf_counter()
-    out = mc.forecast_quantiles(inputs, draws=args.draws, seed=20231, sampler=args.sampler,
-                                progress=None)
+    out = mc.forecast_quantiles(inputs, draws=args.draws, seed=20231, sampler=args.sampler)
     secs = time.perf_counter() - t0
     rss = peak_rss_bytes()
     print(f"forecast_quantiles: {out.height:,} rows in {secs:.1f}s = "

@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chipcast.contracts import SAMPLERS
 from chipcast.errors import UsageError
 from chipcast.paths import DATA_DIR, FORECASTS_DIR
 
-SAMPLERS = ("sobol", "lhs", "random")  # implemented in chipcast.sampling
 DEFAULT_SEED = 20231
 DEFAULT_DRAWS = 4096  # Monte Carlo draws per scenario (issue 3)
 DEFAULT_SENSITIVITY_N = 512  # Sobol base sample: n x (inputs + 2) model runs per scenario
@@ -67,12 +67,14 @@ class RunConfig:
 
     @classmethod
     def from_sources(
-        cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None
+        cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None,
+        shipped: Callable[[Path], list[str]] | None = None,
     ) -> RunConfig:
         """Build from parsed CLI args (attributes may be missing or None), then `CHIPCAST_*`
         variables (`CHIPCAST_SCENARIOS` comma-separated, `CHIPCAST_DATA_DIR`,
         `CHIPCAST_OUT_DIR`, `CHIPCAST_DRAWS`, `CHIPCAST_SEED`, `CHIPCAST_SAMPLER`,
-        `CHIPCAST_SENSITIVITY_N`). With no scenario given, every scenario in data_dir."""
+        `CHIPCAST_SENSITIVITY_N`). With no scenario given, every scenario `shipped(data_dir)`
+        lists (base first), else base."""
         env = os.environ if env is None else env
 
         def pick(attr: str, var: str) -> Any:
@@ -103,11 +105,9 @@ class RunConfig:
         sampler = pick("sampler", "SAMPLER")
         if sampler is not None:
             kwargs["sampler"] = str(sampler)
-        if "scenarios" not in kwargs:
-            from chipcast.inputs import available_scenarios
-
-            shipped = available_scenarios(kwargs.get("data_dir", DATA_DIR))
+        if "scenarios" not in kwargs and shipped is not None:
+            names = shipped(kwargs.get("data_dir", DATA_DIR))
             # base first: it is the view most people open
-            kwargs["scenarios"] = tuple(sorted(shipped, key=lambda s: (s != "base", s))) or (
+            kwargs["scenarios"] = tuple(sorted(names, key=lambda s: (s != "base", s))) or (
                 "base",)
         return cls(**kwargs)

@@ -1,7 +1,10 @@
 """Ingest flow: data/ -> typed polars frames -> input checks -> DuckDB staging tables.
 
-Nothing is staged unless the scenario's inputs pass their checks; staging records each file's
-path, sha256 and load time in `input_files`."""
+Parameters are plain values (paths as text, run id, scenario), so the flow validates them, the
+Prefect UI shows them and the flow runs alone on any DuckDB file. Nothing is staged unless the
+scenario's inputs pass their checks; staging records each file's path, sha256 and load time in
+`input_files`. Returns the inputs' fingerprint (sha256 over the files read), which the forecast
+flow checks so that both read the same bytes."""
 
 from __future__ import annotations
 
@@ -13,65 +16,60 @@ import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from chipcast import warehouse
+from chipcast.checks import validate_inputs
+from chipcast.inputs import Inputs, load_inputs
+from chipcast.inputs.scenarios import fingerprint
+from chipcast.store import warehouse
 from flows.common import stage, transient_only
 
 if TYPE_CHECKING:
     from chipcast.checks import CheckReport
-    from chipcast.inputs import Inputs
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def read_inputs(data_dir: Path, scenario: str) -> Inputs:
+def read_inputs(data_dir: str, scenario: str) -> Inputs:
     """Read and type every input table of a scenario (raises InputError on unreadable data)."""
-    from chipcast.inputs import load_inputs
-
     return load_inputs(Path(data_dir), scenario)
 
 
 @task(cache_policy=NO_CACHE)
 def check_inputs(inputs: Inputs) -> CheckReport:
     """Run the input data contracts (Great Expectations suites) on a scenario's tables."""
-    from chipcast.checks import validate_inputs
-
     return validate_inputs(inputs)
 
 
 @task(cache_policy=NO_CACHE)
-def record_checks(
-    con: duckdb.DuckDBPyConnection, run_id: str, report: CheckReport, json_path: Path
-) -> int:
+def record_checks(database: str, run_id: str, report: CheckReport, json_path: str) -> int:
     """Keep a check report: rows in validation_results and the GX result JSON on disk.
     Returns the expectation rows written."""
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    report.write_json(json_path)
-    return warehouse.write_validation(con, report.results_frame(run_id))
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    report.write_json(Path(json_path))
+    with duckdb.connect(database) as con:
+        warehouse.create_schema(con)
+        return warehouse.write_validation(con, report.results_frame(run_id))
 
 
 @task(cache_policy=NO_CACHE)
-def stage_tables(
-    con: duckdb.DuckDBPyConnection, run_id: str, scenario: str, inputs: Inputs
-) -> int:
+def stage_tables(database: str, run_id: str, scenario: str, inputs: Inputs) -> int:
     """Write the checked frames to stg_* tables and input_files; returns rows staged."""
-    written = warehouse.stage_inputs(con, run_id, scenario, inputs, datetime.now(UTC))
+    with duckdb.connect(database) as con:
+        warehouse.create_schema(con)
+        written = warehouse.stage_inputs(con, run_id, scenario, inputs, datetime.now(UTC))
     return sum(written.values())
 
 
-@flow(name="chipcast-ingest", validate_parameters=False)
-def ingest(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    scenario: str,
-    data_dir: Path,
-    validation_dir: Path,
-) -> Inputs:
-    """Read, check and stage one scenario's inputs; raises CheckFailed if a check fails."""
+@flow(name="chipcast-ingest")
+def ingest(database: str, run_id: str, scenario: str, data_dir: str,
+           validation_dir: str) -> str:
+    """Read, check and stage one scenario's inputs into the DuckDB file `database`; raises
+    CheckFailed if a check fails. Returns the inputs' fingerprint."""
     stage(f"[{scenario}] reading inputs from {data_dir}")
     inputs = read_inputs(data_dir, scenario)
     stage(f"[{scenario}] checking {len(inputs.tables())} input tables")
     report = check_inputs(inputs)
-    record_checks(con, run_id, report, Path(validation_dir) / f"inputs-{scenario}.json")
+    record_checks(database, run_id, report, str(Path(validation_dir) /
+                                                 f"inputs-{scenario}.json"))
     report.raise_for_failure()
-    rows = stage_tables(con, run_id, scenario, inputs)
+    rows = stage_tables(database, run_id, scenario, inputs)
     stage(f"[{scenario}] staged {rows:,} input rows from {len(inputs.files)} files")
-    return inputs
+    return fingerprint(inputs.files)

@@ -1,20 +1,23 @@
 """The parent flow `chipcast run` starts: ingest every scenario, forecast every scenario,
-publish. It only chains the child flows inside one publication (lock + private copy), so a
-failure anywhere publishes nothing."""
+publish. It holds the run's publication (lock + private copy) and only chains the child flows,
+which receive plain parameters, so a failure anywhere publishes nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
+import duckdb
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
-from chipcast import warehouse
 from chipcast.config import DEFAULT_DRAWS, DEFAULT_SEED, DEFAULT_SENSITIVITY_N, RunConfig
 from chipcast.paths import DATA_DIR, FORECASTS_DIR
-from chipcast.publish import Publication
-from flows.common import stage
+from chipcast.store import warehouse
+from chipcast.store.publish import Publication
+from flows.common import stage, transient_only
 from flows.forecast import forecast
 from flows.ingest import ingest
 from flows.publish import publish
@@ -34,11 +37,24 @@ class RunSummary:
     comparison: list[dict[str, Any]] = field(default_factory=list)
 
 
-@flow(name="chipcast-pipeline", validate_parameters=False)
+@task(cache_policy=NO_CACHE)
+def start_run(database: str, run_id: str, config: RunConfig, started_at: datetime) -> None:
+    """Record the run (status 'running') in its private copy."""
+    with duckdb.connect(database) as con:
+        warehouse.start_run(con, run_id, config, started_at)
+
+
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+def swap_in(pub: Publication) -> Path:
+    """Write the pinned-format file and replace the published outputs atomically."""
+    return pub.commit()
+
+
+@flow(name="chipcast-pipeline")
 def pipeline(
-    scenarios: list[str] | tuple[str, ...] = ("base",),
-    data_dir: str | Path = DATA_DIR,
-    out_dir: str | Path = FORECASTS_DIR,
+    scenarios: list[str] = ["base"],  # noqa: B006 - Prefect shows the default; never mutated
+    data_dir: str = str(DATA_DIR),
+    out_dir: str = str(FORECASTS_DIR),
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
@@ -52,20 +68,19 @@ def pipeline(
     meta = {"scenarios": list(config.scenarios), "config": config.to_json()}
     with Publication(config.out_dir, meta=meta) as pub:
         stage(f"run {pub.run_id}: scenarios {', '.join(config.scenarios)}")
-        validation_dir = config.out_dir / "validation" / pub.run_id
-        warehouse.start_run(pub.con, pub.run_id, config, pub.started_at)
-        inputs = {
-            s: ingest(pub.con, pub.run_id, s, config.data_dir, validation_dir)
-            for s in config.scenarios
-        }
-        rows = {
-            s: forecast(pub.con, pub.run_id, s, inputs[s], validation_dir,
-                        config.draws, config.seed, config.sampler, config.sensitivity_n)
-            for s in config.scenarios
-        }
-        comparison = publish(pub)
+        db, validation = str(pub.paths.work), str(pub.paths.validation)
+        start_run(db, pub.run_id, config, pub.started_at)
+        fingerprints = {s: ingest(db, pub.run_id, s, str(config.data_dir), validation)
+                        for s in config.scenarios}
+        rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
+                            fingerprints[s], config.draws, config.seed, config.sampler,
+                            config.sensitivity_n)
+                for s in config.scenarios}
+        comparison = publish(str(config.out_dir), pub.run_id)
+        path = swap_in(pub)
+        stage(f"published {path} (run {pub.run_id})")
     return RunSummary(
         run_id=pub.run_id, scenarios=config.scenarios, rows=rows, database=pub.published,
-        exports=pub.exports_dir, validation=validation_dir, report=pub.report,
+        exports=pub.exports_dir, validation=pub.paths.validation, report=pub.report,
         comparison=comparison,
     )

@@ -1,6 +1,6 @@
-"""Publish flow: mark the run published in the private copy, build the BI marts, export
-Parquet, render the report, then swap everything into place (see chipcast.publish for the
-guarantees)."""
+"""Publish flow: mark the run published in its private copy, build the BI marts, export
+Parquet and render the report into the run's private names. The parent flow then swaps them
+into place (chipcast.store.publish.Publication.commit)."""
 
 from __future__ import annotations
 
@@ -10,47 +10,43 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from chipcast import warehouse
-from chipcast.publish import Publication
+from chipcast.report import render_report
+from chipcast.store import warehouse
+from chipcast.store.publish import RunPaths
 from flows.common import stage, transient_only
 
 
 @task(cache_policy=NO_CACHE)
-def build_marts(pub: Publication) -> list[dict[str, Any]]:
+def build_marts(out_dir: str, run_id: str) -> list[dict[str, Any]]:
     """Close the run as 'published' in the private copy and (re)create the mart views;
     returns mart_scenario_comparison (one dict per scenario)."""
-    warehouse.finish_run(pub.con, pub.run_id, "published")
-    warehouse.create_marts(pub.con)
-    return warehouse.scenario_comparison(pub.con)
+    with RunPaths(Path(out_dir), run_id).connect() as con:
+        warehouse.finish_run(con, run_id, "published")
+        warehouse.create_marts(con)
+        return warehouse.scenario_comparison(con)
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def export_parquet(pub: Publication) -> list[Path]:
+def export_parquet(out_dir: str, run_id: str) -> list[str]:
     """Write this run's Parquet exports to the private export folder."""
-    return pub.export()
+    return [str(p) for p in RunPaths(Path(out_dir), run_id).export()]
 
 
 @task(cache_policy=NO_CACHE)
-def write_report(pub: Publication) -> Path:
+def write_report(out_dir: str, run_id: str) -> str:
     """Render this run's HTML report from the marts (moved into place on commit)."""
-    return pub.render_report()
+    paths = RunPaths(Path(out_dir), run_id)
+    with paths.connect(read_only=True) as con:
+        return str(render_report(con, run_id, paths.report_tmp))
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def swap_in(pub: Publication) -> Path:
-    """Write the pinned-format file and replace the published outputs atomically."""
-    return pub.commit()
-
-
-@flow(name="chipcast-publish", validate_parameters=False)
-def publish(pub: Publication) -> list[dict[str, Any]]:
-    """Publish the run held by `pub`; returns the scenario comparison rows."""
+@flow(name="chipcast-publish")
+def publish(out_dir: str, run_id: str) -> list[dict[str, Any]]:
+    """Prepare the run's marts, Parquet and report; returns the scenario comparison rows."""
     stage("building marts")
-    comparison = build_marts(pub)
-    files = export_parquet(pub)
+    comparison = build_marts(out_dir, run_id)
+    files = export_parquet(out_dir, run_id)
     stage(f"exported {len(files)} Parquet files")
-    write_report(pub)
+    write_report(out_dir, run_id)
     stage("wrote the HTML report")
-    path = swap_in(pub)
-    stage(f"published {path} (run {pub.run_id})")
     return comparison

@@ -2,29 +2,54 @@
 
 `validate_inputs`, `validate_forecast`, `validate_quantiles` and `validate_sensitivity` build
 each table's check frames (suite modules in this package), run them as GX suites and return a
-CheckReport. GX itself is imported lazily by `chipcast.checks.engine` when a suite first runs.
+CheckReport. GX itself is imported lazily by `chipcast.checks.engine` when a suite first runs
+(it costs ~5 s), so importing this package is cheap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
+from chipcast.checks import (
+    chip_specs,
+    chips,
+    compute_formulas,
+    correlations,
+    export_regimes,
+    firms,
+    fleet,
+    forecast,
+    forecast_quantiles,
+    model_classes,
+    model_releases,
+    sensitivity,
+    usage,
+    vendor_share,
+)
 from chipcast.checks.engine import CheckFrame, CheckReport, SuiteResult, run_checks
 from chipcast.inputs import Inputs
 
-INPUT_SUITES = ("chips", "chip_specs", "vendor_share", "firms", "model_classes",
-                "model_releases", "usage", "fleet", "compute_formulas", "export_regimes",
-                "correlations")
+# input table -> its suite builder, in the order suites run
+INPUT_SUITES: dict[str, Callable[[Inputs], list[CheckFrame]]] = {
+    "chips": chips.checks,
+    "chip_specs": chip_specs.checks,
+    "vendor_share": vendor_share.checks,
+    "firms": firms.checks,
+    "model_classes": model_classes.checks,
+    "model_releases": model_releases.checks,
+    "usage": usage.checks,
+    "fleet": fleet.checks,
+    "compute_formulas": compute_formulas.checks,
+    "export_regimes": export_regimes.checks,
+    "correlations": correlations.checks,
+}
 
 
 def input_checks(inputs: Inputs) -> list[CheckFrame]:
     """Every input table's check frames, in INPUT_SUITES order."""
-    import importlib
-
-    frames: list[CheckFrame] = []
-    for name in INPUT_SUITES:
-        frames += importlib.import_module(f"chipcast.checks.{name}").checks(inputs)
-    return frames
+    return [frame for build in INPUT_SUITES.values() for frame in build(inputs)]
 
 
 def validate_inputs(inputs: Inputs) -> CheckReport:
@@ -34,24 +59,18 @@ def validate_inputs(inputs: Inputs) -> CheckReport:
 
 def validate_forecast(df: pl.DataFrame) -> CheckReport:
     """Run the `forecast` (long deterministic) suites."""
-    from chipcast.checks import forecast
-
     return run_checks(forecast.checks(df))
 
 
 def validate_quantiles(df: pl.DataFrame) -> CheckReport:
     """Run the `forecast_quantiles` (Monte Carlo summary) suites."""
-    from chipcast.checks import forecast_quantiles
-
     return run_checks(forecast_quantiles.checks(df))
 
 
 def validate_sensitivity(df: pl.DataFrame) -> CheckReport:
     """Run the `sensitivity` (tornado and Sobol rows) suites."""
-    from chipcast.checks import sensitivity
-
     return run_checks(sensitivity.checks(df))
 
 
-__all__ = ["CheckReport", "SuiteResult", "validate_forecast", "validate_inputs",
-           "validate_quantiles", "validate_sensitivity"]
+__all__ = ["INPUT_SUITES", "CheckReport", "SuiteResult", "input_checks", "validate_forecast",
+           "validate_inputs", "validate_quantiles", "validate_sensitivity"]

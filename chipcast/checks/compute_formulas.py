@@ -6,15 +6,15 @@ import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import columns_exist, not_null, unique
+from chipcast.contracts import FORMULA_VARIABLES
 from chipcast.inputs import Inputs
+from chipcast.model.formulas import FormulaError, parse_formula
 
 
 def parse_error(expression: str | None) -> str | None:
-    """None when `expression` parses with chipcast.formulas, else the parser's message."""
+    """None when `expression` parses with chipcast.model.formulas, else the parser's message."""
     if expression is None:
         return None  # reported by the not-null rule
-    from chipcast.formulas import FORMULA_VARIABLES, FormulaError, parse_formula
-
     try:
         parse_formula(expression, FORMULA_VARIABLES)
     except FormulaError as exc:

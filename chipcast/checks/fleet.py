@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame
-from chipcast.checks.rules import METRICS, missing_rule, numeric_table
+from chipcast.checks.rules import missing_rule, numeric_table
+from chipcast.contracts import required_metrics
 from chipcast.inputs import Inputs
 
 
@@ -14,7 +15,8 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
     f = inputs.fleet
     main = numeric_table("fleet", f)
     have = set(f["metric"].drop_nulls().to_list())
-    grid = pl.DataFrame({"metric": sorted(METRICS["fleet"])}).with_columns(
+    needed = required_metrics("fleet", inputs.settings.inference_mode)
+    grid = pl.DataFrame({"metric": needed}).with_columns(
         pl.when(pl.col("metric").is_in(sorted(have))).then(None).otherwise(pl.col("metric"))
         .alias("missing"), pl.lit("fleet.csv").alias("_file"), pl.lit(None, pl.Int64)
         .alias("_row"))

@@ -9,9 +9,7 @@ import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.outputs import (
-    TOTAL_LABEL,
-    UNITS,
-    WORKLOADS,
+    UNITS_WITH_HEADLINES,
     month_gaps,
     row_rules,
     totals,
@@ -19,22 +17,12 @@ from chipcast.checks.outputs import (
     with_meta,
 )
 from chipcast.checks.rules import in_set, ordered
+from chipcast.contracts import ALL, QUANTILE_NAMES, STATS, WORKLOADS
 
 COLUMNS = ["run_id", "scenario", "month", "firm", "workload", "sku", "metric", "stat",
            "quantile", "value", "unit"]
 SERIES = ["run_id", "scenario", "firm", "workload", "sku", "metric"]
-QUANTILES = {0.05: "p05", 0.1: "p10", 0.5: "p50", 0.9: "p90", 0.95: "p95"}
-
-
-def _units() -> dict[str, str]:
-    """Output metrics and their units, plus the Monte Carlo headlines (chipcast.montecarlo)."""
-    units = dict(UNITS)
-    try:
-        from chipcast.montecarlo import HEADLINES
-    except ImportError:  # the Monte Carlo module is optional for this suite
-        return units
-    units.update({name: spec[0] for name, spec in HEADLINES.items()})
-    return units
+QUANTILES = QUANTILE_NAMES  # level -> column name (p05 ...)
 
 
 def _stat_quantile_hint(row: dict[str, Any]) -> str:
@@ -52,7 +40,7 @@ def _stat_quantile_hint(row: dict[str, Any]) -> str:
 
 def checks(df: pl.DataFrame) -> list[CheckFrame]:
     """Rows, .order (one row per key: p05..p95 side by side), .months and .totals (means)."""
-    units = _units()
+    units = UNITS_WITH_HEADLINES
     # `stat_quantile` = "stat:quantile" (quantile as polars prints it, empty when null), so one
     # set rule checks stat and quantile together on every row: a mean has no quantile, a
     # quantile row has a known level (three row-conditioned rules cost three frame queries).
@@ -65,8 +53,8 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
     # Monte Carlo summaries include totals labelled 'all' (firm, workload, sku) and headlines.
     rules = row_rules("forecast_quantiles", COLUMNS, required,
                       [*SERIES, "month", "stat", "quantile_key"], units=units,
-                      workloads=[*WORKLOADS, TOTAL_LABEL])
-    rules.append(in_set("stat", ["mean", "quantile"], "unknown stat"))
+                      workloads=[*WORKLOADS, ALL])
+    rules.append(in_set("stat", list(STATS), "unknown stat"))
     levels = pl.Series(list(QUANTILES), dtype=pl.Float64).cast(pl.Utf8).to_list()
     rules.append(Rule("ExpectColumnValuesToBeInSet",
                       {"column": "stat_quantile",

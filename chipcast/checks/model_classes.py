@@ -10,8 +10,8 @@ from chipcast.checks.rules import (
     meta_of_first,
     missing_rule,
     numeric_table,
-    required_metrics,
 )
+from chipcast.contracts import required_metrics
 from chipcast.inputs import Inputs
 
 

@@ -6,19 +6,12 @@ import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import between, in_set, not_null
+from chipcast.contracts import ALL, HEADLINES, OUTPUT_METRICS, WORKLOADS
 
-# Restated, not imported from chipcast.demand: the contract is checked against the model.
-UNITS = {
-    "a100_equivalents_required": "A100-eq",
-    "a100_equivalents": "A100-eq",
-    "a100_equivalents_shipped": "A100-eq/month",
-    "units_installed": "units",
-    "units_shipped": "units/month",
-    "capex_usd": "USD/month",
-}
-WORKLOADS = ["training", "inference"]
-TOTAL_LABEL = "all"
-TOTAL_FIRM = "all"  # a row with this firm is a total over the other firms (if any are written)
+# The contract's units (chipcast.contracts): the model writes what it computes, these suites
+# check every row against the registry, so a metric written in another unit fails here.
+UNITS = {name: m.unit for name, m in OUTPUT_METRICS.items()}
+UNITS_WITH_HEADLINES = {**UNITS, **{name: h.unit for name, h in HEADLINES.items()}}
 TOLERANCE = 1e-6  # relative, for totals vs the sum of their parts
 MAX_VALUE = 1e300  # any finite output passes; +-inf does not (as in the sensitivity suite)
 
@@ -56,7 +49,7 @@ def row_rules(table: str, columns: list[str], required: list[str], key: list[str
             rule.message = "value is empty or NaN"
             rule.hint = "the model wrote no number (NaN comes from 0/0 or inf - inf upstream)"
     units = units or UNITS
-    rules.append(in_set("workload", workloads or WORKLOADS, "unknown workload"))
+    rules.append(in_set("workload", workloads or list(WORKLOADS), "unknown workload"))
     rules.append(in_set("metric", sorted(units), "unknown metric"))
     # Rows of an unknown metric (no expected unit) are left to the metric rule above.
     rules.append(Rule("ExpectColumnPairValuesToBeEqual",
@@ -100,10 +93,10 @@ def totals(df: pl.DataFrame, key: list[str], name: str) -> CheckFrame:
         if dim not in key:
             continue
         others = [k for k in key if k != dim]
-        tot = lazy.filter(pl.col(dim) == TOTAL_FIRM)
+        tot = lazy.filter(pl.col(dim) == ALL)
         # Only the parts of existing totals are summed (the deterministic forecast has almost
         # no totals: grouping all ~100k rows per dimension was most of this frame's cost).
-        parts = (lazy.filter(pl.col(dim) != TOTAL_FIRM)
+        parts = (lazy.filter(pl.col(dim) != ALL)
                  .join(tot.select(others).unique(), on=others, how="semi")
                  .group_by(others).agg(pl.col("value").sum().alias("parts")))
         j = tot.join(parts, on=others, how="inner").with_columns(

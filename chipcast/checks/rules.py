@@ -1,84 +1,15 @@
-"""Rule builders shared by the suite modules, and the metric catalogue (unit whitelist, range)."""
+"""Rule builders shared by the suite modules. Units and plausible ranges come from the registry
+(chipcast.contracts.TABLES)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule, scale_hint
-from chipcast.inputs import KNOWN_DISTS, TABLES
-
-
-@dataclass(frozen=True)
-class MetricRule:
-    """Allowed units and plausible range of one metric; labels name common scale mistakes."""
-
-    units: tuple[str, ...]
-    low: float
-    high: float
-    labels: dict[float, str] = field(default_factory=dict)
-
-
-_TFLOPS = {1e12: "FLOP/s rather than TFLOPS?", 1e3: "GFLOPS rather than TFLOPS?",
-           -1e3: "PFLOPS rather than TFLOPS?"}
-_FRACTION = {100.0: "a percentage?"}
-_COUNT = {-1e3: "thousands?", -1e6: "millions?", -1e9: "billions?", -1e12: "trillions?"}
-
-# table -> metric -> rule. Ranges are plausibility bounds, not forecasts.
-METRICS: dict[str, dict[str, MetricRule]] = {
-    "chip_specs": {
-        "dense_fp16_tflops": MetricRule(("TFLOPS",), 1, 10_000, _TFLOPS),
-        "memory_gb": MetricRule(("GB",), 1, 1_000),
-        "memory_bandwidth_tbps": MetricRule(("TB/s",), 0.05, 50, {1e3: "GB/s rather than TB/s?"}),
-        "interconnect_gbps": MetricRule(("GB/s",), 1, 10_000),
-        "price_usd": MetricRule(("USD",), 100, 1e6, {-1e3: "thousands of USD?"}),
-    },
-    "vendor_share": {"share": MetricRule(("fraction",), 0, 1, _FRACTION)},
-    "model_classes": {
-        "total_params": MetricRule(("params",), 1e8, 1e13, _COUNT),
-        "active_params": MetricRule(("params",), 1e8, 1e13, _COUNT),
-        "training_tokens": MetricRule(("tokens",), 1e9, 1e15, _COUNT),
-        "training_days": MetricRule(("days",), 1, 730),
-        "mfu": MetricRule(("fraction",), 0.05, 0.8, _FRACTION),
-        "compute_multiplier": MetricRule(("x",), 0.01, 1e4),
-        "experiment_multiplier": MetricRule(("x",), 1, 100),
-        "bytes_per_param": MetricRule(("bytes",), 0.25, 8),
-        "kv_bytes_per_token": MetricRule(("bytes/token",), 1e3, 1e8),
-    },
-    "usage": {
-        "dau_target": MetricRule(("users",), 1e3, 2e9, _COUNT),
-        # A very large p means adoption at once (the seed article's snapshot world).
-        "adoption_p": MetricRule(("1/year",), 0, 1e4),
-        "adoption_q": MetricRule(("1/year",), 0, 10),
-        "questions_per_user_day": MetricRule(("questions/user/day",), 0.1, 1_000),
-        "words_per_answer": MetricRule(("words",), 1, 1e5),
-        "tokens_per_word": MetricRule(("tokens/word",), 0.5, 5),
-        "prompt_tokens": MetricRule(("tokens/question",), 0, 1e6),
-        "serving_utilization": MetricRule(("fraction",), 0.05, 0.8, _FRACTION),
-        "peak_to_average": MetricRule(("x",), 1, 10),
-        "decode_batch": MetricRule(("sequences",), 1, 4096),
-        "memory_bandwidth_efficiency": MetricRule(("fraction",), 0.05, 1, _FRACTION),
-    },
-    "fleet": {
-        "chip_lifetime_years": MetricRule(("years",), 1, 20),
-        "training_fleet_retention": MetricRule(("fraction",), 0, 1, _FRACTION),
-        "reference_tflops": MetricRule(("TFLOPS",), 1, 10_000, _TFLOPS),
-    },
-}
-
-
-# Metrics only `inference_mode: roofline` reads: required only in scenarios that use it.
-ROOFLINE_ONLY = frozenset({"kv_bytes_per_token", "decode_batch", "memory_bandwidth_efficiency"})
-
-
-def required_metrics(table: str, inference_mode: str) -> list[str]:
-    """Metrics every entity of a numeric table must have (own row or '*'), sorted."""
-    needed = set(METRICS[table])
-    if inference_mode != "roofline":
-        needed -= ROOFLINE_ONLY
-    return sorted(needed)
+from chipcast.contracts import DISTS, TABLES, Metric
 
 
 def not_null(columns: list[str] | tuple[str, ...], what: str = "") -> list[Rule]:
@@ -130,13 +61,13 @@ def ordered(a: str, b: str, message: str, hint: str) -> Rule:
 def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
     """The rules every long numeric table shares: keys, metric whitelist, units, ranges, dist."""
     spec = TABLES[table]
-    metrics = METRICS[table]
+    metrics = spec.metrics
     rules = columns_exist(frame, table)
     rules += not_null([*spec.keys, "metric", "value", "unit", "dist", "source"])
     rules.append(unique([*spec.keys, "metric"], table))
     rules.append(in_set("metric", sorted(metrics), f"unknown metric for {table}"))
-    rules.append(in_set("dist", list(KNOWN_DISTS), "unknown distribution name",
-                        hint="use one of: " + ", ".join(KNOWN_DISTS) + " (empty = fixed)"))
+    rules.append(in_set("dist", list(DISTS), "unknown distribution name",
+                        hint="use one of: " + ", ".join(DISTS) + " (empty = fixed)"))
     rules.append(ordered("value", "low", "value is below low",
                          "value must lie within [low, high]: fix value or low"))
     rules.append(ordered("high", "value", "value is above high",
@@ -147,7 +78,7 @@ def numeric_table(table: str, frame: pl.DataFrame) -> CheckFrame:
     # Unit whitelist and plausible ranges come from the catalogue as per-row columns, so one
     # pair expectation covers every metric (far faster than one expectation per metric).
     catalogue = pl.DataFrame(
-        [{"metric": m, "expected_unit": r.units[0], "range_low": float(r.low),
+        [{"metric": m, "expected_unit": r.unit, "range_low": float(r.low),
           "range_high": float(r.high)} for m, r in metrics.items()],
         schema={"metric": pl.Utf8, "expected_unit": pl.Utf8, "range_low": pl.Float64,
                 "range_high": pl.Float64})
@@ -225,7 +156,7 @@ def coverage(needed: pl.DataFrame, have: pl.DataFrame, key: str, metrics: list[s
         .alias("missing")).drop("_own", "_dflt")
 
 
-def _range_hint(col: str, metrics: dict[str, MetricRule]) -> Any:
+def _range_hint(col: str, metrics: Mapping[str, Metric]) -> Any:
     """A hint function: the metric's range, and the factor that fixes the value if there is one."""
 
     def hint(row: dict[str, Any]) -> str:
@@ -233,8 +164,8 @@ def _range_hint(col: str, metrics: dict[str, MetricRule]) -> Any:
         value = row.get(col)
         if mr is None or value is None:
             return ""
-        text = f"{row['metric']} must lie in {mr.low:g}-{mr.high:g} {mr.units[0]}"
-        scaled = scale_hint(float(value), mr.low, mr.high, mr.labels)
+        text = f"{row['metric']} must lie in {mr.low:g}-{mr.high:g} {mr.unit}"
+        scaled = scale_hint(float(value), mr.low, mr.high, dict(mr.labels))
         return f"{text}; {scaled}" if scaled else f"{text}: check the number and its unit"
 
     return hint

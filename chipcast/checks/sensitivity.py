@@ -22,6 +22,7 @@ import polars as pl
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.outputs import with_meta
 from chipcast.checks.rules import between, in_set, not_null, ordered
+from chipcast.contracts import HEADLINES
 
 COLUMNS = ["scenario", "headline", "input", "method", "low", "high", "swing", "baseline",
            "input_low", "input_high", "s1", "s1_conf", "st", "st_conf", "unit"]
@@ -33,12 +34,6 @@ SOBOL_MARGIN = 0.1
 SOBOL_CONF_FACTOR = 3.0
 # table:keys:metric, e.g. model_classes:gpt4-class:mfu, fleet::chip_lifetime_years
 PARAM_ID = r"^[a-z_]+:[^:]*:[a-z0-9_]+$"
-
-
-def _headline_units() -> dict[str, str]:
-    from chipcast.montecarlo import HEADLINES
-
-    return {name: spec[0] for name, spec in HEADLINES.items()}
 
 
 def _tornado(df: pl.DataFrame) -> CheckFrame:
@@ -106,7 +101,7 @@ def _sobol(df: pl.DataFrame) -> CheckFrame:
 
 def checks(df: pl.DataFrame) -> list[CheckFrame]:
     """sensitivity rows (all methods), sensitivity.tornado and sensitivity.sobol."""
-    units = _headline_units()
+    units = {name: h.unit for name, h in HEADLINES.items()}
     key = ["run_id", *KEY] if "run_id" in df.columns else KEY
     catalogue = pl.DataFrame({"headline": list(units), "expected_unit": list(units.values())},
                              schema={"headline": pl.Utf8, "expected_unit": pl.Utf8})

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from chipcast.checks.engine import CheckFrame
-from chipcast.checks.rules import coverage, in_set, missing_rule, numeric_table, required_metrics
+from chipcast.checks.rules import coverage, in_set, missing_rule, numeric_table
+from chipcast.contracts import required_metrics
 from chipcast.inputs import Inputs
 
 

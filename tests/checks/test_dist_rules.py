@@ -1,4 +1,4 @@
-"""The numeric-table rules reject every row chipcast.distributions.frozen rejects (so a run
+"""The numeric-table rules reject every row chipcast.model.distributions.frozen rejects (so a run
 whose inputs pass the checks cannot fail building its distributions), and the dist-specific
 rules reject nothing frozen accepts."""
 
@@ -11,8 +11,10 @@ import polars as pl
 
 from chipcast.checks.engine import run_check
 from chipcast.checks.rules import numeric_table
-from chipcast.distributions import DistributionError, frozen
-from chipcast.inputs import KNOWN_DISTS, TABLES
+from chipcast.contracts import DISTS as KNOWN_DISTS
+from chipcast.contracts import TABLES
+from chipcast.inputs.types import schema
+from chipcast.model.distributions import DistributionError, frozen
 
 DIST_MESSAGES = ("an uncertain input needs high > low", "a lognormal input needs low > 0")
 
@@ -29,7 +31,7 @@ def _grid() -> pl.DataFrame:
                      "unit": "tokens/question", "dist": dist, "low": low,
                      "mode": value if mode is None else mode, "high": high, "source": "test",
                      "note": None, "_file": "usage.csv", "_row": len(rows) + 1})
-    return pl.DataFrame(rows, schema=TABLES["usage"].schema())
+    return pl.DataFrame(rows, schema=schema(TABLES["usage"]))
 
 
 def _rejected_by_frozen(frame: pl.DataFrame) -> set[int]:

@@ -6,13 +6,18 @@ import shutil
 from pathlib import Path
 
 from chipcast.checks import validate_inputs
-from chipcast.checks.rules import ROOFLINE_ONLY, required_metrics
+from chipcast.contracts import NUMERIC_TABLES, required_metrics
 from chipcast.inputs import load_inputs
 
-MINI = Path(__file__).parent / "mini_data"
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
+
+
+ROOFLINE_ONLY = {m.name for spec in NUMERIC_TABLES.values() for m in spec.metrics.values()
+                 if m.modes == {"roofline"}}
 
 
 def test_required_metrics_depend_on_the_inference_mode() -> None:
+    assert ROOFLINE_ONLY == {"kv_bytes_per_token", "decode_batch", "memory_bandwidth_efficiency"}
     assert not ROOFLINE_ONLY & set(required_metrics("usage", "compute"))
     assert {"decode_batch", "memory_bandwidth_efficiency"} <= set(
         required_metrics("usage", "roofline"))

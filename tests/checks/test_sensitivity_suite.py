@@ -10,7 +10,7 @@ import pytest
 from chipcast.checks import validate_sensitivity
 from chipcast.inputs import load_inputs
 from chipcast.paths import DATA_DIR
-from chipcast.sensitivity import sensitivity
+from chipcast.uncertainty.sensitivity import sensitivity
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,69 @@
+"""`chipcast query SQL`: read-only SQL on the published warehouse."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chipcast.cli.format import console, table
+from chipcast.errors import EXIT_DATA, EXIT_USAGE
+
+SHOWN_ROWS = 200  # rows a terminal table shows; --format csv|json print all
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="query")(query_command)
+
+
+def query_command(
+    sql: Annotated[str, typer.Argument(help="a SELECT statement")],
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    = None,
+    fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.table,
+) -> None:
+    """Run read-only SQL on the published warehouse. Exit 0 ok, 1 nothing published, 2 SQL
+    error."""
+    import duckdb  # imported here: the CLI's start-up stays light
+
+    from chipcast.paths import FORECASTS_DIR
+    from chipcast.store.query import run_query
+
+    folder = out_dir or FORECASTS_DIR
+    try:
+        result = run_query(folder, sql)
+    except FileNotFoundError:
+        print(f"no published warehouse at {folder / 'chipcast.duckdb'}: run `make run` "
+              "(or `chipcast run`) first", file=sys.stderr)
+        raise typer.Exit(EXIT_DATA) from None
+    except duckdb.Error as exc:
+        print(f"SQL error: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_USAGE) from None
+    if result is None:
+        print("(statement returned no rows)")
+        return
+    columns, rows = result
+    if fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt is Format.json:
+        print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str,
+                         indent=1))
+    else:
+        out = console()
+        out.print(table(columns, rows[:SHOWN_ROWS]))
+        more = len(rows) - SHOWN_ROWS
+        out.print(f"({len(rows):,} rows" + (f", {more:,} not shown: use --format csv)"
+                                           if more > 0 else ")"))

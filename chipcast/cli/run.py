@@ -1,0 +1,118 @@
+"""`chipcast run`: build the RunConfig, start the pipeline flow, print a short summary."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
+
+from chipcast.cli.format import number
+from chipcast.contracts import HEADLINES, SAMPLERS
+from chipcast.errors import EXIT_DATA, ChipcastError
+
+Sampler = StrEnum("Sampler", {s: s for s in SAMPLERS})  # type: ignore[misc]
+QUERY_HINT = "SELECT * FROM mart_scenario_comparison"
+SEED_SCENARIO = "seed-2023"
+SEED_CLAIM = 2e6  # the article's "more than 2 million" new A100s (FACTS.md S12)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="run")(run_command)
+
+
+def seed_claim_line(peak_units: float | None) -> str:
+    """Whether the seed world's own inputs reach the article's "> 2 million A100s"."""
+    if not peak_units:
+        return "  the article's > 2 million: no installed units to compare"
+    if peak_units > SEED_CLAIM:
+        return f"  the article's > 2 million A100s: reached ({number(peak_units)})"
+    return (
+        f"  the article's > 2 million A100s needs more than its stated inputs: they give "
+        f"{number(peak_units)}, x{SEED_CLAIM / peak_units:.2f} short (see `chipcast goalseek "
+        f"--target 2e6 --metric peak_installed_units --scenario {SEED_SCENARIO}`)"
+    )
+
+
+def format_summary(summary: Any) -> str:
+    """The lines `chipcast run` prints after a published run: each scenario's headlines (their
+    labels and units from chipcast.contracts.HEADLINES) and where the outputs are."""
+    lines = [
+        f"run {summary.run_id} published: scenarios {', '.join(summary.scenarios)}",
+        "forecast rows: " + ", ".join(f"{s} {n:,}" for s, n in summary.rows.items()),
+    ]
+    for row in summary.comparison:
+        if row["scenario"] not in summary.scenarios:
+            continue  # an earlier run's scenario, still in the marts
+        lines.append(f"[{row['scenario']}]")
+        for name, h in HEADLINES.items():
+            extra = f" ({row['peak_month']:%Y-%m})" if (
+                name == "peak_installed_units" and row.get("peak_month")) else ""
+            lines.append(f"  {h.label}: {number(row.get(name))} {h.unit}{extra}")
+        if row["scenario"] == SEED_SCENARIO:
+            lines.append(seed_claim_line(row.get("peak_installed_units")))
+    lines += [
+        f"warehouse: {summary.database}",
+        f"  try:     chipcast query {QUERY_HINT!r}",
+        f"parquet:   {summary.exports}",
+        f"checks:    {summary.validation}",
+        f"report:    {summary.report}",
+    ]
+    return "\n".join(lines)
+
+
+def run_command(
+    scenarios: Annotated[list[str] | None, typer.Option(
+        "--scenario", help="scenario (repeatable; default: every scenario in "
+        "data/scenarios/)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
+    = None,
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    = None,
+    draws: Annotated[int | None, typer.Option(help="Monte Carlo draws per scenario (default "
+                                                   "4096; 0 = deterministic only)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default 20231)")] = None,
+    sampler: Annotated[Sampler | None, typer.Option(help="how inputs are drawn "
+                                                         "(default sobol)")] = None,
+    sensitivity_n: Annotated[int | None, typer.Option(
+        help="Sobol base sample of the sensitivity analysis (power of 2; default 512; "
+        "0 = skip)")] = None,
+) -> None:
+    """Run the pipeline: ingest, check, forecast, publish. Exit 0 published, 1 input or check
+    failure (nothing published), 2 usage error, 3 warehouse locked by another run."""
+    from chipcast.config import RunConfig
+    from chipcast.inputs import available_scenarios
+
+    args = SimpleNamespace(scenarios=scenarios or None, data_dir=data_dir, out_dir=out_dir,
+                           draws=draws, seed=seed,
+                           sampler=sampler.value if sampler else None,
+                           sensitivity_n=sensitivity_n)
+    config = RunConfig.from_sources(args, shipped=available_scenarios)
+    try:
+        # Fail at once when another run holds the lock, before starting Prefect.
+        from chipcast.store.lock import check_unlocked
+
+        check_unlocked(config.out_dir)
+        # Imported here: Prefect starts a server; usage errors above must not wait for it.
+        from flows.common import quiet_data_error_tracebacks
+        from flows.pipeline import pipeline
+
+        quiet_data_error_tracebacks()
+        summary = pipeline(
+            scenarios=list(config.scenarios), data_dir=str(config.data_dir),
+            out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
+            sampler=config.sampler, sensitivity_n=config.sensitivity_n,
+        )
+    except ChipcastError as exc:
+        problems = getattr(exc, "problems", None)
+        print(f"run failed ({type(exc).__name__}); nothing was published.", file=sys.stderr)
+        if problems:
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+        else:
+            print(f"  {exc}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code or EXIT_DATA) from None
+    print(format_summary(summary))

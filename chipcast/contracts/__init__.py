@@ -1,0 +1,41 @@
+"""The one registry of chipcast's vocabulary: input tables and their metrics
+(`contracts.inputs`), formulas (`contracts.formulas`) and output metrics, quantile levels and
+headlines (`contracts.outputs`). Declarations only: this package imports nothing of chipcast."""
+
+from chipcast.contracts.formulas import FORMULA_VARIABLES, FORMULAS, FormulaSpec
+from chipcast.contracts.inputs import (
+    DEFAULT_KEY,
+    META_COLUMNS,
+    NUMERIC_TABLES,
+    TABLES,
+    Metric,
+    TableSpec,
+    metric,
+    required_metrics,
+)
+from chipcast.contracts.outputs import (
+    A100_FAMILIES,
+    ALL,
+    DISTS,
+    FLEET_METRICS,
+    HEADLINES,
+    INFERENCE_MODES,
+    OUTPUT_METRICS,
+    QUANTILE_NAMES,
+    QUANTILES,
+    SAMPLERS,
+    STATS,
+    WORKLOADS,
+    Headline,
+    OutputMetric,
+    label_of,
+    unit_of,
+)
+
+__all__ = [
+    "A100_FAMILIES", "ALL", "DEFAULT_KEY", "DISTS", "FLEET_METRICS", "FORMULAS",
+    "FORMULA_VARIABLES", "FormulaSpec", "HEADLINES", "Headline", "INFERENCE_MODES",
+    "META_COLUMNS", "Metric", "NUMERIC_TABLES", "OUTPUT_METRICS", "OutputMetric",
+    "QUANTILES", "QUANTILE_NAMES", "SAMPLERS", "STATS", "TABLES", "TableSpec", "WORKLOADS",
+    "label_of", "metric", "required_metrics", "unit_of",
+]

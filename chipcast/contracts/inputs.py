@@ -1,0 +1,206 @@
+"""The input tables of `data/`: columns, keys, types and, for numeric tables, every metric with
+its unit and plausible range. The reader (chipcast.inputs), the parameters (chipcast.model),
+the GX input suites (chipcast.checks), the staging DDL (chipcast.store) and the data dictionary
+all read these declarations; nothing else lists a table's columns or a metric's unit.
+
+Two kinds of table:
+- identity tables (wide): one row per entity, no uncertain numbers, always a `source` column;
+- numeric tables (long): the table's keys, then `metric, value, unit, dist, low, mode, high,
+  source[, note]`, one number per row, so every number has its unit, source and distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Column types (mapped to polars by chipcast.inputs, to SQL by chipcast.store).
+TEXT, NUMBER, INTEGER, DATE, TEXT_LIST = "text", "number", "integer", "date", "text_list"
+
+NUMERIC_VALUE_COLUMNS = ("metric", "value", "unit", "dist", "low", "mode", "high", "source")
+DIST_NUMBERS = ("value", "low", "mode", "high")
+META_COLUMNS = ("_file", "_row")  # where a row was read: file relative to data/, 1-based row
+DEFAULT_KEY = "*"  # a key of `*` supplies a metric for every entity that lacks its own row
+
+# Scale-mistake labels for range hints ("divide by 1e12: FLOP/s rather than TFLOPS?").
+_TFLOPS = {1e12: "FLOP/s rather than TFLOPS?", 1e3: "GFLOPS rather than TFLOPS?",
+           -1e3: "PFLOPS rather than TFLOPS?"}
+_FRACTION = {100.0: "a percentage?"}
+_COUNT = {-1e3: "thousands?", -1e6: "millions?", -1e9: "billions?", -1e12: "trillions?"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of a numeric table: its unit, a plausibility range (not a forecast) and what
+    it means. `modes` names the inference modes that need it (empty = every mode); `required`
+    says whether every entity of the table must have it (own row or the `*` default)."""
+
+    name: str
+    unit: str
+    low: float
+    high: float
+    description: str
+    labels: Mapping[float, str] = field(default_factory=dict)
+    modes: frozenset[str] = frozenset()
+    required: bool = True
+
+    def needed_in(self, inference_mode: str) -> bool:
+        """Whether a scenario in this inference mode must supply the metric."""
+        return self.required and (not self.modes or inference_mode in self.modes)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One input table: file `<name>.csv` in data/, its columns (required ones in file order,
+    then optional ones), key columns and column types. Numeric tables list their metrics."""
+
+    name: str
+    kind: str  # "identity" or "numeric"
+    grain: str  # one row per ...
+    columns: tuple[str, ...]
+    keys: tuple[str, ...]
+    types: Mapping[str, str] = field(default_factory=dict)  # column -> type; default TEXT
+    optional: tuple[str, ...] = ()
+    metrics: Mapping[str, Metric] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return self.columns + self.optional
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind == "numeric"
+
+    def type_of(self, column: str) -> str:
+        """The column's type (`_row` is an integer, every undeclared column text)."""
+        if column == "_row":
+            return INTEGER
+        return self.types.get(column, TEXT)
+
+
+def _metrics(*items: Metric) -> dict[str, Metric]:
+    return {m.name: m for m in items}
+
+
+def _numeric(name: str, keys: tuple[str, ...], grain: str, metrics: dict[str, Metric],
+             description: str, key_types: Mapping[str, str] | None = None) -> TableSpec:
+    types = {c: NUMBER for c in DIST_NUMBERS} | dict(key_types or {})
+    return TableSpec(name, "numeric", grain, keys + NUMERIC_VALUE_COLUMNS, keys, types,
+                     optional=("note",), metrics=metrics, description=description)
+
+
+ROOFLINE = frozenset({"roofline"})
+
+CHIP_SPECS = _metrics(
+    Metric("dense_fp16_tflops", "TFLOPS", 1, 10_000,
+           "dense FP16/BF16 tensor peak; A100-equivalents per card = this / reference_tflops",
+           _TFLOPS),
+    Metric("memory_gb", "GB", 1, 1_000, "on-package memory"),
+    Metric("memory_bandwidth_tbps", "TB/s", 0.05, 50, "memory bandwidth (roofline inference)",
+           {1e3: "GB/s rather than TB/s?"}),
+    Metric("interconnect_gbps", "GB/s", 1, 10_000, "chip-to-chip bandwidth"),
+    Metric("price_usd", "USD", 100, 1e6, "indicative price per card (capex)",
+           {-1e3: "thousands of USD?"}),
+)
+VENDOR_SHARE = _metrics(
+    Metric("share", "fraction", 0, 1, "the vendor's share of China's accelerator cards shipped "
+           "in the year", _FRACTION),
+)
+MODEL_CLASSES = _metrics(
+    Metric("total_params", "params", 1e8, 1e13, "all parameters (weights memory)", _COUNT),
+    Metric("active_params", "params", 1e8, 1e13, "parameters used per token (MoE: fewer)",
+           _COUNT),
+    Metric("training_tokens", "tokens", 1e9, 1e15, "pre-training tokens", _COUNT),
+    Metric("training_days", "days", 1, 730, "length of the final training run"),
+    Metric("mfu", "fraction", 0.05, 0.8, "model FLOPs utilisation during training", _FRACTION),
+    Metric("compute_multiplier", "x", 0.01, 1e4, "scales training and inference FLOPs"),
+    Metric("experiment_multiplier", "x", 1, 100,
+           "extra training compute for experiments and ablations besides the final run"),
+    Metric("bytes_per_param", "bytes", 0.25, 8, "weight precision (2 = FP16/BF16)"),
+    Metric("kv_bytes_per_token", "bytes/token", 1e3, 1e8, "KV cache per token of context",
+           modes=ROOFLINE),
+)
+USAGE = _metrics(
+    Metric("dau_target", "users", 1e3, 2e9, "long-run daily active users (Bass ceiling)",
+           _COUNT),
+    # A very large p means adoption at once (the seed article's snapshot world).
+    Metric("adoption_p", "1/year", 0, 1e4, "Bass innovation coefficient"),
+    Metric("adoption_q", "1/year", 0, 10, "Bass imitation coefficient"),
+    Metric("questions_per_user_day", "questions/user/day", 0.1, 1_000,
+           "questions per user per day"),
+    Metric("words_per_answer", "words", 1, 1e5, "words (Chinese characters) per answer"),
+    Metric("tokens_per_word", "tokens/word", 0.5, 5, "tokens per word"),
+    Metric("prompt_tokens", "tokens/question", 0, 1e6, "input tokens per question"),
+    Metric("serving_utilization", "fraction", 0.05, 0.8, "achieved share of peak FLOP/s when "
+           "serving", _FRACTION),
+    Metric("peak_to_average", "x", 1, 10, "fleet sized for peak traffic over average"),
+    Metric("decode_batch", "sequences", 1, 4096, "sequences decoded together per replica",
+           modes=ROOFLINE),
+    Metric("memory_bandwidth_efficiency", "fraction", 0.05, 1,
+           "share of peak HBM bandwidth reached", _FRACTION, modes=ROOFLINE),
+)
+FLEET = _metrics(
+    Metric("chip_lifetime_years", "years", 1, 20, "chips retire this long after shipping"),
+    Metric("training_fleet_retention", "fraction", 0, 1,
+           "share of the largest past training cluster kept for training", _FRACTION),
+    Metric("reference_tflops", "TFLOPS", 1, 10_000,
+           "312, the A100's dense FP16 peak: defines one A100-equivalent", _TFLOPS),
+)
+
+TABLES: dict[str, TableSpec] = {
+    "chips": TableSpec(
+        "chips", "identity", "one accelerator SKU",
+        ("sku", "family", "aliases", "vendor", "form_factor", "launch_date", "source"),
+        keys=("sku",), types={"launch_date": DATE, "aliases": TEXT_LIST},
+        description="accelerator SKUs: family, vendor, launch date"),
+    "chip_specs": _numeric("chip_specs", ("sku",), "SKU x metric", CHIP_SPECS,
+                           "datasheet figures and prices per SKU"),
+    "vendor_share": _numeric("vendor_share", ("year", "vendor"), "year x vendor",
+                             VENDOR_SHARE, "vendors' shares of China's accelerator cards",
+                             key_types={"year": INTEGER}),
+    "firms": TableSpec(
+        "firms", "identity", "one firm", ("firm", "name", "name_zh", "sector", "rationale",
+                                          "source"),
+        keys=("firm",), description="the firms modelled bottom-up"),
+    "model_classes": _numeric("model_classes", ("model_class",), "model class x metric",
+                              MODEL_CLASSES, "size, data and training set-up per model class"),
+    "model_releases": TableSpec(
+        "model_releases", "identity", "firm x model",
+        ("firm", "model", "model_class", "release_date", "source"),
+        keys=("firm", "model"), types={"release_date": DATE},
+        description="model releases per firm"),
+    "usage": _numeric("usage", ("firm",), "firm x metric", USAGE,
+                      "users, adoption and tokens per firm"),
+    "fleet": _numeric("fleet", (), "metric", FLEET, "chip lifetime, training-cluster "
+                      "retention, the A100-equivalent"),
+    "compute_formulas": TableSpec(
+        "compute_formulas", "identity", "one formula", ("name", "expression", "unit", "source"),
+        keys=("name",), description="the FLOPs formulas, as data"),
+    "export_regimes": TableSpec(
+        "export_regimes", "identity", "regime x SKU",
+        ("regime", "start_date", "end_date", "sku", "mix_share", "source"),
+        keys=("regime", "sku"),
+        types={"start_date": DATE, "end_date": DATE, "mix_share": NUMBER},
+        description="which SKUs may be sold into China, when, and their mix"),
+    "correlations": TableSpec(
+        "correlations", "identity", "group x table x metric",
+        ("group", "table", "metric", "rho", "source"), keys=("group", "table", "metric"),
+        types={"rho": NUMBER}, description="which uncertain inputs move together"),
+}
+
+NUMERIC_TABLES: dict[str, TableSpec] = {n: s for n, s in TABLES.items() if s.numeric}
+
+
+def metric(table: str, name: str) -> Metric:
+    """The declaration of one metric of a numeric table (KeyError if unknown)."""
+    return TABLES[table].metrics[name]
+
+
+def required_metrics(table: str, inference_mode: str) -> list[str]:
+    """Metrics every entity of a numeric table must have (own row or '*'), sorted."""
+    return sorted(m.name for m in TABLES[table].metrics.values() if m.needed_in(inference_mode))

@@ -1,0 +1,99 @@
+"""Typing one cell of an input file: numbers, dates and whole numbers, with a hint for every
+common spreadsheet mistake (thousands separators, percentages, units in a number cell, decimal
+commas, Excel serial dates, day/month order)."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, timedelta
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([, ]\d{3})+(\.\d+)?$")
+_PERCENT = re.compile(r"^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)\s*%$")
+_NUMBER_WITH_UNIT = re.compile(
+    r"^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)\s*([A-Za-z/%$][\w/%$.\- ]*)$"
+)
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.0+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    """A cell that cannot be typed: message and hint for the Problem."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def parse_number(text: str) -> float:
+    """A finite float from a plain decimal/scientific cell, or CellError saying what is wrong."""
+    s = text.strip()
+    if _NUMBER.match(s):
+        x = float(s)
+        if not math.isfinite(x):  # e.g. 1e999
+            raise CellError("number out of range", "write a finite number")
+        return x
+    m = _PERCENT.match(s)
+    if m:
+        frac = float(m.group(1)) / 100
+        raise CellError("a percentage is not a number here",
+                        f"write the fraction {frac:g} (no '%'), and 'fraction' as its unit")
+    if _THOUSANDS.match(s):
+        plain = re.sub(r"[, ]", "", s)
+        raise CellError("number with thousands separators",
+                        f"remove separators: write {plain}")
+    if _DECIMAL_COMMA.match(s):
+        raise CellError("decimal comma", f"use a decimal point: write {s.replace(',', '.')}")
+    m = _NUMBER_WITH_UNIT.match(s)
+    if m:
+        raise CellError(f"a unit inside a number cell ('{m.group(5).strip()}')",
+                        f"write only the number {m.group(1)} here and put the unit in the "
+                        "'unit' column")
+    if s.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "n/a", "na", "-"):
+        raise CellError("not a number", "write a finite number, or leave the cell empty "
+                        "if the column is optional")
+    raise CellError("not a number", "write a plain number such as 312 or 1.75e11")
+
+
+def parse_date(text: str) -> date:
+    """A date from an ISO-8601 `YYYY-MM-DD` cell, or CellError (Excel serials get their date)."""
+    s = text.strip()
+    if _ISO_DATE.match(s):
+        try:
+            return date.fromisoformat(s)
+        except ValueError as exc:
+            raise CellError(f"not a valid date ({exc})", "write an existing date as YYYY-MM-DD"
+                            ) from None
+    if _EXCEL_SERIAL.match(s):
+        n = int(float(s))
+        if 1 <= n <= 2958465:
+            iso = (EXCEL_EPOCH + timedelta(days=n)).isoformat()
+            raise CellError("looks like an Excel serial date",
+                            f"write the ISO date it means, {iso} (format the column as text "
+                            "YYYY-MM-DD before saving)")
+    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2})?", s)
+    if m:
+        raise CellError("a date with a time", f"drop the time: write {m.group(1)}")
+    if re.match(r"^\d{4}-\d{2}$", s):
+        raise CellError("a month without a day", f"write the first of the month, {s}-01")
+    m = re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$", s)
+    if m:
+        raise CellError("not an ISO-8601 date (day/month order is ambiguous)",
+                        "write it as YYYY-MM-DD")
+    raise CellError("not an ISO-8601 date", "write it as YYYY-MM-DD, e.g. 2023-04-01")
+
+
+def parse_integer(text: str) -> int:
+    s = text.strip()
+    if _INTEGER.match(s):
+        return int(s)
+    if re.match(r"^[+-]?\d+\.0*$", s):
+        raise CellError("not a whole number", f"write {s.split('.')[0]}")
+    raise CellError("not a whole number", "write an integer such as 2026")
+
+

@@ -1,0 +1,321 @@
+"""Safe publication of a run's outputs under forecasts/.
+
+A run works on a private copy of the published warehouse and only swaps finished, checked
+outputs into place:
+
+1. take the lock `forecasts/.lock` (chipcast.store.lock; a second writer fails with
+   WarehouseLocked, at once or after `wait` seconds);
+2. copy `chipcast.duckdb` to `.work-<run_id>.duckdb` (or start empty) and do all writes there;
+3. export Parquet into `exports/.tmp-<run_id>/` and the HTML report into
+   `report/.tmp-<run_id>.html`;
+4. commit: write the publishable file `.publish-<run_id>.duckdb` in the pinned storage format,
+   rename the export folder to `exports/<run_id>/` and the report to `report/<run_id>.html`
+   (new names: removed again if the run fails before the next step), `os.replace` the file
+   over `chipcast.duckdb` (the commit point), then `report/latest.html` and the
+   `exports/latest` pointer;
+5. append one JSON line to `runs.log` (published or failed) and remove the private files.
+
+A run that fails before commit leaves `chipcast.duckdb`, `exports/` and `latest` byte-identical.
+
+`RunPaths(out_dir, run_id)` names every file of a run from those two plain values, so a flow
+task given only them can open the run's private copy (`connect()`); `Publication` is the
+transaction the parent flow holds (lock, copy, commit or discard).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+
+from chipcast.errors import ChipcastError
+from chipcast.store import warehouse
+from chipcast.store.lock import LOCK_NAME, WarehouseLock
+
+RUNS_LOG = "runs.log"
+EXPORTS = "exports"
+LATEST = "latest"
+REPORTS = "report"
+
+
+class UnreadableWarehouse(ChipcastError):
+    """The published DuckDB file exists but cannot be opened (damaged or not DuckDB)."""
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A new run id: UTC time to the millisecond + 6 random hex digits, e.g.
+    `20240131T235959123Z-1a2b3c`. Ids sort by start time; the suffix keeps them unique."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def write_pinned(src: Path, dst: Path, storage_version: str) -> None:
+    """Copy every table and view of the DuckDB file `src` into a new file `dst` written in
+    `storage_version` (e.g. 'v1.4.0')."""
+    if dst.exists():
+        dst.unlink()
+    con = duckdb.connect()
+    try:
+        con.execute(warehouse.sql("warehouse/attach_read_only"), {"path": str(src)})
+        con.execute(
+            warehouse.sql("warehouse/attach_pinned"),
+            {"path": str(dst), "storage_version": storage_version},
+        )
+        con.execute(warehouse.sql("warehouse/copy_src_to_dst"))
+        tag = warehouse.storage_version(con, "dst") or ""
+        con.execute(warehouse.sql("warehouse/detach_dst"))
+        con.execute(warehouse.sql("warehouse/detach_src"))
+    finally:
+        con.close()
+    if not tag.startswith(storage_version):
+        raise RuntimeError(f"{dst} has storage version {tag!r}, expected {storage_version}")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_runs_log(out_dir: Path, record: Mapping[str, Any]) -> None:
+    """Append one JSON line to <out_dir>/runs.log (append-only history, failed runs included)."""
+    with open(Path(out_dir) / RUNS_LOG, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(dict(record), default=str, sort_keys=True) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_runs_log(out_dir: Path) -> list[dict[str, Any]]:
+    """All records of <out_dir>/runs.log, oldest first ([] if none)."""
+    path = Path(out_dir) / RUNS_LOG
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def latest_run_id(out_dir: Path) -> str | None:
+    """The run id the `exports/latest` pointer names, or None."""
+    path = Path(out_dir) / EXPORTS / LATEST
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Every file of one run, named from the output folder and the run id alone."""
+
+    out_dir: Path
+    run_id: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out_dir", Path(self.out_dir))
+
+    @property
+    def published(self) -> Path:
+        return self.out_dir / warehouse.DB_NAME
+
+    @property
+    def work(self) -> Path:
+        return self.out_dir / f".work-{self.run_id}.duckdb"
+
+    @property
+    def staged(self) -> Path:
+        return self.out_dir / f".publish-{self.run_id}.duckdb"
+
+    @property
+    def exports_tmp(self) -> Path:
+        return self.out_dir / EXPORTS / f".tmp-{self.run_id}"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.out_dir / EXPORTS / self.run_id
+
+    @property
+    def report_tmp(self) -> Path:
+        return self.out_dir / REPORTS / f".tmp-{self.run_id}.html"
+
+    @property
+    def report(self) -> Path:
+        return self.out_dir / REPORTS / f"{self.run_id}.html"
+
+    @property
+    def validation(self) -> Path:
+        return self.out_dir / "validation" / self.run_id
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the run's private copy, closed on leaving the block (DuckDB allows
+        one writer per file: open it where it is used, never keep it across tasks)."""
+        if not self.work.exists():
+            raise RuntimeError(f"run {self.run_id} has no private copy at {self.work}: "
+                               "is its publication open?")
+        con = duckdb.connect(str(self.work), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def export(self) -> list[Path]:
+        """Write this run's Parquet exports into a private folder (moved into place on
+        commit)."""
+        with self.connect(read_only=True) as con:
+            return warehouse.export_parquet(con, self.run_id, self.exports_tmp)
+
+
+class Publication:
+    """One run's transaction on the published outputs (use as a context manager).
+
+    Entering takes the lock and makes the private copy; `paths.connect()` opens it. Call
+    `commit()` after every check has passed; leaving the block without a commit (or with an
+    exception) discards everything and records the failure in runs.log.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        run_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+        storage_version: str = warehouse.PINNED_STORAGE_VERSION,
+        wait: float = 0.0,
+    ):
+        self.paths = RunPaths(Path(out_dir), run_id or new_run_id())
+        self.out_dir = self.paths.out_dir
+        self.run_id = self.paths.run_id
+        self.meta = dict(meta or {})
+        self.storage_version = storage_version
+        self.started_at = datetime.now(UTC)
+        self.committed = False
+        self._lock = WarehouseLock(self.out_dir, wait=wait)
+
+    # Paths of the run, for callers that hold the Publication.
+    published = property(lambda self: self.paths.published)
+    exports_dir = property(lambda self: self.paths.exports_dir)
+    report = property(lambda self: self.paths.report)
+
+    def __enter__(self) -> Publication:
+        self._lock.acquire()
+        try:
+            self._remove_stale()
+            if self.paths.published.exists():
+                shutil.copyfile(self.paths.published, self.paths.work)
+            try:
+                con = duckdb.connect(str(self.paths.work))
+            except duckdb.Error as exc:
+                raise UnreadableWarehouse(
+                    f"the published warehouse {self.paths.published} cannot be opened ({exc}); "
+                    "move it away (or delete it) and run again: nothing was changed"
+                ) from exc
+            try:
+                warehouse.create_schema(con)
+            finally:
+                con.close()
+        except BaseException as exc:
+            self._cleanup()
+            try:
+                append_runs_log(self.out_dir, {**self._record(), "status": "failed",
+                                               "error": _describe(exc)})
+            finally:
+                self._lock.release()
+            raise
+        return self
+
+    def commit(self) -> Path:
+        """Swap the private copy, exports and report into place. Returns the published file.
+
+        The run's own new names (exports/<run_id>/, report/<run_id>.html) go first; replacing
+        chipcast.duckdb is the commit point; the `latest` pointers follow. Until the commit
+        point a failure removes this run's names again (see _cleanup)."""
+        p = self.paths
+        write_pinned(p.work, p.staged, self.storage_version)
+        if p.exports_tmp.exists():
+            os.replace(p.exports_tmp, p.exports_dir)
+        if p.report_tmp.exists():
+            os.replace(p.report_tmp, p.report)
+        os.replace(p.staged, p.published)
+        self.committed = True
+        if p.report.exists():
+            latest_tmp = p.report.with_name(f".{LATEST}-{self.run_id}.html")
+            shutil.copyfile(p.report, latest_tmp)
+            os.replace(latest_tmp, self.out_dir / REPORTS / f"{LATEST}.html")
+        pointer = self.out_dir / EXPORTS / f".{LATEST}-{self.run_id}"
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        pointer.write_text(self.run_id + "\n", encoding="utf-8")
+        os.replace(pointer, self.out_dir / EXPORTS / LATEST)
+        _fsync_dir(self.out_dir)
+        return p.published
+
+    def _record(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            **self.meta,
+        }
+
+    def _remove_stale(self) -> None:
+        """Private files of runs that crashed: nobody else can own them while we hold the lock."""
+        for pattern in (".work-*.duckdb", ".work-*.duckdb.wal", ".publish-*.duckdb"):
+            for path in self.out_dir.glob(pattern):
+                path.unlink(missing_ok=True)
+        for path in (self.out_dir / EXPORTS).glob(".tmp-*"):
+            shutil.rmtree(path, ignore_errors=True)
+        for path in (self.out_dir / EXPORTS).glob(f".{LATEST}-*"):
+            path.unlink(missing_ok=True)
+        for path in (self.out_dir / REPORTS).glob(".*.html"):
+            path.unlink(missing_ok=True)
+
+    def _cleanup(self) -> None:
+        p = self.paths
+        for path in (p.work, Path(f"{p.work}.wal"), p.staged, p.report_tmp):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(p.exports_tmp, ignore_errors=True)
+        if not self.committed:  # moved into place, but the database swap never happened
+            shutil.rmtree(p.exports_dir, ignore_errors=True)
+            p.report.unlink(missing_ok=True)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            record = self._record()
+            if self.committed:
+                record.update(status="published", database=str(self.paths.published),
+                              exports=str(self.paths.exports_dir))
+            else:
+                record.update(status="failed", error=_describe(exc))
+                problems = getattr(exc, "problems", None)
+                if problems:
+                    record["problems"] = [str(p) for p in problems]
+            append_runs_log(self.out_dir, record)
+        finally:
+            self._cleanup()
+            self._lock.release()
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "the run ended before publishing"
+    if isinstance(exc, ChipcastError):
+        return f"{type(exc).__name__}: {exc}"
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+__all__ = ["LOCK_NAME", "Publication", "RunPaths", "UnreadableWarehouse", "append_runs_log",
+           "latest_run_id", "new_run_id", "read_runs_log", "write_pinned"]

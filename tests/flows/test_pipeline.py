@@ -1,0 +1,152 @@
+"""The Prefect pipeline end to end on the shipped data (one shared local Prefect server)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from chipcast.errors import CheckFailed
+from chipcast.paths import DATA_DIR
+from chipcast.store import publish
+from chipcast.store import warehouse as wh
+from chipcast.store.lock import HOLDER_NAME
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, prefect_server) -> tuple[Path, object]:
+    """One pipeline run of two scenarios on the shipped data, shared by this module."""
+    from flows.pipeline import pipeline
+
+    out = tmp_path_factory.mktemp("forecasts")
+    # A small Monte Carlo and Sobol sample: the whole path, at test speed.
+    summary = pipeline(scenarios=["base", "seed-2023"], data_dir=str(DATA_DIR), out_dir=str(out),
+                       draws=256, sensitivity_n=64)
+    return out, summary
+
+
+def _snapshot(out: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name not in (publish.RUNS_LOG, publish.LOCK_NAME, HOLDER_NAME)
+        and p.parts[len(out.parts)] != "validation"
+    }
+
+
+def test_pipeline_publishes_monthly_marts_for_every_scenario(published) -> None:
+    out, summary = published
+    db = out / wh.DB_NAME
+    assert summary.database == db and wh.header_version(db) == 67
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for scenario in ("base", "seed-2023"):
+            row = con.execute(
+                """
+                SELECT min(month), max(month), count(DISTINCT month), count(DISTINCT firm),
+                       list(DISTINCT workload ORDER BY workload), any_value(run_id)
+                FROM mart_demand_monthly WHERE scenario = $s
+                """, {"s": scenario}).fetchone()
+            assert row[:3] == (date(2022, 1, 1), date(2030, 12, 1), 108), scenario
+            assert row[3] >= 10 and row[4] == ["inference", "training"]
+            assert row[5] == summary.run_id
+            shipped = dict(con.execute(
+                """
+                SELECT c.family, sum(m.value) FROM mart_demand_monthly m
+                JOIN stg_chips c ON c.run_id = m.run_id AND c.scenario = m.scenario
+                                AND c.sku = m.sku
+                WHERE m.scenario = $s AND m.metric = 'units_shipped'
+                GROUP BY c.family
+                """, {"s": scenario}).fetchall())
+            # base has rows for both families; the seed-2023 world is A100 only
+            need = {"base": {"A100", "A800"}, "seed-2023": {"A100"}}[scenario]
+            assert need <= set(shipped), scenario
+            positive = {"base": "A800", "seed-2023": "A100"}[scenario]  # the world's SKU
+            assert shipped[positive] > 0, scenario
+            rows = con.execute("SELECT count(*) FROM forecast WHERE scenario = $s",
+                               {"s": scenario}).fetchone()[0]
+            assert rows == summary.rows[scenario] > 0
+        run = con.execute("SELECT status, scenarios, forecast_rows FROM runs").fetchall()
+        assert run == [("published", ["base", "seed-2023"], sum(summary.rows.values()))]
+        # input_files records the real bytes of each file read
+        for path, sha in con.execute(
+                "SELECT path, sha256 FROM input_files WHERE scenario = 'base'").fetchall():
+            assert hashlib.sha256((DATA_DIR / path).read_bytes()).hexdigest() == sha
+        checks = con.execute(
+            "SELECT count(*), bool_and(success) FROM mart_validation").fetchone()
+        assert checks[0] > 20 and checks[1] is True
+        comparison = {r["scenario"]: r for r in summary.comparison}
+        assert set(comparison) == {"base", "seed-2023"}
+        assert comparison["base"]["a100_a800_units_shipped_2023_2025"] > 0
+        # the seed world through the warehouse: 10 firms x 10 x (843.1 + 16,255.1)
+        assert comparison["seed-2023"]["peak_installed_units"] == pytest.approx(1.7098e6, rel=1e-4)
+        # Monte Carlo bands: ordered quantiles around a mean, for base's uncertain inputs
+        bands = con.execute(
+            """
+            SELECT count(*), bool_and(p05 <= p10 AND p10 <= p50 AND p50 <= p90 AND p90 <= p95),
+                   max(p95 - p05)
+            FROM mart_bands WHERE scenario = 'base' AND metric = 'a100_equivalents_required'
+            """).fetchone()
+        assert bands[0] > 0 and bands[1] is True and bands[2] > 0
+        # sensitivity of base: a tornado and Sobol indices per headline
+        sens = dict(con.execute(
+            "SELECT method, count(*) FROM sensitivity WHERE scenario = 'base' GROUP BY 1"
+        ).fetchall())
+        assert sens.get("tornado", 0) > 0 and sens.get("sobol", 0) > 0
+    finally:
+        con.close()
+    exported = pl.read_parquet(summary.exports / "forecast.parquet")
+    assert exported.height == sum(summary.rows.values())
+    assert publish.latest_run_id(out) == summary.run_id
+    assert (summary.validation / "inputs-base.json").exists()
+    for suite in ("forecast", "quantiles", "sensitivity"):  # every output table was checked
+        assert (summary.validation / f"{suite}-base.json").exists(), suite
+    html = summary.report.read_text(encoding="utf-8")
+    assert summary.report == out / "report" / f"{summary.run_id}.html"
+    assert summary.run_id in html and "seed-2023" in html
+    assert (out / "report" / "latest.html").read_text(encoding="utf-8") == html
+
+
+def test_failing_output_check_publishes_nothing_then_next_run_follows(
+        published, tmp_path: Path, monkeypatch) -> None:
+    from flows.pipeline import pipeline
+
+    out = tmp_path / "forecasts"
+    shutil.copytree(published[0], out)
+    first = published[1].run_id
+    before = _snapshot(out)
+
+    import flows.forecast
+
+    real = flows.forecast.deterministic
+
+    def negative(inputs):  # the real model, then one impossible value
+        frame, heads = real(inputs)
+        return frame.with_columns(
+            pl.when(pl.int_range(pl.len()) == 0).then(-1.0).otherwise(pl.col("value"))
+            .alias("value")), heads
+
+    monkeypatch.setattr(flows.forecast, "deterministic", negative)
+    with pytest.raises(CheckFailed):
+        pipeline(scenarios=["seed-2023"], data_dir=str(DATA_DIR), out_dir=str(out), draws=0)
+    assert _snapshot(out) == before
+    assert publish.read_runs_log(out)[-1]["status"] == "failed"
+
+    monkeypatch.setattr(flows.forecast, "deterministic", real)
+    second = pipeline(scenarios=["seed-2023"], data_dir=str(DATA_DIR), out_dir=str(out), draws=0)
+    con = duckdb.connect(str(out / wh.DB_NAME), read_only=True)
+    try:
+        latest = dict(con.execute(
+            "SELECT scenario, any_value(run_id) FROM mart_demand_monthly GROUP BY 1").fetchall())
+        assert latest == {"base": first, "seed-2023": second.run_id}
+        statuses = con.execute("SELECT status FROM runs ORDER BY run_id").fetchall()
+        assert statuses == [("published",), ("published",)]  # the failed run left no row
+    finally:
+        con.close()

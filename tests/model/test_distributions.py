@@ -1,0 +1,93 @@
+"""chipcast.model.distributions.frozen rejects what makes no law (naming the column to fix), and
+chipcast.model.params.parameters turns that into an InputError naming the user's file and row."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chipcast.errors import ChipcastError, InputError
+from chipcast.inputs import load_inputs
+from chipcast.model.distributions import DistributionError, frozen
+from chipcast.model.params import param_table, parameters
+
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
+
+
+@pytest.mark.parametrize("dist, value, low, mode, high, column, fragment", [
+    ("gamma", 1.0, 0.0, None, 2.0, "dist", "unknown dist"),
+    ("uniform", 1.0, None, None, 2.0, "low", "finite low and high"),
+    ("pert", 1.0, 0.0, None, math.inf, "high", "finite low and high"),
+    ("uniform", 1.0, 1.0, None, 1.0, "high", "low < high"),
+    ("triangular", 1.0, 2.0, None, 0.0, "high", "low < high"),
+    ("lognormal", 0.5, 0.0, None, 1.0, "low", "low > 0"),
+    ("lognormal", 0.5, -1.0, None, 1.0, "low", "low > 0"),
+    ("pert", 1.0, 0.0, 3.0, 2.0, "mode", "outside"),
+    ("normal-truncated", 5.0, 0.0, None, 2.0, "mode", "outside"),  # mode defaults to value
+])
+def test_frozen_rejects_and_names_the_column(dist, value, low, mode, high, column,
+                                             fragment) -> None:
+    with pytest.raises(DistributionError) as info:
+        frozen(dist, value, low, mode, high)
+    assert info.value.column == column
+    assert fragment in info.value.message and info.value.hint
+
+
+@pytest.mark.parametrize("dist, low, mode, high", [
+    ("fixed", None, None, None), ("uniform", 0.0, None, 1.0), ("triangular", 0.0, 0.0, 1.0),
+    ("pert", 0.0, 1.0, 1.0), ("lognormal", 1e-9, None, 1.0),
+    ("normal-truncated", 0.0, 0.5, 1.0)])
+def test_frozen_accepts_the_edges(dist, low, mode, high) -> None:
+    law = frozen(dist, 0.5, low, mode, high)
+    if dist == "fixed":
+        assert law is None
+    else:  # a real law whose median lies in [low, high] (lognormal: its 5th/95th percentiles)
+        assert low <= law.median() <= high and math.isfinite(law.mean())
+
+
+def _copy(tmp_path: Path) -> Path:
+    return shutil.copytree(MINI, tmp_path / "data")
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture drifted: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_param_table_keeps_file_and_row() -> None:
+    table = param_table(load_inputs(MINI, "mini-alt"))
+    row = table.filter(table["param_id"] == "usage:alibaba:dau_target").row(0, named=True)
+    assert (row["_file"], row["_row"]) == ("scenarios/mini-alt.yaml", 2)
+    row = table.filter(table["param_id"] == "chip_specs:A100-80GB-SXM:price_usd").row(
+        0, named=True)
+    assert (row["_file"], row["_row"]) == ("chip_specs.csv", 2)
+
+
+def test_parameters_wraps_distribution_errors_with_file_row_and_hint(tmp_path: Path) -> None:
+    data = _copy(tmp_path)
+    _rewrite(data / "chip_specs.csv", "uniform,10000,,20000", "uniform,15000,,15000")
+    _rewrite(data / "usage.csv", "*,prompt_tokens,0,tokens/question,,,,,",
+             "*,prompt_tokens,0,tokens/question,lognormal,0,,1000,")
+    _rewrite(data / "scenarios/mini-alt.yaml", "low: 1e7, high: 3e7", "low: 3e7, high: 1e7")
+    inputs = load_inputs(data, "mini-alt")  # reading does not check distributions
+    with pytest.raises(InputError) as info:
+        parameters(inputs)
+    assert isinstance(info.value, ChipcastError)  # the CLI prints it and exits 1
+    where = {(p.file, p.row, p.column) for p in info.value.problems}
+    assert where == {("chip_specs.csv", 2, "high"), ("usage.csv", 7, "low"),
+                     ("scenarios/mini-alt.yaml", 2, "high")}
+    text = str(info.value)
+    assert "chip_specs:A100-80GB-SXM:price_usd" in text and "usage:*:prompt_tokens" in text
+    assert "Fix: widen the range" in text and "Fix: a lognormal's 5th percentile" in text
+    assert all(p.hint and p.values for p in info.value.problems)
+
+
+def test_parameters_of_valid_inputs_build_every_law() -> None:
+    params = parameters(load_inputs(MINI, "mini-alt"))
+    uncertain = {k for k, p in params.items() if p.uncertain}
+    assert "usage:alibaba:dau_target" in uncertain and "model_classes:*:mfu" in uncertain
+    assert all(p.law is None for k, p in params.items() if k not in uncertain)

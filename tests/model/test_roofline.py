@@ -1,0 +1,126 @@
+"""Roofline inference on the seed's GPT-3 example, with hand-computed expectations.
+
+GPT-3 (FACTS.md): N = 175e9, 50M DAU x 10 questions x 400 words x 4/3 tokens/word
+= 2.6667e11 output tokens/day, 21.3 % utilisation of 312 TFLOPS: compute-only 16,255.1 A100.
+
+Roofline, A100-80GB-SXM (80 GB, 2.039 TB/s), FP16 weights (2 bytes/param), KV cache
+2 x 96 layers x 12,288 d_model x 2 bytes = 4,718,592 bytes per token of context, batch 16,
+80 % of peak bandwidth, no prompt:
+- context = 0 + 533.33 / 2 = 266.67 tokens; KV read per step = 16 x 4,718,592 x 266.67
+  = 2.01327e10 bytes; weights 3.5e11 bytes; per token (3.5e11 + 2.01327e10) / 16 = 2.31333e10 B
+- memory time per token = 2.31333e10 / (2.039e12 x 0.8) = 0.0141818 chip-s
+  > compute time 3.5e11 / (312e12 x 0.213) = 0.0052666 chip-s: memory-bound
+- chips = 2.6667e11 x 0.0141818 / 86,400 = 43,771.0; replicas of ceil(3.5e11 / 8e10) = 5 chips
+  -> 43,775 A100 (2.69x the compute-only figure).
+At batch 256 the memory time (1.6096e-3 s) is below the compute time: compute-bound again,
+16,255.1 rounded up to whole replicas = 16,260.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tinydata import FILES, write_tiny_data
+
+from chipcast.errors import InputError
+from chipcast.inputs import load_inputs
+from chipcast.model import demand, structure
+from chipcast.model.params import parameters, point_params
+
+COMPUTE_ONLY = 16_255.1
+KV = 2 * 96 * 12_288 * 2
+
+
+def _files(batch: float = 16, prompt: float = 0, active: float = 175e9, total: float = 175e9,
+           mode: str = "roofline") -> dict[str, str]:
+    specs = FILES["chip_specs.csv"] + (
+        "A100-80GB-SXM,memory_gb,80,GB,,,,,test\n"
+        "A100-80GB-SXM,memory_bandwidth_tbps,2.039,TB/s,,,,,test\n"
+    )
+    classes = f"""model_class,metric,value,unit,dist,low,mode,high,source
+*,mfu,0.462,fraction,,,,,seed-2023
+*,training_days,30,days,,,,,seed-2023
+*,compute_multiplier,1,x,,,,,seed-2023
+*,experiment_multiplier,1,x,,,,,test
+*,bytes_per_param,2,bytes,,,,,test
+*,kv_bytes_per_token,{KV},bytes/token,,,,,test
+c1,total_params,{total},params,,,,,seed-2023
+c1,active_params,{active},params,,,,,seed-2023
+c1,training_tokens,300e9,tokens,,,,,seed-2023
+"""
+    usage = f"""firm,metric,value,unit,dist,low,mode,high,source
+*,dau_target,5e7,users,,,,,seed-2023
+*,adoption_p,1000,1/year,,,,,test
+*,adoption_q,0,1/year,,,,,test
+*,questions_per_user_day,10,questions/user/day,,,,,seed-2023
+*,words_per_answer,400,words,,,,,seed-2023
+*,tokens_per_word,1.3333333333333333,tokens/word,,,,,seed-2023
+*,prompt_tokens,{prompt},tokens/question,,,,,test
+*,serving_utilization,0.213,fraction,,,,,seed-2023
+*,peak_to_average,1,x,,,,,test
+*,decode_batch,{batch},sequences,,,,,test
+*,memory_bandwidth_efficiency,0.8,fraction,,,,,test
+"""
+    base = f"""name: base
+description: gpt-3 serving
+settings: {{start: 2022-01, end: 2023-12, inference_mode: {mode}}}
+"""
+    return {"chip_specs.csv": specs, "model_classes.csv": classes, "usage.csv": usage,
+            "scenarios/base.yaml": base}
+
+
+def _serving(tmp: Path, **kw: float | str) -> float:
+    """A100-e serving firm a in 2023-06 (long after its release; Bass share ~1)."""
+    inputs = load_inputs(write_tiny_data(tmp, _files(**kw)), "base")
+    st = structure.compile_structure(inputs)
+    sim = demand.simulate(st, point_params(parameters(inputs)))
+    return float(sim.inference[0, 0, 17])
+
+
+def test_compute_mode_reproduces_the_article(tmp_path: Path) -> None:
+    assert _serving(tmp_path, mode="compute") == pytest.approx(COMPUTE_ONLY, abs=0.1)
+
+
+def test_roofline_gpt3_is_memory_bound_at_batch_16(tmp_path: Path) -> None:
+    tokens = 5e7 * 10 * 400 * 4 / 3
+    per_token = (3.5e11 + 16 * KV * (400 * 4 / 3 / 2)) / 16 / (2.039e12 * 0.8)
+    chips = tokens * per_token / 86_400
+    assert chips == pytest.approx(43_771.0, abs=1.0)  # the docstring's hand figure
+    got = _serving(tmp_path, batch=16)
+    assert got == pytest.approx(np.ceil(chips / 5) * 5)
+    assert got == 43_775
+    assert got / COMPUTE_ONLY == pytest.approx(2.69, abs=0.01)
+
+
+def test_roofline_large_batch_falls_back_to_compute_bound(tmp_path: Path) -> None:
+    assert _serving(tmp_path, batch=256) == 16_260  # 16,255.1 in whole 5-chip replicas
+
+
+def test_prompt_tokens_add_compute_bound_prefill(tmp_path: Path) -> None:
+    no_prompt = _serving(tmp_path / "a", batch=256)
+    prompt = _serving(tmp_path / "b", batch=256, prompt=200)
+    # 200 prompt tokens per question: 5e8 questions x 200 = 1e11 tokens/day at compute speed
+    prefill = 1e11 * 3.5e11 / (312e12 * 0.213) / 86_400
+    assert prompt - no_prompt == pytest.approx(prefill, abs=10)  # within one replica
+
+
+def test_moe_uses_active_params_per_token_and_total_params_for_the_replica(
+    tmp_path: Path,
+) -> None:
+    got = _serving(tmp_path, active=37e9, total=671e9, batch=16)
+    tokens = 5e7 * 10 * 400 * 4 / 3
+    per_token = (2 * 37e9 + 16 * KV * (400 * 4 / 3 / 2)) / 16 / (2.039e12 * 0.8)
+    replica = np.ceil(2 * 671e9 / 80e9)
+    assert replica == 17
+    assert got == pytest.approx(np.ceil(tokens * per_token / 86_400 / replica) * replica)
+
+
+def test_missing_roofline_inputs_are_named(tmp_path: Path) -> None:
+    files = _files()
+    files["usage.csv"] = "\n".join(
+        line for line in files["usage.csv"].splitlines() if "decode_batch" not in line) + "\n"
+    inputs = load_inputs(write_tiny_data(tmp_path, files), "base")
+    with pytest.raises(InputError, match="decode_batch"):
+        structure.compile_structure(inputs)

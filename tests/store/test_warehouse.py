@@ -1,0 +1,267 @@
+"""Warehouse schema, staging and marts on small synthetic frames (no Prefect)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from chipcast.config import RunConfig
+from chipcast.contracts import HEADLINES, TABLES
+from chipcast.inputs import InputFile, Inputs, ScenarioSettings
+from chipcast.inputs.types import schema
+from chipcast.paths import SQL_DIR
+from chipcast.store import warehouse as wh
+
+
+def leaf(month: date, firm: str, workload: str, sku: str, metric: str, value: float,
+         scenario: str = "base") -> dict:
+    units = {"units_shipped": "units/month", "units_installed": "units",
+             "a100_equivalents": "A100-eq", "a100_equivalents_shipped": "A100-eq/month",
+             "capex_usd": "USD/month"}
+    return dict(month=month, scenario=scenario, firm=firm, workload=workload, sku=sku,
+                metric=metric, value=float(value), unit=units[metric])
+
+
+def add_run(con: duckdb.DuckDBPyConnection, run_id: str, scenarios: tuple[str, ...],
+            rows: list[dict], status: str = "published") -> None:
+    wh.start_run(con, run_id, RunConfig(scenarios=scenarios))
+    wh.write_forecast(con, run_id, pl.DataFrame(rows))
+    if status != "running":
+        wh.finish_run(con, run_id, status)
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect()
+    wh.create_schema(c)
+    yield c
+    c.close()
+
+
+def test_every_sql_file_holds_one_statement_with_a_header_comment() -> None:
+    files = sorted(SQL_DIR.rglob("*.sql"))
+    assert len(files) >= 30
+    c = duckdb.connect()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        name = str(path.relative_to(SQL_DIR).with_suffix(""))
+        assert wh.sql(name) == text
+        if name.startswith("marts/"):  # templates: placeholders filled from the registry
+            text = wh.mart_sql(name.removeprefix("marts/"))
+        elif name == "staging/create_table":
+            text = wh.staging_ddl(TABLES["chips"])
+        assert len(c.extract_statements(text)) == 1, path
+        if path.parent.name in ("schema", "staging", "marts"):
+            assert text.startswith("-- ") and "grain" in text.lower(), path
+    with pytest.raises(ValueError, match="outside"):
+        wh.sql("../pyproject")
+
+
+def test_schema_is_idempotent_and_staging_matches_the_input_contract(con) -> None:
+    wh.create_schema(con)  # a second time: no error, nothing dropped
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert set(wh.SCHEMA_TABLES) <= tables
+    assert {f"stg_{name}" for name in TABLES} == set(wh.staging_tables())
+    for name, spec in TABLES.items():
+        assert wh.table_columns(con, f"stg_{name}") == [
+            "run_id", "scenario", *spec.all_columns, "_file", "_row"]
+
+
+def _inputs() -> Inputs:
+    frames = {name: pl.DataFrame(schema=schema(spec)) for name, spec in TABLES.items()}
+    frames["chips"] = pl.DataFrame(
+        {"sku": ["A100-80GB-SXM"], "family": ["A100"], "aliases": [["A100", "a100-80"]],
+         "vendor": ["NVIDIA"], "form_factor": ["SXM"], "launch_date": [date(2020, 11, 16)],
+         "source": ["nvidia datasheet"], "_file": ["chips.csv"], "_row": [1]},
+        schema=schema(TABLES["chips"]),
+    )
+    frames["fleet"] = pl.DataFrame(
+        {"metric": ["reference_tflops"], "value": [312.0], "unit": ["TFLOPS"], "dist": ["fixed"],
+         "low": [312.0], "mode": [None], "high": [312.0], "source": ["a100"], "note": [None],
+         "_file": ["fleet.csv"], "_row": [1]},
+        schema=schema(TABLES["fleet"]),
+    )
+    files = [InputFile("chips.csv", "ab" * 32, 1), InputFile("fleet.csv", "cd" * 32, 1)]
+    return Inputs(**frames, settings=ScenarioSettings("base"), files=files)
+
+
+def test_stage_inputs_keeps_types_keys_and_file_hashes(con) -> None:
+    written = wh.stage_inputs(con, "r1", "base", _inputs())
+    assert written["stg_chips"] == 1 and written["stg_fleet"] == 1 and written["stg_usage"] == 0
+    row = con.execute(
+        "SELECT run_id, scenario, sku, aliases, launch_date, _row FROM stg_chips").fetchone()
+    assert row == ("r1", "base", "A100-80GB-SXM", ["A100", "a100-80"], date(2020, 11, 16), 1)
+    files = con.execute("SELECT path, sha256, rows FROM input_files ORDER BY path").fetchall()
+    assert files == [("chips.csv", "ab" * 32, 1), ("fleet.csv", "cd" * 32, 1)]
+
+
+def test_append_frame_matches_by_name_and_refuses_unknown_tables(con) -> None:
+    frame = pl.DataFrame([leaf(date(2023, 1, 1), "f", "training", "A100", "units_shipped", 1)])
+    frame = frame.select(list(reversed(frame.columns))).with_columns(pl.lit(1).alias("extra"))
+    assert wh.write_forecast(con, "r1", frame) == 1
+    got = con.execute("SELECT run_id, month, sku, value FROM forecast").fetchone()
+    assert got == ("r1", date(2023, 1, 1), "A100", 1.0)
+    with pytest.raises(ValueError, match="not a warehouse table"):
+        wh.append_frame(con, "mart_runs", frame)
+    with pytest.raises(duckdb.Error):  # value is NOT NULL
+        wh.write_forecast(con, "r2", frame.drop("value"))
+
+
+def test_run_rows_record_status_fingerprint_and_row_count(con) -> None:
+    wh.start_run(con, "r1", RunConfig(scenarios=("base", "seed-2023"), seed=7, draws=0))
+    wh.stage_inputs(con, "r1", "base", _inputs())
+    add_rows = [leaf(date(2023, m, 1), "f", "training", "A100", "units_shipped", m)
+                for m in (1, 2, 3)]
+    wh.write_forecast(con, "r1", pl.DataFrame(add_rows))
+    status = con.execute("SELECT status, finished_at FROM runs").fetchone()
+    assert status == ("running", None)
+    wh.finish_run(con, "r1", "published")
+    row = con.execute(
+        "SELECT status, scenarios, seed, forecast_rows, input_hash, finished_at >= started_at, "
+        "json_extract_string(config, '$.scenarios[1]') FROM runs").fetchone()
+    assert row[:4] == ("published", ["base", "seed-2023"], 7, 3)
+    assert len(row[4]) == 64 and row[5] is True and row[6] == "seed-2023"
+    with pytest.raises(duckdb.Error):  # status is constrained
+        wh.finish_run(con, "r1", "done")
+
+
+BASE_ROWS = [
+    leaf(date(2022, 12, 1), "f1", "training", "A100-80GB-SXM", "units_shipped", 5),  # before 2023
+    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "units_shipped", 10),
+    leaf(date(2025, 12, 1), "f2", "inference", "A800-80GB-SXM", "units_shipped", 7),
+    leaf(date(2026, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_shipped", 100),  # after 2025
+    leaf(date(2024, 1, 1), "f1", "training", "H20", "units_shipped", 1000),  # not A100/A800
+    leaf(date(2024, 6, 1), "f1", "training", "X-ALT", "units_shipped", 3),  # A800 per stg_chips
+    leaf(date(2022, 6, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 50),  # < 2023
+    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 2),
+    leaf(date(2030, 12, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 3),
+    leaf(date(2030, 12, 1), "f2", "inference", "other", "a100_equivalents", 4),
+    leaf(date(2022, 6, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 60),
+    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 2),
+    leaf(date(2030, 12, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 3),
+    leaf(date(2030, 12, 1), "f2", "inference", "other", "a100_equivalents_shipped", 4),
+    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "units_installed", 10),
+    leaf(date(2023, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_installed", 20),
+    leaf(date(2024, 1, 1), "f1", "training", "H20", "units_installed", 25),
+    leaf(date(2025, 1, 1), "f1", "training", "A100-80GB-SXM", "units_installed", 10),
+    leaf(date(2025, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_installed", 30),
+    leaf(date(2022, 12, 1), "f1", "training", "A100-80GB-SXM", "capex_usd", 1e6),
+    leaf(date(2029, 1, 1), "f2", "inference", "A800-80GB-SXM", "capex_usd", 2e6),
+]
+
+
+@pytest.fixture
+def marts(con) -> duckdb.DuckDBPyConnection:
+    old = [dict(r, value=r["value"] * 1000) for r in BASE_ROWS]
+    add_run(con, "20240101T000000000Z-aaaaaa", ("base",), old)  # older published run
+    add_run(con, "20240201T000000000Z-bbbbbb", ("base",), BASE_ROWS)
+    stg = pl.DataFrame({"sku": ["X-ALT"], "family": ["A800"]})
+    wh.append_frame(con, "stg_chips", stg, {"run_id": "20240201T000000000Z-bbbbbb",
+                                            "scenario": "base"})
+    seed = [leaf(date(2023, 1, 1), f, "training", "A100-40GB-SXM", "units_shipped", 1,
+                 scenario="seed-2023") for f in ("f1", "f2", "f3")]
+    add_run(con, "20240301T000000000Z-cccccc", ("seed-2023",), seed)
+    # A newer run that has not been published: the marts must ignore it.
+    junk = [dict(r, value=-1.0) for r in BASE_ROWS]
+    add_run(con, "20240401T000000000Z-dddddd", ("base",), junk, status="running")
+    wh.create_marts(con)
+    return con
+
+
+def test_demand_monthly_selects_the_latest_published_run_per_scenario(marts) -> None:
+    got = marts.execute(
+        "SELECT scenario, run_id, count(*), sum(value) FROM mart_demand_monthly "
+        "GROUP BY ALL ORDER BY scenario").fetchall()
+    assert got == [
+        ("base", "20240201T000000000Z-bbbbbb", len(BASE_ROWS), sum(r["value"] for r in BASE_ROWS)),
+        ("seed-2023", "20240301T000000000Z-cccccc", 3, 3.0),
+    ]
+
+
+def test_views_follow_new_runs_without_being_recreated(marts) -> None:
+    newer = [leaf(date(2023, 1, 1), "f9", "training", "A100-80GB-SXM", "units_shipped", 42)]
+    add_run(marts, "20240501T000000000Z-eeeeee", ("base",), newer)
+    got = marts.execute(
+        "SELECT run_id, firm, value FROM mart_demand_monthly WHERE scenario = 'base'").fetchall()
+    assert got == [("20240501T000000000Z-eeeeee", "f9", 42.0)]
+    latest = marts.execute("SELECT run_id FROM mart_runs WHERE is_latest").fetchall()
+    assert latest == [("20240501T000000000Z-eeeeee",)]
+
+
+def _headlines(run_id: str, scenario: str, scale: float, stat: str = "deterministic"
+               ) -> pl.DataFrame:
+    rows = [dict(scenario=scenario, headline=name, stat=stat, quantile=None,
+                 month=date(2025, 1, 1) if name.startswith("peak") else date(2030, 12, 1),
+                 value=scale * (i + 1), unit=h.unit)
+            for i, (name, h) in enumerate(HEADLINES.items())]
+    return pl.DataFrame(rows)
+
+
+def test_scenario_comparison_pivots_the_latest_published_headlines(marts) -> None:
+    wh.write_headlines(marts, "20240101T000000000Z-aaaaaa", _headlines("", "base", 1000))
+    wh.write_headlines(marts, "20240201T000000000Z-bbbbbb", _headlines("", "base", 1))
+    wh.write_headlines(marts, "20240201T000000000Z-bbbbbb",
+                       _headlines("", "base", 7, stat="mean"))  # not the point: ignored
+    wh.write_headlines(marts, "20240401T000000000Z-dddddd", _headlines("", "base", -1))
+    rows = {r["scenario"]: r for r in wh.scenario_comparison(marts)}
+    base = rows["base"]
+    assert base["run_id"] == "20240201T000000000Z-bbbbbb"
+    assert [base[name] for name in HEADLINES] == [float(i + 1) for i in range(len(HEADLINES))]
+    assert base["peak_month"] == date(2025, 1, 1)
+    assert (base["first_month"], base["last_month"]) == (date(2022, 6, 1), date(2030, 12, 1))
+    seed = rows["seed-2023"]  # a run without headline rows shows zeros, not another run's
+    assert all(seed[name] == 0 for name in HEADLINES) and seed["peak_month"] is None
+
+
+def test_demand_total_sums_over_firms(marts) -> None:
+    got = marts.execute(
+        "SELECT value, firms FROM mart_demand_total WHERE scenario = 'seed-2023'").fetchall()
+    assert got == [(3.0, 3)]
+    got = marts.execute(
+        "SELECT value FROM mart_demand_total WHERE scenario = 'base' AND month = '2025-01-01' "
+        "AND metric = 'units_installed' ORDER BY value").fetchall()
+    assert got == [(10.0,), (30.0,)]  # one row per workload x sku, firms summed
+
+
+def test_bands_pivot_quantiles_of_the_latest_run(marts) -> None:
+    def q(run_id: str, shift: float) -> pl.DataFrame:
+        rows = []
+        for qq, v in ((0.05, 1), (0.1, 2), (0.5, 5), (0.9, 8), (0.95, 9)):
+            rows.append(dict(scenario="base", month=date(2023, 1, 1), firm="f1",
+                             workload="training", sku="A100-80GB-SXM", metric="units_shipped",
+                             stat="quantile", quantile=qq, value=v + shift, unit="units/month"))
+        rows.append(dict(rows[0], stat="mean", quantile=None, value=5.5 + shift))
+        return pl.DataFrame(rows)
+
+    wh.write_quantiles(marts, "20240101T000000000Z-aaaaaa", q("x", 100.0))
+    wh.write_quantiles(marts, "20240201T000000000Z-bbbbbb", q("x", 0.0))
+    wh.write_quantiles(marts, "20240401T000000000Z-dddddd", q("x", -50.0))  # not published
+    got = marts.execute(
+        "SELECT run_id, p05, p10, p50, p90, p95, mean FROM mart_bands").fetchall()
+    assert got == [("20240201T000000000Z-bbbbbb", 1.0, 2.0, 5.0, 8.0, 9.0, 5.5)]
+
+
+def test_validation_mart_shows_published_runs_only(marts) -> None:
+    frame = pl.DataFrame({
+        "run_id": ["20240201T000000000Z-bbbbbb", "20240401T000000000Z-dddddd"],
+        "suite": ["forecast", "forecast"], "expectation": ["not_negative"] * 2,
+        "column": ["value"] * 2, "success": [True, False], "unexpected_count": [0, 3],
+        "sample": [None, "-1.0"],
+    })
+    assert wh.write_validation(marts, frame) == 2
+    got = marts.execute("SELECT run_id, success, is_latest_run FROM mart_validation").fetchall()
+    assert got == [("20240201T000000000Z-bbbbbb", True, False)]  # seed-2023 run is newer
+
+
+def test_export_parquet_writes_this_runs_rows(marts, tmp_path: Path) -> None:
+    files = wh.export_parquet(marts, "20240201T000000000Z-bbbbbb", tmp_path / "x")
+    assert {f.stem for f in files} == set(wh.export_names())
+    forecast = pl.read_parquet(tmp_path / "x" / "forecast.parquet")
+    assert forecast.height == len(BASE_ROWS)
+    assert forecast["run_id"].unique().to_list() == ["20240201T000000000Z-bbbbbb"]
+    comparison = pl.read_parquet(tmp_path / "x" / "mart_scenario_comparison.parquet")
+    assert comparison["scenario"].to_list() == ["base", "seed-2023"]

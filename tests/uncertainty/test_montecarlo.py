@@ -1,0 +1,189 @@
+"""Monte Carlo on the tiny inputs: vectorised == per-draw loop, seeds, streamed-quantile error
+bound, convergence, headlines against the deterministic long table."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from tinydata import write_tiny_data
+
+from chipcast.checks.outputs import UNITS
+from chipcast.contracts import FLEET_METRICS, HEADLINES, QUANTILES
+from chipcast.inputs import load_inputs
+from chipcast.model import demand, outputs, series
+from chipcast.model.params import parameters, point_params
+from chipcast.model.structure import Structure, compile_structure
+from chipcast.uncertainty import montecarlo as mc
+from chipcast.uncertainty.sampling import draw_plan
+
+KEY = ["month", "firm", "workload", "sku", "metric", "stat", "quantile"]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory):
+    return load_inputs(write_tiny_data(tmp_path_factory.mktemp("tiny")), "base")
+
+
+@pytest.fixture(scope="module")
+def structure(inputs) -> Structure:
+    return compile_structure(inputs)
+
+
+@pytest.fixture(scope="module")
+def result(inputs) -> pl.DataFrame:
+    return mc.forecast_quantiles(inputs, draws=512, seed=1)
+
+
+def test_vectorised_equals_per_draw_loop(inputs, structure) -> None:
+    plan = draw_plan(inputs, parameters(inputs), "sobol", seed=42)
+    x = plan.draw_matrix(32)
+    fast, _ = series.series_values(structure, demand.simulate(structure, plan.paramset(x)))
+    slow = np.concatenate([
+        series.series_values(structure, demand.simulate(structure, plan.paramset(x[i:i + 1])))[0]
+        for i in range(x.shape[0])
+    ])
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-9)
+    assert fast.std(axis=0).max() > 0  # the draws differ
+
+
+def test_quantiles_equal_numpy_on_the_per_draw_values(inputs, structure, result) -> None:
+    plan = draw_plan(inputs, parameters(inputs), "sobol", seed=1)
+    x = plan.draw_matrix(512)
+    per_draw = np.concatenate([
+        series.series_values(structure, demand.simulate(structure, plan.paramset(x[i:i + 1])))[0]
+        for i in range(0, 512, 8)
+    ])  # every 8th draw is enough to pin the column order
+    vals, meta = series.series_values(structure, demand.simulate(structure, plan.paramset(x)))
+    np.testing.assert_allclose(vals[::8], per_draw, rtol=1e-12, atol=1e-9)
+    p50 = np.quantile(vals, 0.5, axis=0)
+    got = result.filter(pl.col("quantile") == 0.5)["value"].to_numpy()
+    np.testing.assert_allclose(got, p50, rtol=1e-12, atol=1e-9)
+    mean = result.filter(pl.col("stat") == "mean")["value"].to_numpy()
+    np.testing.assert_allclose(mean, vals.mean(axis=0), rtol=1e-12, atol=1e-9)
+    assert meta.size * 6 == result.height
+
+
+def test_contract_and_ordering(result) -> None:
+    assert result.columns == ["scenario", "month", "firm", "workload", "sku", "metric", "stat",
+                              "quantile", "value", "unit"]
+    assert result.select(KEY).is_duplicated().sum() == 0
+    assert result.filter(pl.col("stat") == "mean")["quantile"].null_count() == \
+        result.filter(pl.col("stat") == "mean").height
+    wide = result.filter(pl.col("stat") == "quantile").pivot(
+        on="quantile", index=["month", "firm", "workload", "sku", "metric"], values="value")
+    cols = [str(q) for q in QUANTILES]
+    arr = wide.select(cols).to_numpy()
+    assert np.all(np.diff(arr, axis=1) >= -1e-9)
+    assert (result["value"] >= 0).all()
+    assert set(result["metric"]) == set(UNITS) | set(HEADLINES)
+
+
+def test_totals_are_consistent_across_firms_and_skus(inputs, structure) -> None:
+    plan = draw_plan(inputs, parameters(inputs), "random", seed=3)
+    sim = demand.simulate(structure, plan.paramset(plan.draw_matrix(16)))
+    firm, sku = series.fleet_by_firm(sim), series.fleet_by_sku(sim)
+    leaf = outputs.sku_metrics(sim)
+    for metric in FLEET_METRICS:
+        np.testing.assert_allclose(firm[metric].sum(axis=1), np.nansum(sku[metric], axis=1),
+                                   rtol=1e-9, atol=1e-6)
+        # the leaf arrays (D, F, M, S, W) summed agree with both shortcuts
+        np.testing.assert_allclose(np.nansum(leaf[metric], axis=(3, 4)), firm[metric],
+                                   rtol=1e-9, atol=1e-6)
+
+
+def test_same_seed_identical_other_seed_different(inputs, result) -> None:
+    again = mc.forecast_quantiles(inputs, draws=512, seed=1)
+    assert again.equals(result)
+    other = mc.forecast_quantiles(inputs, draws=512, seed=2)
+    assert not np.allclose(other["value"].to_numpy(), result["value"].to_numpy())
+    lhs = mc.forecast_quantiles(inputs, draws=512, seed=1, sampler="lhs")
+    assert not np.allclose(lhs["value"].to_numpy(), result["value"].to_numpy())
+
+
+def test_streamed_quantiles_within_stated_bound(inputs) -> None:
+    bins = 256
+    exact = mc.forecast_quantiles(inputs, draws=600, seed=9, sampler="random", chunk=128)
+    streamed = mc.forecast_quantiles(inputs, draws=600, seed=9, sampler="random", chunk=128,
+                                     exact_bytes=0, bins=bins)
+    j = exact.join(streamed, on=KEY, nulls_equal=True, suffix="_s")
+    assert j.height == exact.height
+    # the bound: (max - min) / bins of each series, from the exact run's draws
+    st = compile_structure(inputs)
+    plan = draw_plan(inputs, parameters(inputs), "random", seed=9)
+    vals, meta = series.series_values(st, demand.simulate(st, plan.paramset(plan.draw_matrix(600))))
+    bound = pl.DataFrame({
+        "month": meta.month, "firm": meta.firm.astype(str), "workload": meta.workload.astype(str),
+        "sku": meta.sku.astype(str), "metric": meta.metric.astype(str),
+        "bound": (vals.max(axis=0) - vals.min(axis=0)) / bins,
+    }).with_columns(pl.col("month").cast(pl.Date))
+    j = j.join(bound, on=["month", "firm", "workload", "sku", "metric"])
+    err = (j["value"] - j["value_s"]).abs() - j["bound"] - 1e-9 * j["value"].abs()
+    assert err.max() <= 0
+    means = j.filter(pl.col("stat") == "mean")
+    np.testing.assert_allclose(means["value_s"], means["value"], rtol=1e-9)
+    assert (j["value"] - j["value_s"]).abs().max() > 0  # the streamed path really ran
+
+
+def test_sobol_4096_converges_to_200k_reference(inputs, structure) -> None:
+    """Tolerance: P10/P50/P90 and mean of each headline within 1 % of a 200k-draw random run."""
+    params = parameters(inputs)
+
+    def headline_draws(sampler: str, n: int) -> dict[str, np.ndarray]:
+        plan = draw_plan(inputs, params, sampler, seed=123)
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in HEADLINES}
+        for ps in plan.chunks(n, 16384):
+            for k, v in series.headlines(structure, demand.simulate(structure, ps)).items():
+                parts[k].append(v)
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+    fast, ref = headline_draws("sobol", 4096), headline_draws("random", 200_000)
+    for k in HEADLINES:
+        for q in (0.1, 0.5, 0.9):
+            assert np.quantile(fast[k], q) == pytest.approx(np.quantile(ref[k], q), rel=0.01)
+        assert fast[k].mean() == pytest.approx(ref[k].mean(), rel=0.01)
+
+
+def test_headlines_match_the_deterministic_long_table(inputs, structure) -> None:
+    sim = demand.simulate(structure, point_params(parameters(inputs)))
+    h = {k: float(v[0]) for k, v in series.headlines(structure, sim).items()}
+    long = outputs.to_long(structure, sim)
+    fam = {"A100-80GB-SXM", "A800-80GB-SXM"}
+    shipped = long.filter(pl.col("metric") == "units_shipped", pl.col("sku").is_in(fam),
+                          pl.col("month") >= date(2023, 1, 1))["value"].sum()
+    assert h["a100_a800_units_shipped_2023_2025"] == pytest.approx(shipped)
+    assert h["a100_a800_units_shipped_2023_2025"] > 0
+    by_month = long.group_by("month", "metric").agg(pl.col("value").sum())
+    peak = by_month.filter(pl.col("metric") == "a100_equivalents")["value"].max()
+    assert h["peak_installed_a100e"] == pytest.approx(peak)
+    peak_units = by_month.filter(pl.col("metric") == "units_installed")["value"].max()
+    assert h["peak_installed_units"] == pytest.approx(peak_units)
+    # A100-e shipped 2023: stock-flow shipments of both firms summed over 2023
+    assert h["a100e_shipped_2023_2030"] == pytest.approx(sim.shipped[0, :, 12:].sum())
+    assert series.headline_month(structure, "a100e_shipped_2023_2030") == date(2023, 12, 1)
+
+
+def test_all_fixed_inputs_give_the_point_forecast(tmp_path: Path) -> None:
+    usage = write_tiny_data(tmp_path / "a") / "usage.csv"
+    text = usage.read_text().replace("triangular,1.2,,1.6", ",,,").replace(
+        "uniform,0.25,,0.75", ",,,")
+    mclass = (tmp_path / "a" / "model_classes.csv").read_text().replace("uniform,0.3,,0.6", ",,,")
+    folder = write_tiny_data(tmp_path / "b", {"usage.csv": text, "model_classes.csv": mclass})
+    inputs = load_inputs(folder, "base")
+    out = mc.forecast_quantiles(inputs, draws=64)
+    wide = out.pivot(on="stat", index=["month", "firm", "workload", "sku", "metric"],
+                     values="value", aggregate_function="min")
+    np.testing.assert_allclose(wide["mean"], wide["quantile"])
+
+
+def test_progress_reports_every_chunk_of_both_passes(inputs) -> None:
+    seen: list[tuple[int, int]] = []
+    mc.forecast_quantiles(inputs, draws=256, chunk=64, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, 4) for i in range(1, 5)]  # exact mode: one pass of 4 chunks
+    seen.clear()
+    mc.forecast_quantiles(inputs, draws=256, chunk=64, exact_bytes=0,
+                          progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, 8) for i in range(1, 9)]  # streamed: the same chunks twice

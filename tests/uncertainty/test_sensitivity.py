@@ -1,0 +1,88 @@
+"""Sensitivity: sobol_indices wiring on Ishigami, tornado and Sobol on the tiny inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+from tinydata import write_tiny_data
+
+from chipcast.contracts import HEADLINES
+from chipcast.inputs import load_inputs
+from chipcast.model import demand, structure
+from chipcast.model.params import parameters, point_params
+from chipcast.model.series import headlines
+from chipcast.uncertainty import sensitivity
+
+# Ishigami a = 7, b = 0.1 on U(-pi, pi)^3: analytic indices (Saltelli et al. 2008)
+ISHIGAMI_S1 = (0.314, 0.442, 0.0)
+ISHIGAMI_ST = (0.558, 0.442, 0.244)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory):
+    return load_inputs(write_tiny_data(tmp_path_factory.mktemp("tiny")), "base")
+
+
+def test_sobol_wiring_recovers_ishigami_indices() -> None:
+    def ishigami(x: np.ndarray) -> np.ndarray:
+        y = np.sin(x[0]) + 7 * np.sin(x[1]) ** 2 + 0.1 * x[2] ** 4 * np.sin(x[0])
+        return np.stack([y, 2 * y + 5])  # a second output: indices are scale-invariant
+
+    dists = [stats.uniform(loc=-np.pi, scale=2 * np.pi)] * 3
+    out = sensitivity.sobol_table(ishigami, dists, ["x1", "x2", "x3"], ["y", "y2"], n=2**13,
+                                  seed=4)
+    for name in ("y", "y2"):
+        rows = out.filter(pl.col("output") == name)
+        np.testing.assert_allclose(rows["s1"], ISHIGAMI_S1, atol=0.02)
+        np.testing.assert_allclose(rows["st"], ISHIGAMI_ST, atol=0.02)
+        assert rows["s1_conf"].null_count() == 3  # no O(n^2) bootstrap at this n
+    # at n = 1024 the bootstrap half-widths are given and cover the analytic values
+    small = sensitivity.sobol_table(ishigami, dists, ["x1", "x2", "x3"], ["y", "y2"], n=1024,
+                                    seed=4).filter(pl.col("output") == "y")
+    assert (small["s1_conf"] > 0).all() and (small["s1_conf"] < 0.1).all()
+    for col, truth in (("s1", ISHIGAMI_S1), ("st", ISHIGAMI_ST)):
+        err = np.abs(small[col].to_numpy() - np.array(truth))
+        assert (err <= small[f"{col}_conf"].to_numpy() + 0.02).all()
+    with pytest.raises(ValueError, match="power of 2"):
+        sensitivity.sobol_table(ishigami, dists, ["a", "b", "c"], ["y", "y2"], n=1000)
+
+
+def test_tornado_rows_are_model_runs_at_p10_and_p90(inputs) -> None:
+    tor = sensitivity.tornado(inputs)
+    params = parameters(inputs)
+    uncertain = sorted(k for k, p in params.items() if p.law is not None)
+    assert tor.height == len(uncertain) * len(HEADLINES)
+    assert tor.columns == sensitivity.COLUMNS
+    st = structure.compile_structure(inputs)
+    medians = {k: float(params[k].law.median()) for k in uncertain}
+    base = point_params(params).with_values(medians)
+    row = tor.filter(pl.col("headline") == "a100e_shipped_2023_2030",
+                     pl.col("input") == "usage:*:serving_utilization").row(0, named=True)
+    p10 = params["usage:*:serving_utilization"].law.ppf(0.1)
+    assert row["input_low"] == pytest.approx(p10)
+    at_p10 = headlines(st, demand.simulate(
+        st, base.with_values({"usage:*:serving_utilization": p10})))
+    assert row["low"] == pytest.approx(float(at_p10["a100e_shipped_2023_2030"][0]))
+    assert row["swing"] == pytest.approx(abs(row["high"] - row["low"]))
+    assert row["low"] > row["high"]  # more utilisation, fewer chips
+    for name in HEADLINES:
+        swings = tor.filter(pl.col("headline") == name)["swing"].to_list()
+        assert swings == sorted(swings, reverse=True)
+
+
+def test_sobol_on_the_model_ranks_inputs(inputs) -> None:
+    sob = sensitivity.sobol(inputs, n=256, seed=1)
+    assert sob.columns == sensitivity.COLUMNS
+    tor = sensitivity.tornado(inputs)
+    for name in HEADLINES:
+        got = sob.filter(pl.col("headline") == name)
+        # the input with the widest tornado swing also has the largest total index
+        top = tor.filter(pl.col("headline") == name)["input"][0]
+        assert got["input"][0] == top
+        assert got["st"][0] > 0.3
+        assert ((got["st"] >= -0.05) & (got["st"] <= 1.2)).all()
+    # the tiny peak is a training cluster (1,484 A100-e vs 742 serving): MFU drives it
+    peak = sob.filter(pl.col("headline") == "peak_installed_a100e")
+    assert peak["input"][0] == "model_classes:*:mfu"
