@@ -4,8 +4,9 @@ names the file and the row or column (plus a fragment of the fix where one is ex
 run must leave the outputs already published (a real run of the valid data, made once per module)
 byte-identical.
 
-The base data set is tests/checks/mini_data (stable, owned by these tests) rather than data/,
-so cases do not break when the shipped numbers change; test_shipped_data_validates covers data/.
+The base data set is the test fixture tests/fixtures/data (stable, owned by the tests; see
+tests/fixtures/fixture_data.py) rather than data/, so cases do not break when the shipped numbers
+change; test_shipped_data_validates covers data/.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixture_data import DATA, copy_data
 
 from chipcast.cli import main
+from chipcast.inputs import available_scenarios
 from chipcast.paths import DATA_DIR
-
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
 
 def published_snapshot(folder: Path) -> dict[str, str]:
@@ -68,10 +69,11 @@ def _delete(rel: str) -> Callable[[Path], None]:
     return lambda d: (d / rel).unlink()
 
 
-# (id, corruption, scenario, fragments that must all appear in the output)
+# (id, corruption, scenario, fragments that must all appear in the output). Row numbers are
+# 1-based data rows of tests/fixtures/data (row 0 = the header; a scenario's `set:` item number).
 CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
     # --- reading errors (caught before GX) ---
-    ("non-utf8", _bytes("firms.csv", lambda b: b.replace(b"Baidu,", b"Ba\xefdu,", 1)), "base",
+    ("non-utf8", _bytes("firms.csv", lambda b: b.replace(b"Firm A,", b"Firm \xefA,", 1)), "base",
      ["firms.csv", "byte offset", "row 1", "re-save as UTF-8"]),
     ("utf16", _bytes("firms.csv", lambda b: b.decode().encode("utf-16")), "base",
      ["firms.csv", "UTF-16", "re-save as UTF-8"]),
@@ -90,66 +92,66 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
      ["model_releases.csv", "duplicate column", "column 'firm'"]),
     ("blank-line", _replace("chips.csv", "\nA800", "\n\nA800"), "base",
      ["chips.csv", "row 2", "blank line"]),
-    ("excel-serial-date", _replace("model_releases.csv", "2023-03-16", "45001"), "base",
-     ["model_releases.csv", "row 1", "column 'release_date'", "Excel", "2023-03-16"]),
-    ("thousands-separator", _replace("chip_specs.csv", ",15000,", ',"15,000",'), "base",
+    ("excel-serial-date", _replace("model_releases.csv", "2022-07-01", "44743"), "base",
+     ["model_releases.csv", "row 1", "column 'release_date'", "Excel", "2022-07-01"]),
+    ("thousands-separator", _replace("chip_specs.csv", ",10000,", ',"10,000",'), "base",
      ["chip_specs.csv", "row 2", "column 'value'", "remove separators"]),
-    ("percentage-cell", _replace("vendor_share.csv", "NVIDIA,share,0.85", "NVIDIA,share,85%"),
-     "base", ["vendor_share.csv", "row 1", "column 'value'", "0.85"]),
+    ("percentage-cell", _replace("vendor_share.csv", "NVIDIA,share,0.8,", "NVIDIA,share,80%,"),
+     "base", ["vendor_share.csv", "row 1", "column 'value'", "fraction 0.8"]),
     ("unit-in-number", _replace("chip_specs.csv", "tflops,312,", "tflops,312 TFLOPS,"), "base",
      ["chip_specs.csv", "row 1", "column 'value'", "unit"]),
-    ("non-numeric", _replace("fleet.csv", "years,5,", "years,five,"), "base",
+    ("non-numeric", _replace("fleet.csv", "years,1,", "years,one,"), "base",
      ["fleet.csv", "column 'value'", "not a number"]),
-    ("bad-iso-date", _replace("export_regimes.csv", "2022-11-01,,A800", "2022-13-01,,A800"),
+    ("bad-iso-date", _replace("export_regimes.csv", "2022-10-07,,A800", "2022-13-07,,A800"),
      "base", ["export_regimes.csv", "row 3", "column 'start_date'"]),
     ("dmy-date", _replace("chips.csv", "2020-11-16", "16/11/2020"), "base",
      ["chips.csv", "row 1", "column 'launch_date'", "YYYY-MM-DD"]),
     ("date-with-time", _replace("chips.csv", "2020-11-16", "2020-11-16 00:00:00"), "base",
      ["chips.csv", "row 1", "column 'launch_date'", "drop the time"]),
-    ("ragged-row", _replace("firms.csv", "ERNIE Bot,", "ERNIE, Bot,"), "base",
+    ("ragged-row", _replace("firms.csv", "trains in June 2022,", "trains in June, 2022,"), "base",
      ["firms.csv", "row 1", "fields"]),
-    ("decimal-comma", _replace("usage.csv", ",1.3333,", ',"1,3333",'), "base",
-     ["usage.csv", "row 6", "decimal point"]),
-    ("year-not-integer", _replace("vendor_share.csv", "2023,Other", "2023.5,Other"), "base",
-     ["vendor_share.csv", "row 6", "column 'year'"]),
-    ("dist-without-bounds", _replace("model_classes.csv", "uniform,0.3,,0.5", "uniform,,,"),
+    ("decimal-comma", _replace("usage.csv", ",1.3333333333333333,", ',"1,3333333333333333",'),
+     "base", ["usage.csv", "row 6", "decimal point"]),
+    ("year-not-integer", _replace("vendor_share.csv", "2023,Huawei", "2023.5,Huawei"), "base",
+     ["vendor_share.csv", "row 4", "column 'year'"]),
+    ("dist-without-bounds", _replace("model_classes.csv", "uniform,0.3,,0.6", "uniform,,,"),
      "base", ["model_classes.csv", "row 1", "needs both low and high"]),
     ("missing-file", _delete("correlations.csv"), "base", ["correlations.csv", "not found"]),
     ("empty-file", _bytes("fleet.csv", lambda b: b""), "base", ["fleet.csv", "empty"]),
     ("header-only-blank-first-line", _bytes("firms.csv", lambda b: b"\n" + b), "base",
      ["firms.csv", "row 0"]),
-    ("bad-yaml", _replace("scenarios/mini-alt.yaml", "settings: {end", "settings: {end: [x"),
-     "mini-alt", ["scenarios/mini-alt.yaml", "row", "YAML"]),
-    ("unknown-scenario", lambda d: None, "nope", ["nope", "mini-alt", "base"]),
-    ("set-unknown-table", _replace("scenarios/mini-alt.yaml", "table: model_classes",
-                                   "table: modelclasses"), "mini-alt",
-     ["scenarios/mini-alt.yaml", "row 1", "column 'table'", "modelclasses"]),
-    ("set-bad-value", _replace("scenarios/mini-alt.yaml", "value: 10,", "value: ten,"),
-     "mini-alt", ["scenarios/mini-alt.yaml", "row 1", "column 'value'"]),
-    ("bad-inference-mode", _replace("scenarios/mini-alt.yaml", "roofline", "magic"),
-     "mini-alt", ["scenarios/mini-alt.yaml", "inference_mode", "magic"]),
-    ("bad-setting-month", _replace("scenarios/mini-mid.yaml", "2023-01", "Jan 2023"),
-     "mini-mid", ["scenarios/mini-mid.yaml", "settings.start", "YYYY-MM"]),
-    ("replacement-table-missing", _delete("scenarios/mini-alt/firms.csv"), "mini-alt",
-     ["scenarios/mini-alt/firms.csv", "not found"]),
+    ("bad-yaml", _replace("scenarios/roofline.yaml", "settings: {end", "settings: {end: [x"),
+     "roofline", ["scenarios/roofline.yaml", "row", "YAML"]),
+    ("unknown-scenario", lambda d: None, "nope", ["nope", "roofline", "base"]),
+    ("set-unknown-table", _replace("scenarios/roofline.yaml", "table: model_classes",
+                                   "table: modelclasses"), "roofline",
+     ["scenarios/roofline.yaml", "row 1", "column 'table'", "modelclasses"]),
+    ("set-bad-value", _replace("scenarios/roofline.yaml", "value: 10,", "value: ten,"),
+     "roofline", ["scenarios/roofline.yaml", "row 1", "column 'value'"]),
+    ("bad-inference-mode", _replace("scenarios/roofline.yaml", "inference_mode: roofline",
+                                    "inference_mode: magic"),
+     "roofline", ["scenarios/roofline.yaml", "inference_mode", "magic"]),
+    ("bad-setting-month", _replace("scenarios/from-2023.yaml", "2023-01", "Jan 2023"),
+     "from-2023", ["scenarios/from-2023.yaml", "settings.start", "YYYY-MM"]),
+    ("replacement-table-missing", _delete("scenarios/roofline/firms.csv"), "roofline",
+     ["scenarios/roofline/firms.csv", "not found"]),
     # --- data contract failures (GX suites) ---
     ("tflops-as-flops", _replace("chip_specs.csv", "tflops,312,", "tflops,3.12e14,"), "base",
      ["chip_specs.csv", "row 1", "column 'value'", "divide by 1e+12", "FLOP/s"]),
     ("wrong-unit", _replace("chip_specs.csv", "312,TFLOPS", "312,FLOPS"), "base",
      ["chip_specs.csv", "row 1", "column 'unit'", "TFLOPS"]),
-    ("mfu-percent", _replace("model_classes.csv", "0.4,fraction,uniform,0.3,,0.5",
-                             "40,fraction,uniform,30,,50"), "base",
+    ("mfu-percent", _replace("model_classes.csv", "0.5,fraction,uniform,0.3,,0.6",
+                             "50,fraction,uniform,30,,60"), "base",
      ["model_classes.csv", "row 1", "column 'value'", "divide by 100"]),
-    ("params-in-billions", _replace("model_classes.csv", "total_params,1.75e11",
-                                    "total_params,175"), "base",
-     ["model_classes.csv", "row 3", "multiply by 1e+09"]),
+    ("params-in-billions", _replace("model_classes.csv", "total_params,1e11",
+                                    "total_params,100"), "base",
+     ["model_classes.csv", "row 6", "multiply by 1e+09"]),
     ("shares-as-percentages", _bytes("vendor_share.csv", lambda b: b.replace(
-        b"2022,NVIDIA,share,0.85", b"2022,NVIDIA,share,85").replace(
-        b"2022,Huawei,share,0.1", b"2022,Huawei,share,10").replace(
-        b"2022,Other,share,0.05", b"2022,Other,share,5")), "base",
+        b"2022,NVIDIA,share,0.8,", b"2022,NVIDIA,share,80,").replace(
+        b"2022,Huawei,share,0.2,", b"2022,Huawei,share,20,")), "base",
      ["vendor_share.csv", "row 1", "divide by 100"]),
-    ("shares-sum-over-one", _replace("vendor_share.csv", "2022,NVIDIA,share,0.85",
-                                     "2022,NVIDIA,share,0.95"), "base",
+    ("shares-sum-over-one", _replace("vendor_share.csv", "2022,NVIDIA,share,0.8,",
+                                     "2022,NVIDIA,share,0.95,"), "base",
      ["vendor_share.csv", "column 'total_share'", "sum to more than 1"]),
     ("missing-year", _bytes("vendor_share.csv", lambda b: b.replace(b"\n2023,", b"\n2025,")),
      "base", ["vendor_share.csv", "column 'rows'", "no shares"]),
@@ -157,59 +159,59 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
      "base", ["chip_specs.csv", "row 3", "duplicate key"]),
     ("regime-unknown-sku", _replace("export_regimes.csv", ",A800-80GB-SXM,", ",A800-80GB,"),
      "base", ["export_regimes.csv", "row 3", "column 'sku'", "A800-80GB"]),
-    ("release-unknown-firm", _replace("model_releases.csv", "alibaba,qwen", "alibabba,qwen"),
-     "base", ["model_releases.csv", "row 2", "column 'firm'", "alibabba"]),
-    ("release-unknown-class", _replace("model_releases.csv", "qwen-1,gpt3-class",
-                                       "qwen-1,gpt5-class"), "base",
-     ["model_releases.csv", "row 2", "column 'model_class'", "gpt5-class"]),
-    ("usage-unknown-firm", _replace("usage.csv", "baidu,dau_target", "baido,dau_target"),
-     "base", ["usage.csv", "row 10", "column 'firm'", "baido"]),
-    ("low-above-value", _replace("usage.csv", "lognormal,2e7", "lognormal,6e7"), "base",
-     ["usage.csv", "row 1", "value is below low"]),
-    ("unknown-dist", _replace("usage.csv", "lognormal", "gamma"), "base",
-     ["usage.csv", "row 1", "column 'dist'", "gamma"]),
+    ("release-unknown-firm", _replace("model_releases.csv", "b,b-1", "firm-b,b-1"),
+     "base", ["model_releases.csv", "row 2", "column 'firm'", "firm-b"]),
+    ("release-unknown-class", _replace("model_releases.csv", "b-1,c1", "b-1,gpt5-class"),
+     "base", ["model_releases.csv", "row 2", "column 'model_class'", "gpt5-class"]),
+    ("usage-unknown-firm", _replace("usage.csv", "a,dau_target", "firm-a,dau_target"),
+     "base", ["usage.csv", "row 10", "column 'firm'", "firm-a"]),
+    ("low-above-value", _replace("usage.csv", "triangular,1.2,", "triangular,1.4,"), "base",
+     ["usage.csv", "row 6", "value is below low"]),
+    ("unknown-dist", _replace("usage.csv", "triangular", "gamma"), "base",
+     ["usage.csv", "row 6", "column 'dist'", "gamma"]),
     ("formula-injection", _replace("compute_formulas.csv", "2 * active_params",
                                    "__import__('os')"), "base",
      ["compute_formulas.csv", "row 2", "does not parse"]),
-    ("specs-unknown-sku", _replace("chip_specs.csv", "Ascend-910B,dense", "Ascend-910C,dense"),
-     "base", ["chip_specs.csv", "row 4", "column 'sku'", "Ascend-910C"]),
+    ("specs-unknown-sku", _replace("chip_specs.csv", "Ascend-910,dense", "Ascend-910C,dense"),
+     "base", ["chip_specs.csv", "row 5", "column 'sku'", "Ascend-910C"]),
     ("alias-clash", _replace("chips.csv", ",A800,A800,", ",A800,A100,"), "base",
      ["chips.csv", "row 2", "alias"]),
-    ("regime-end-before-start", _replace("export_regimes.csv", "2020-01-01,2022-11-01,A100",
-                                         "2020-01-01,2019-11-01,A100"),
+    ("regime-end-before-start", _replace("export_regimes.csv", "2019-01-01,2022-10-07,A100",
+                                         "2019-01-01,2018-10-07,A100"),
      "base", ["export_regimes.csv", "row 1", "end_date is before start_date"]),
     ("unknown-metric", _replace("fleet.csv", "chip_lifetime_years", "chip_life_years"), "base",
      ["fleet.csv", "row 1", "column 'metric'", "chip_life_years"]),
     ("fleet-metric-missing", _bytes("fleet.csv", lambda b: b"\n".join(
         x for x in b.split(b"\n") if not x.startswith(b"reference_tflops")) ), "base",
      ["fleet.csv", "reference_tflops"]),
-    ("empty-source", _replace("firms.csv", "Qwen,public reports", "Qwen,"), "base",
+    ("empty-source", _replace("firms.csv", "December 2022,test", "December 2022,"), "base",
      ["firms.csv", "row 2", "column 'source'", "empty"]),
     ("rho-out-of-range", _replace("correlations.csv", "mfu,0.5", "mfu,1.5"), "base",
      ["correlations.csv", "row 1", "column 'rho'"]),
-    ("unknown-vendor", _replace("chips.csv", "Ascend,910B,Huawei", "Ascend,910B,AMD"), "base",
+    ("unknown-vendor", _replace("chips.csv", "910,910,Huawei", "910,910,AMD"), "base",
      ["chips.csv", "row 3", "column 'vendor'", "AMD"]),
     ("class-metric-missing", _bytes("model_classes.csv", lambda b: b"\n".join(
         x for x in b.split(b"\n") if not x.startswith(b"*,mfu"))), "base",
-     ["model_releases.csv", "gpt3-class/mfu"]),
+     ["model_releases.csv", "c1/mfu"]),
     ("missing-price", _bytes("chip_specs.csv", lambda b: b"\n".join(
-        x for x in b.split(b"\n") if not x.startswith(b"Ascend-910B,price_usd"))), "base",
+        x for x in b.split(b"\n") if not x.startswith(b"Ascend-910,price_usd"))), "base",
      ["chips.csv", "row 3", "price_usd"]),
     # --- distributions that model.distributions.frozen cannot build (checks catch them first) ---
-    ("uniform-zero-width", _replace("chip_specs.csv", "uniform,10000,,20000",
-                                    "uniform,15000,,15000"), "base",
-     ["chip_specs.csv", "row 2", "column 'high'", "needs high > low", "low < high"]),
+    ("uniform-zero-width", _replace("model_classes.csv", "uniform,0.3,,0.6",
+                                    "uniform,0.5,,0.5"), "base",
+     ["model_classes.csv", "row 1", "column 'high'", "needs high > low", "low < high"]),
     ("lognormal-low-zero", _replace("usage.csv", "*,prompt_tokens,0,tokens/question,,,,,",
                                     "*,prompt_tokens,0,tokens/question,lognormal,0,,1000,"),
      "base", ["usage.csv", "row 7", "column 'low'", "needs low > 0", "must be positive"]),
-    ("pert-low-above-high", _replace("vendor_share.csv", "pert,0.7,,0.9", "pert,0.9,,0.7"),
-     "base", ["vendor_share.csv", "row 4", "column 'high'", "needs high > low"]),
-    ("triangular-mode-outside", _replace("chip_specs.csv", "triangular,256,,376",
-                                         "triangular,256,400,376"), "base",
-     ["chip_specs.csv", "row 4", "mode is above high", "within [low, high]"]),
-    ("set-zero-width-range", _replace("scenarios/mini-alt.yaml", "low: 1e7, high: 3e7",
-                                      "low: 2e7, high: 2e7"), "mini-alt",
-     ["scenarios/mini-alt.yaml", "row 2", "column 'high'", "low < high"]),
+    ("pert-low-above-high", _replace("vendor_share.csv", "2023,NVIDIA,share,0.5,fraction,,,,",
+                                     "2023,NVIDIA,share,0.5,fraction,pert,0.6,,0.4"),
+     "base", ["vendor_share.csv", "row 3", "column 'high'", "needs high > low"]),
+    ("triangular-mode-outside", _replace("usage.csv", "triangular,1.2,,1.6",
+                                         "triangular,1.2,1.7,1.6"), "base",
+     ["usage.csv", "row 6", "mode is above high", "within [low, high]"]),
+    ("set-zero-width-range", _replace("scenarios/roofline.yaml", "low: 1e7, high: 3e7",
+                                      "low: 2e7, high: 2e7"), "roofline",
+     ["scenarios/roofline.yaml", "row 2", "column 'high'", "low < high"]),
 ]
 
 
@@ -222,10 +224,10 @@ def gx_warm() -> None:
 
 
 @pytest.fixture(scope="module")
-def published_mini(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
-    """Outputs of a real, successful run of the valid mini data (copied for each case)."""
+def published(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Path:
+    """Outputs of a real, successful run of the valid fixture data (copied for each case)."""
     out = tmp_path_factory.mktemp("published")
-    assert main(["run", "--data-dir", str(MINI), "--scenario", "base",
+    assert main(["run", "--data-dir", str(DATA), "--scenario", "base",
                  "--out-dir", str(out)]) == 0
     assert (out / "chipcast.duckdb").is_file()
     return out
@@ -233,10 +235,9 @@ def published_mini(tmp_path_factory: pytest.TempPathFactory, prefect_server: Non
 
 @pytest.mark.prefect
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published_mini: Path) -> None:
+def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published: Path) -> None:
     _id, corrupt, scenario, fragments = case
-    data = tmp_path / "data"
-    shutil.copytree(MINI, data)
+    data = copy_data(tmp_path / "data")
     corrupt(data)
     code = main(["validate", "--data-dir", str(data), "--scenario", scenario,
                  "--out-dir", str(tmp_path / "validation")])
@@ -247,7 +248,7 @@ def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published_min
         assert fragment in text, f"{fragment!r} not in:\n{text}"
 
     forecasts = tmp_path / "forecasts"
-    shutil.copytree(published_mini, forecasts)
+    shutil.copytree(published, forecasts)
     code = assert_outputs_unchanged(forecasts, lambda: main(
         ["run", "--data-dir", str(data), "--scenario", scenario, "--out-dir", str(forecasts)]))
     out = capsys.readouterr()
@@ -258,14 +259,24 @@ def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published_min
         assert fragment in text, f"run: {fragment!r} not in:\n{text}"
 
 
-def test_catalogue_is_large_and_distinct() -> None:
-    assert len(CASES) >= 40
+def test_catalogue_is_large_and_distinct(tmp_path: Path) -> None:
+    assert len(CASES) >= 60
     assert len({c[0] for c in CASES}) == len(CASES)
+    # distinct corruptions: no two cases leave the same files for the same scenario, and each
+    # changes the valid base run (a file or the scenario)
+    results = {("base", tuple(published_snapshot(DATA).items()))}
+    for i, (_id, corrupt, scenario, _fragments) in enumerate(CASES):
+        data = copy_data(tmp_path / str(i))
+        corrupt(data)
+        results.add((scenario, tuple(published_snapshot(data).items())))
+    assert len(results) == len(CASES) + 1
 
 
-def test_mini_data_is_valid(tmp_path: Path, capsys, gx_warm) -> None:
-    for scenario in ("base", "mini-mid", "mini-alt"):
-        code = main(["validate", "--data-dir", str(MINI), "--scenario", scenario,
+def test_fixture_data_is_valid(tmp_path: Path, capsys, gx_warm) -> None:
+    scenarios = available_scenarios(DATA)
+    assert {"base", "from-2023", "roofline"} <= set(scenarios)  # the catalogue's chain
+    for scenario in scenarios:
+        code = main(["validate", "--data-dir", str(DATA), "--scenario", scenario,
                      "--out-dir", str(tmp_path)])
         assert code == 0, capsys.readouterr().err
         assert (tmp_path / f"inputs-{scenario}.json").is_file()
@@ -273,8 +284,6 @@ def test_mini_data_is_valid(tmp_path: Path, capsys, gx_warm) -> None:
 
 @pytest.mark.skipif(not (DATA_DIR / "chips.csv").is_file(), reason="data/ not written yet")
 def test_shipped_data_validates(tmp_path: Path, capsys, gx_warm) -> None:
-    from chipcast.inputs import available_scenarios
-
     for scenario in available_scenarios(DATA_DIR):
         code = main(["validate", "--scenario", scenario, "--out-dir", str(tmp_path)])
         assert code == 0, (scenario, capsys.readouterr().err)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tinydata import write_tiny_data
+from fixture_data import copy_data
 
 from chipcast.cli import main
 from chipcast.paths import DATA_DIR
@@ -18,7 +18,7 @@ SERVE = ["estimate", "inference", "--params", "175e9", "--dau", "50e6", "--quest
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(write_tiny_data(tmp_path_factory.mktemp("tiny")))
+    return str(copy_data(tmp_path_factory.mktemp("tiny")))
 
 
 def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tinydata import write_tiny_data
+from fixture_data import copy_data
 
 from chipcast.checks.outputs import UNITS, UNITS_WITH_HEADLINES
 from chipcast.contracts import (
@@ -67,14 +67,14 @@ def test_staging_tables_are_generated_from_the_registry() -> None:
 
 
 def test_param_ids_cover_every_numeric_table(tmp_path: Path) -> None:
-    params = param_table(load_inputs(write_tiny_data(tmp_path), "base"))
+    params = param_table(load_inputs(copy_data(tmp_path), "base"))
     assert set(params["table"]) <= set(NUMERIC_TABLES)
     for row in params.iter_rows(named=True):
         assert row["metric"] in NUMERIC_TABLES[row["table"]].metrics
 
 
 def test_model_outputs_use_only_registered_metrics_and_units(tmp_path: Path) -> None:
-    frame, heads = outputs.deterministic(load_inputs(write_tiny_data(tmp_path), "base"))
+    frame, heads = outputs.deterministic(load_inputs(copy_data(tmp_path), "base"))
     for metric, unit in frame.select("metric", "unit").unique().iter_rows():
         assert OUTPUT_METRICS[metric].unit == unit
     assert set(heads["headline"]) == set(HEADLINES)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from fixture_data import DATA, PURPOSES
 
 from chipcast.contracts import TABLES
 from chipcast.errors import InputError
@@ -22,7 +23,6 @@ from chipcast.inputs import (
 from chipcast.inputs.types import dtype
 from chipcast.paths import DATA_DIR
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 SHIPPED = DATA_DIR.is_dir() and all((DATA_DIR / s.file).is_file() for s in TABLES.values())
 
 
@@ -38,67 +38,78 @@ def _check_types(inputs) -> None:
                 assert frame[col].null_count() == 0, (name, col)
 
 
-def test_mini_base_types_and_files() -> None:
-    inputs = load_inputs(MINI)
+def test_fixture_files_are_described() -> None:
+    """tests/fixtures/fixture_data.PURPOSES names every file of the fixture data, no more."""
+    files = {str(p.relative_to(DATA)) for p in DATA.rglob("*") if p.is_file()}
+    assert files == set(PURPOSES)
+
+
+def test_fixture_base_types_and_files() -> None:
+    inputs = load_inputs(DATA)
     _check_types(inputs)
     assert inputs.chips.schema["aliases"] == pl.List(pl.Utf8)
     assert inputs.vendor_share.schema["year"] == pl.Int64
-    assert inputs.settings.start == date(2022, 1, 1) and inputs.settings.end == date(2030, 12, 1)
+    assert inputs.settings.start == date(2022, 1, 1) and inputs.settings.end == date(2023, 12, 1)
     assert inputs.scenario is inputs.settings
-    assert [f.path for f in inputs.files] == [s.file for s in TABLES.values()]
+    assert [f.path for f in inputs.files] == [s.file for s in TABLES.values()] + [
+        "scenarios/base.yaml"]
     assert all(len(f.sha256) == 64 for f in inputs.files)
     rows = {f.path: f.rows for f in inputs.files}
     assert rows["chips.csv"] == inputs.chips.height
 
 
 def test_fixed_dist_filled_and_mode_defaults() -> None:
-    specs = load_inputs(MINI).chip_specs
+    inputs = load_inputs(DATA)
+    specs = inputs.chip_specs
     fixed = specs.filter(pl.col("dist") == "fixed")
-    assert fixed.height > 0
+    assert fixed.height == specs.height  # every cell of dist is empty in chip_specs.csv
     assert (fixed["low"] == fixed["value"]).all() and (fixed["high"] == fixed["value"]).all()
-    assert (specs["mode"] == specs["value"]).all()  # mini data gives no explicit mode
-    uni = specs.filter(pl.col("dist") == "uniform").row(0, named=True)
-    assert uni["low"] < uni["value"] < uni["high"]
+    classes = inputs.model_classes
+    assert (classes["mode"] == classes["value"]).all()  # the fixture gives no explicit mode
+    uni = classes.filter(pl.col("dist") == "uniform").row(0, named=True)
+    assert (uni["low"], uni["value"], uni["high"]) == (0.3, 0.5, 0.6)
 
 
 def test_scenario_chain_overrides() -> None:
-    base = load_inputs(MINI)
-    alt = load_inputs(MINI, "mini-alt")
-    assert alt.settings.name == "mini-alt" and alt.settings.inference_mode == "roofline"
-    assert alt.settings.start == date(2023, 1, 1)  # from mini-mid, which mini-alt extends
+    base = load_inputs(DATA)
+    alt = load_inputs(DATA, "roofline")
+    assert alt.settings.name == "roofline" and alt.settings.inference_mode == "roofline"
+    assert alt.settings.start == date(2023, 1, 1)  # from from-2023, which roofline extends
     assert alt.settings.end == date(2025, 6, 1)
     # tables: replaces the whole table
-    assert alt.firms["name"].to_list() == ["Baidu Inc.", "Alibaba Group"]
-    assert base.firms["name"].to_list() == ["Baidu", "Alibaba"]
+    assert alt.firms["name"].to_list() == ["Firm A Ltd.", "Firm B Group"]
+    assert base.firms["name"].to_list() == ["Firm A", "Firm B"]
     # set: in the parent replaces a row, inherits unit and source, keeps the row count
     life = alt.fleet.filter(pl.col("metric") == "chip_lifetime_years").row(0, named=True)
     assert life["value"] == 4 and life["unit"] == "years" and life["dist"] == "fixed"
-    assert life["_file"] == "scenarios/mini-mid.yaml" and life["_row"] == 1
+    assert life["_file"] == "scenarios/from-2023.yaml" and life["_row"] == 1
     assert alt.fleet.height == base.fleet.height
     # set: adds a new keyed row with its own distribution
-    ali = alt.usage.filter(pl.col("firm") == "alibaba").row(0, named=True)
-    assert (ali["value"], ali["low"], ali["high"], ali["dist"]) == (2e7, 1e7, 3e7, "uniform")
+    b = alt.usage.filter(pl.col("firm") == "b").row(0, named=True)
+    assert (b["value"], b["low"], b["high"], b["dist"]) == (2e7, 1e7, 3e7, "uniform")
     assert alt.usage.height == base.usage.height + 1
     paths = [f.path for f in alt.files]
-    assert "scenarios/mini-alt/firms.csv" in paths and "firms.csv" not in paths
-    assert paths[-2:] == ["scenarios/mini-mid.yaml", "scenarios/mini-alt.yaml"]
+    assert "scenarios/roofline/firms.csv" in paths and "firms.csv" not in paths
+    assert paths[-3:] == ["scenarios/base.yaml", "scenarios/from-2023.yaml",
+                          "scenarios/roofline.yaml"]
 
 
 def test_unknown_scenario_lists_available() -> None:
     with pytest.raises(InputError) as exc:
-        load_inputs(MINI, "nope")
+        load_inputs(DATA, "nope")
     text = str(exc.value)
-    assert "nope" in text and "mini-alt" in text and "base" in text
+    assert "nope" in text and "roofline" in text and "base" in text
 
 
 def test_resolve_sku_aliases() -> None:
-    inputs = load_inputs(MINI)
+    inputs = load_inputs(DATA)
     assert resolve_sku(inputs, "a100") == "A100-80GB-SXM"
-    assert resolve_sku(inputs, "910b") == "Ascend-910B"
+    assert resolve_sku(inputs, "A100-80") == "A100-80GB-SXM"  # the second alias of the list
+    assert resolve_sku(inputs, "910") == "Ascend-910"
     assert resolve_sku(inputs, "A800-80GB-SXM") == "A800-80GB-SXM"
     with pytest.raises(InputError) as exc:
         resolve_sku(inputs, "H200")
-    assert "H200" in str(exc.value) and "910B" in str(exc.value)
+    assert "H200" in str(exc.value) and "a100-80" in str(exc.value)
 
 
 @pytest.mark.parametrize(
@@ -139,7 +150,7 @@ def test_shipped_scenarios_load(scenario: str) -> None:
 
 
 def test_base_yaml_optional(tmp_path: Path) -> None:
-    shutil.copytree(MINI, tmp_path / "d")
+    shutil.copytree(DATA, tmp_path / "d")
     for y in (tmp_path / "d" / "scenarios").glob("*.yaml"):
         y.unlink()
     assert available_scenarios(tmp_path / "d") == ["base"]
@@ -147,7 +158,7 @@ def test_base_yaml_optional(tmp_path: Path) -> None:
 
 
 def test_scenario_table_files_stay_inside_the_scenarios_folder(tmp_path: Path) -> None:
-    data = shutil.copytree(MINI, tmp_path / "data")
+    data = shutil.copytree(DATA, tmp_path / "data")
     (data / "scenarios" / "escape.yaml").write_text(
         "name: escape\ntables:\n  firms: ../../outside/firms.csv\n", encoding="utf-8")
     with pytest.raises(InputError) as err:

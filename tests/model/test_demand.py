@@ -1,5 +1,5 @@
 """The deterministic demand model on tiny inputs with hand-computed expectations
-(tests/tinydata.py states the arithmetic)."""
+(tests/fixtures/fixture_data.py states the arithmetic)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from tinydata import FILES, SERVE_A100E, TRAIN_A100E, write_tiny_data
+from fixture_data import SERVE_A100E, TRAIN_A100E, copy_data, read_text
 
 from chipcast.checks.outputs import UNITS
 from chipcast.errors import InputError
@@ -20,7 +20,7 @@ from chipcast.model.params import parameters, point_params
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_data(tmp_path_factory.mktemp("tiny"))
+    return copy_data(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,9 @@ def test_training_need_in_the_months_before_release(out: pl.DataFrame) -> None:
 
 
 def test_a_run_straddling_two_months_needs_its_cluster_in_both(tmp_path: Path) -> None:
-    releases = FILES["model_releases.csv"].replace("a,a-1,c1,2022-07-01", "a,a-1,c1,2022-07-15")
-    folder = write_tiny_data(tmp_path, {"model_releases.csv": releases})
+    releases = read_text("model_releases.csv").replace("a,a-1,c1,2022-07-01",
+                                                       "a,a-1,c1,2022-07-15")
+    folder = copy_data(tmp_path, {"model_releases.csv": releases})
     out = outputs.forecast(load_inputs(folder, "base"))
     req = dict(firm="a", metric="a100_equivalents_required", workload="training")
     # 30 days before 2022-07-15: 2022-06-15 .. 07-14, a stock in both months, none around them
@@ -69,9 +70,9 @@ def test_a_run_straddling_two_months_needs_its_cluster_in_both(tmp_path: Path) -
 def test_a_month_with_no_chip_to_sell_is_an_input_error(tmp_path: Path) -> None:
     # without the Huawei rows, October 2022 has no legal, launched chip: the A100 is banned
     # and the A800 not out yet
-    regimes = "\n".join(line for line in FILES["export_regimes.csv"].splitlines()
+    regimes = "\n".join(line for line in read_text("export_regimes.csv").splitlines()
                         if "Ascend" not in line) + "\n"
-    folder = write_tiny_data(tmp_path, {"export_regimes.csv": regimes})
+    folder = copy_data(tmp_path, {"export_regimes.csv": regimes})
     with pytest.raises(InputError, match=r"no vendor has a legal, launched chip in 1 month"):
         structure.compile_structure(load_inputs(folder, "base"))
 
@@ -133,7 +134,7 @@ def test_fleet_metrics_split_by_workload_share(out: pl.DataFrame) -> None:
 def test_retention_keeps_the_training_cluster(tiny: Path, tmp_path: Path) -> None:
     fleet = (tiny / "fleet.csv").read_text().replace(
         "training_fleet_retention,0,", "training_fleet_retention,1,")
-    folder = write_tiny_data(tmp_path, {"fleet.csv": fleet})
+    folder = copy_data(tmp_path, {"fleet.csv": fleet})
     out = outputs.forecast(load_inputs(folder, "base"))
     req = _value(out, firm="a", month=date(2022, 9, 1), metric="a100_equivalents_required")
     assert req == pytest.approx(TRAIN_A100E + SERVE_A100E)

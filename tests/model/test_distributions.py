@@ -4,17 +4,15 @@ chipcast.model.params.parameters turns that into an InputError naming the user's
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
+from fixture_data import DATA, copy_data
 
 from chipcast.errors import ChipcastError, InputError
 from chipcast.inputs import load_inputs
 from chipcast.model.distributions import DistributionError, frozen
 from chipcast.model.params import param_table, parameters
-
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
 
 @pytest.mark.parametrize("dist, value, low, mode, high, column, fragment", [
@@ -48,10 +46,6 @@ def test_frozen_accepts_the_edges(dist, low, mode, high) -> None:
         assert low <= law.median() <= high and math.isfinite(law.mean())
 
 
-def _copy(tmp_path: Path) -> Path:
-    return shutil.copytree(MINI, tmp_path / "data")
-
-
 def _rewrite(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"fixture drifted: {old!r} not in {path.name}"
@@ -59,27 +53,28 @@ def _rewrite(path: Path, old: str, new: str) -> None:
 
 
 def test_param_table_keeps_file_and_row() -> None:
-    table = param_table(load_inputs(MINI, "mini-alt"))
-    row = table.filter(table["param_id"] == "usage:alibaba:dau_target").row(0, named=True)
-    assert (row["_file"], row["_row"]) == ("scenarios/mini-alt.yaml", 2)
+    table = param_table(load_inputs(DATA, "roofline"))
+    row = table.filter(table["param_id"] == "usage:b:dau_target").row(0, named=True)
+    assert (row["_file"], row["_row"]) == ("scenarios/roofline.yaml", 2)
     row = table.filter(table["param_id"] == "chip_specs:A100-80GB-SXM:price_usd").row(
         0, named=True)
     assert (row["_file"], row["_row"]) == ("chip_specs.csv", 2)
 
 
 def test_parameters_wraps_distribution_errors_with_file_row_and_hint(tmp_path: Path) -> None:
-    data = _copy(tmp_path)
-    _rewrite(data / "chip_specs.csv", "uniform,10000,,20000", "uniform,15000,,15000")
+    data = copy_data(tmp_path / "data")
+    _rewrite(data / "chip_specs.csv", "A100-80GB-SXM,price_usd,10000,USD,,,,,",
+             "A100-80GB-SXM,price_usd,10000,USD,uniform,10000,,10000,")
     _rewrite(data / "usage.csv", "*,prompt_tokens,0,tokens/question,,,,,",
              "*,prompt_tokens,0,tokens/question,lognormal,0,,1000,")
-    _rewrite(data / "scenarios/mini-alt.yaml", "low: 1e7, high: 3e7", "low: 3e7, high: 1e7")
-    inputs = load_inputs(data, "mini-alt")  # reading does not check distributions
+    _rewrite(data / "scenarios/roofline.yaml", "low: 1e7, high: 3e7", "low: 3e7, high: 1e7")
+    inputs = load_inputs(data, "roofline")  # reading does not check distributions
     with pytest.raises(InputError) as info:
         parameters(inputs)
     assert isinstance(info.value, ChipcastError)  # the CLI prints it and exits 1
     where = {(p.file, p.row, p.column) for p in info.value.problems}
     assert where == {("chip_specs.csv", 2, "high"), ("usage.csv", 7, "low"),
-                     ("scenarios/mini-alt.yaml", 2, "high")}
+                     ("scenarios/roofline.yaml", 2, "high")}
     text = str(info.value)
     assert "chip_specs:A100-80GB-SXM:price_usd" in text and "usage:*:prompt_tokens" in text
     assert "Fix: widen the range" in text and "Fix: a lognormal's 5th percentile" in text
@@ -87,7 +82,7 @@ def test_parameters_wraps_distribution_errors_with_file_row_and_hint(tmp_path: P
 
 
 def test_parameters_of_valid_inputs_build_every_law() -> None:
-    params = parameters(load_inputs(MINI, "mini-alt"))
+    params = parameters(load_inputs(DATA, "roofline"))
     uncertain = {k for k, p in params.items() if p.uncertain}
-    assert "usage:alibaba:dau_target" in uncertain and "model_classes:*:mfu" in uncertain
+    assert "usage:b:dau_target" in uncertain and "model_classes:*:mfu" in uncertain
     assert all(p.law is None for k, p in params.items() if k not in uncertain)

@@ -1,7 +1,8 @@
 """Roofline inference on the seed's GPT-3 example, with hand-computed expectations.
 
-GPT-3 (FACTS.md): N = 175e9, 50M DAU x 10 questions x 400 words x 4/3 tokens/word
-= 2.6667e11 output tokens/day, 21.3 % utilisation of 312 TFLOPS: compute-only 16,255.1 A100.
+GPT-3 (tests/golden/FACTS.md S3, S8-S10; fixture scenarios gpt3 and gpt3-roofline): N = 175e9,
+50M DAU x 10 questions x 400 words x 4/3 tokens/word = 2.6667e11 output tokens/day, 21.3 %
+utilisation of 312 TFLOPS: compute-only 16,255.1 A100 (tests/golden/test_seed_figures.py).
 
 Roofline, A100-80GB-SXM (80 GB, 2.039 TB/s), FP16 weights (2 bytes/param), KV cache
 2 x 96 layers x 12,288 d_model x 2 bytes = 4,718,592 bytes per token of context, batch 16,
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tinydata import FILES, write_tiny_data
+from fixture_data import copy_data, read_text
 
 from chipcast.errors import InputError
 from chipcast.inputs import load_inputs
@@ -33,54 +34,37 @@ COMPUTE_ONLY = 16_255.1
 KV = 2 * 96 * 12_288 * 2
 
 
-def _files(batch: float = 16, prompt: float = 0, active: float = 175e9, total: float = 175e9,
-           mode: str = "roofline") -> dict[str, str]:
-    specs = FILES["chip_specs.csv"] + (
-        "A100-80GB-SXM,memory_gb,80,GB,,,,,test\n"
-        "A100-80GB-SXM,memory_bandwidth_tbps,2.039,TB/s,,,,,test\n"
-    )
-    classes = f"""model_class,metric,value,unit,dist,low,mode,high,source
-*,mfu,0.462,fraction,,,,,seed-2023
-*,training_days,30,days,,,,,seed-2023
-*,compute_multiplier,1,x,,,,,seed-2023
-*,experiment_multiplier,1,x,,,,,test
-*,bytes_per_param,2,bytes,,,,,test
-*,kv_bytes_per_token,{KV},bytes/token,,,,,test
-c1,total_params,{total},params,,,,,seed-2023
-c1,active_params,{active},params,,,,,seed-2023
-c1,training_tokens,300e9,tokens,,,,,seed-2023
+def _variant(batch: float = 16, prompt: float = 0, active: float = 175e9, total: float = 175e9,
+             mode: str = "roofline") -> str:
+    """A scenario file: the fixture's gpt3-roofline (GPT-3 at batch 16, 80 % of 2.039 TB/s,
+    KV as above) with some inputs changed through `set:` rows."""
+    return f"""name: variant
+extends: gpt3-roofline
+settings: {{inference_mode: {mode}}}
+set:
+  - {{table: usage, firm: '*', metric: decode_batch, value: {batch}}}
+  - {{table: usage, firm: '*', metric: prompt_tokens, value: {prompt}}}
+  - {{table: model_classes, model_class: c1, metric: active_params, value: {active}}}
+  - {{table: model_classes, model_class: c1, metric: total_params, value: {total}}}
 """
-    usage = f"""firm,metric,value,unit,dist,low,mode,high,source
-*,dau_target,5e7,users,,,,,seed-2023
-*,adoption_p,1000,1/year,,,,,test
-*,adoption_q,0,1/year,,,,,test
-*,questions_per_user_day,10,questions/user/day,,,,,seed-2023
-*,words_per_answer,400,words,,,,,seed-2023
-*,tokens_per_word,1.3333333333333333,tokens/word,,,,,seed-2023
-*,prompt_tokens,{prompt},tokens/question,,,,,test
-*,serving_utilization,0.213,fraction,,,,,seed-2023
-*,peak_to_average,1,x,,,,,test
-*,decode_batch,{batch},sequences,,,,,test
-*,memory_bandwidth_efficiency,0.8,fraction,,,,,test
-"""
-    base = f"""name: base
-description: gpt-3 serving
-settings: {{start: 2022-01, end: 2023-12, inference_mode: {mode}}}
-"""
-    return {"chip_specs.csv": specs, "model_classes.csv": classes, "usage.csv": usage,
-            "scenarios/base.yaml": base}
 
 
 def _serving(tmp: Path, **kw: float | str) -> float:
     """A100-e serving firm a in 2023-06 (long after its release; Bass share ~1)."""
-    inputs = load_inputs(write_tiny_data(tmp, _files(**kw)), "base")
+    data = copy_data(tmp, {"scenarios/variant.yaml": _variant(**kw)})
+    inputs = load_inputs(data, "variant")
     st = structure.compile_structure(inputs)
     sim = demand.simulate(st, point_params(parameters(inputs)))
     return float(sim.inference[0, 0, 17])
 
 
-def test_compute_mode_reproduces_the_article(tmp_path: Path) -> None:
-    assert _serving(tmp_path, mode="compute") == pytest.approx(COMPUTE_ONLY, abs=0.1)
+def test_the_fixture_scenario_is_the_docstrings_world(tmp_path: Path) -> None:
+    """gpt3-roofline itself (no `set:` rows) is the batch-16 world of the docstring."""
+    inputs = load_inputs(copy_data(tmp_path), "gpt3-roofline")
+    assert inputs.settings.inference_mode == "roofline"
+    st = structure.compile_structure(inputs)
+    sim = demand.simulate(st, point_params(parameters(inputs)))
+    assert float(sim.inference[0, 0, 17]) == 43_775
 
 
 def test_roofline_gpt3_is_memory_bound_at_batch_16(tmp_path: Path) -> None:
@@ -118,9 +102,9 @@ def test_moe_uses_active_params_per_token_and_total_params_for_the_replica(
 
 
 def test_missing_roofline_inputs_are_named(tmp_path: Path) -> None:
-    files = _files()
-    files["usage.csv"] = "\n".join(
-        line for line in files["usage.csv"].splitlines() if "decode_batch" not in line) + "\n"
-    inputs = load_inputs(write_tiny_data(tmp_path, files), "base")
+    usage = "".join(line for line in read_text("scenarios/gpt3/usage.csv").splitlines(True)
+                    if "decode_batch" not in line)
+    data = copy_data(tmp_path, {"scenarios/gpt3/usage.csv": usage})
+    inputs = load_inputs(data, "gpt3-roofline")
     with pytest.raises(InputError, match="decode_batch"):
         structure.compile_structure(inputs)

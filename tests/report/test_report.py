@@ -1,5 +1,6 @@
 """The HTML report: rendered from a small warehouse built with the real schema, marts and
-demand model (tests/tinydata.py), then opened in headless Chromium (tests/browser.py)."""
+demand model on the fixture data (tests/fixtures/fixture_data.py), then opened in headless
+Chromium (tests/fixtures/browser.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import duckdb
 import polars as pl
 import pytest
 from browser import dump_dom, read_png, screenshot
-from tinydata import write_tiny_data
+from fixture_data import copy_data
 
 from chipcast.config import RunConfig
 from chipcast.inputs import load_inputs
@@ -52,7 +53,7 @@ def build_warehouse(folder: Path, *, uncertainty: bool, failed_check: bool = Fal
                     total_bands: bool = False) -> duckdb.DuckDBPyConnection:
     """A published run of three scenarios on the tiny inputs; with `uncertainty`, synthetic
     Monte Carlo summaries (quantiles = factors x the point value) and sensitivity rows."""
-    data = write_tiny_data(folder / "data", EXTRA_SCENARIOS)
+    data = copy_data(folder / "data", EXTRA_SCENARIOS)
     con = duckdb.connect(str(folder / "chipcast.duckdb"))
     wh.create_schema(con)
     wh.start_run(con, RUN_ID, RunConfig(scenarios=SCENARIOS, draws=64 if uncertainty else 0))

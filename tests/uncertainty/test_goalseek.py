@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from tinydata import write_tiny_data
+from fixture_data import copy_data
 
 from chipcast.errors import UsageError
 from chipcast.inputs import load_inputs
@@ -21,7 +21,7 @@ MULT = "model_classes:*:compute_multiplier"
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_data(tmp_path_factory.mktemp("tiny"))
+    return copy_data(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")

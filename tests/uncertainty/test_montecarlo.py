@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from tinydata import write_tiny_data
+from fixture_data import copy_data
 
 from chipcast.checks.outputs import UNITS
 from chipcast.contracts import FLEET_METRICS, HEADLINES, QUANTILES
@@ -25,7 +25,7 @@ KEY = ["month", "firm", "workload", "sku", "metric", "stat", "quantile"]
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory):
-    return load_inputs(write_tiny_data(tmp_path_factory.mktemp("tiny")), "base")
+    return load_inputs(copy_data(tmp_path_factory.mktemp("tiny")), "base")
 
 
 @pytest.fixture(scope="module")
@@ -167,11 +167,11 @@ def test_headlines_match_the_deterministic_long_table(inputs, structure) -> None
 
 
 def test_all_fixed_inputs_give_the_point_forecast(tmp_path: Path) -> None:
-    usage = write_tiny_data(tmp_path / "a") / "usage.csv"
+    usage = copy_data(tmp_path / "a") / "usage.csv"
     text = usage.read_text().replace("triangular,1.2,,1.6", ",,,").replace(
         "uniform,0.25,,0.75", ",,,")
     mclass = (tmp_path / "a" / "model_classes.csv").read_text().replace("uniform,0.3,,0.6", ",,,")
-    folder = write_tiny_data(tmp_path / "b", {"usage.csv": text, "model_classes.csv": mclass})
+    folder = copy_data(tmp_path / "b", {"usage.csv": text, "model_classes.csv": mclass})
     inputs = load_inputs(folder, "base")
     out = mc.forecast_quantiles(inputs, draws=64)
     wide = out.pivot(on="stat", index=["month", "firm", "workload", "sku", "metric"],

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from fixture_data import copy_data
 from scipy import stats
-from tinydata import write_tiny_data
 
 from chipcast.errors import InputError
 from chipcast.inputs import load_inputs
@@ -33,7 +33,7 @@ efficiency,usage,serving_utilization,0.7,test
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory):
-    folder = write_tiny_data(tmp_path_factory.mktemp("tiny"), {"correlations.csv": CORR})
+    folder = copy_data(tmp_path_factory.mktemp("tiny"), {"correlations.csv": CORR})
     return load_inputs(folder, "base")
 
 
@@ -85,7 +85,8 @@ def test_copula_gives_declared_spearman_rho_and_keeps_marginals(inputs) -> None:
 
 
 def test_independent_without_correlations(tmp_path: Path) -> None:
-    inputs = load_inputs(write_tiny_data(tmp_path), "base")
+    folder = copy_data(tmp_path, {"correlations.csv": "group,table,metric,rho,source\n"})
+    inputs = load_inputs(folder, "base")
     x = draw_plan(inputs, parameters(inputs), "sobol", seed=11).draw_matrix(4096)
     assert abs(stats.spearmanr(x[:, 0], x[:, 1]).statistic) < 0.05
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from fixture_data import copy_data
 from scipy import stats
-from tinydata import write_tiny_data
 
 from chipcast.contracts import HEADLINES
 from chipcast.inputs import load_inputs
@@ -22,7 +22,7 @@ ISHIGAMI_ST = (0.558, 0.442, 0.244)
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory):
-    return load_inputs(write_tiny_data(tmp_path_factory.mktemp("tiny")), "base")
+    return load_inputs(copy_data(tmp_path_factory.mktemp("tiny")), "base")
 
 
 def test_sobol_wiring_recovers_ishigami_indices() -> None:
