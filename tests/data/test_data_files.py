@@ -380,7 +380,8 @@ def _resolve(name: str) -> dict[str, pl.DataFrame]:
 
 @pytest.mark.parametrize("name", ["seed-2023", "seed-2023-ranges"])
 def test_seed_scenario_reproduces_the_article(name: str) -> None:
-    """FACTS.md: 843.1 A100s to train, 16,255.1 to serve, 10 x 10 x (sum) = 1.7098 million."""
+    """tests/golden/FACTS.md: 843.1 A100s to train, 16,255.1 to serve, 10 x 10 x (sum) = 1.71
+    million (S7, S10, S12); the golden tests run the same world through the model."""
     tables = _resolve(name)
     releases, mc, usage = tables["model_releases"], tables["model_classes"], tables["usage"]
     assert releases.height == 10 and releases["firm"].is_unique().all()

@@ -284,7 +284,7 @@ def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     assert len(tornado.iter("line", "deterministic")) == 1  # a separate, labelled tick
     assert len(tornado.iter("table")) == 2  # tornado data + Sobol
     seed = " ".join(full_dom.by_id("seed-table").all_text().split())
-    for figure in ("843", "16,255", "17,098", "1,709,8", "2,000,000"):  # FACTS.md
+    for figure in ("843", "16,255", "17,098", "1,709,8", "2,000,000"):  # tests/golden/FACTS.md
         assert figure in seed
     assert "needs more than its stated inputs" in full_dom.by_id("seed-gap").all_text()
     assert full_dom.by_id("validation-badge").all_text().strip() == "passed"
