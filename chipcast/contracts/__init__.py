@@ -4,9 +4,11 @@ headlines (`contracts.outputs`). Declarations only: this package imports nothing
 
 from chipcast.contracts.formulas import FORMULA_VARIABLES, FORMULAS, FormulaSpec
 from chipcast.contracts.inputs import (
+    ACTUAL_QUANTITIES,
     DEFAULT_KEY,
     META_COLUMNS,
     NUMERIC_TABLES,
+    SEGMENT_DRIVER_METRICS,
     TABLES,
     Metric,
     TableSpec,
@@ -17,6 +19,7 @@ from chipcast.contracts.outputs import (
     A100_FAMILIES,
     ALL,
     DISTS,
+    EXPORT_CONTROLS,
     FLEET_METRICS,
     HEADLINES,
     INFERENCE_MODES,
@@ -24,6 +27,7 @@ from chipcast.contracts.outputs import (
     QUANTILE_NAMES,
     QUANTILES,
     SAMPLERS,
+    SEGMENT_DRIVERS,
     STATS,
     WORKLOADS,
     Headline,
@@ -33,7 +37,9 @@ from chipcast.contracts.outputs import (
 )
 
 __all__ = [
-    "A100_FAMILIES", "ALL", "DEFAULT_KEY", "DISTS", "FLEET_METRICS", "FORMULAS",
+    "ACTUAL_QUANTITIES", "A100_FAMILIES", "ALL", "DEFAULT_KEY", "DISTS", "EXPORT_CONTROLS",
+    "FLEET_METRICS",
+    "FORMULAS", "SEGMENT_DRIVERS", "SEGMENT_DRIVER_METRICS",
     "FORMULA_VARIABLES", "FormulaSpec", "HEADLINES", "Headline", "INFERENCE_MODES",
     "META_COLUMNS", "Metric", "NUMERIC_TABLES", "OUTPUT_METRICS", "OutputMetric",
     "QUANTILES", "QUANTILE_NAMES", "SAMPLERS", "STATS", "TABLES", "TableSpec", "WORKLOADS",

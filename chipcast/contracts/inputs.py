@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Column types (mapped to polars by chipcast.inputs, to SQL by chipcast.store).
-TEXT, NUMBER, INTEGER, DATE, TEXT_LIST = "text", "number", "integer", "date", "text_list"
+TEXT, NUMBER, INTEGER, DATE, MONTH, TEXT_LIST = (
+    "text", "number", "integer", "date", "month", "text_list")
 
 NUMERIC_VALUE_COLUMNS = ("metric", "value", "unit", "dist", "low", "mode", "high", "source")
 DIST_NUMBERS = ("value", "low", "mode", "high")
@@ -139,6 +140,19 @@ USAGE = _metrics(
     Metric("serving_utilization", "fraction", 0.05, 0.8, "achieved share of peak FLOP/s when "
            "serving", _FRACTION),
     Metric("peak_to_average", "x", 1, 10, "fleet sized for peak traffic over average"),
+    Metric("intensity_growth", "1/year", 0, 10,
+           "growth of chatbot tokens per active user per day (longer answers, reasoning, "
+           "agents, multimodal), compounded from the firm's first release"),
+    Metric("intensity_ceiling", "x", 1, 1_000,
+           "the most that growth multiplies chatbot tokens per user per day"),
+    Metric("api_tokens_ceiling", "tokens/day", 0, 1e16,
+           "long-run API, enterprise and in-product tokens a day (logistic ceiling)", _COUNT),
+    Metric("api_midpoint", "year", 2015, 2050,
+           "when API traffic reaches half its ceiling (decimal year)"),
+    Metric("api_rate", "1/year", 0.01, 20, "logistic growth rate of API traffic"),
+    Metric("served_model_fraction", "fraction", 0.01, 1,
+           "active parameters of the model serving the average token, as a fraction of the "
+           "firm's flagship (most tokens go to smaller lite/turbo/flash models)", _FRACTION),
     Metric("decode_batch", "sequences", 1, 4096, "sequences decoded together per replica",
            modes=ROOFLINE),
     Metric("memory_bandwidth_efficiency", "fraction", 0.05, 1,
@@ -150,12 +164,51 @@ FLEET = _metrics(
            "share of the largest past training cluster kept for training", _FRACTION),
     Metric("reference_tflops", "TFLOPS", 1, 10_000,
            "312, the A100's dense FP16 peak: defines one A100-equivalent", _TFLOPS),
+    Metric("procurement_lead_months", "months", 0, 36,
+           "a training cluster is bought and installed over this many months before its run"),
 )
+SKU_MIX = _metrics(
+    Metric("share", "fraction", 0, 1, "the SKU's share of its vendor's cards shipped in the "
+           "year (renormalised over the SKUs legal and launched in a month)", _FRACTION),
+)
+RELEASE_PATH = _metrics(
+    Metric("release_interval_months", "months", 1, 60,
+           "months between a firm's model generations after its last listed release"),
+    Metric("compute_growth", "x/year", 0.5, 20,
+           "growth of a generation's training compute (FLOPs) per year"),
+    Metric("active_params_growth", "x/year", 0.5, 10,
+           "growth of the served model's parameters (active and total) per year"),
+)
+SEGMENT_DRIVERS = _metrics(
+    Metric("llm_ratio", "x", 0, 10, "need as a multiple of the modelled firms' LLM need "
+           "(driver llm_ratio)", required=False),
+    Metric("ceiling_a100e", "A100-eq", 0, 1e9, "long-run need (driver logistic)", _COUNT,
+           required=False),
+    Metric("midpoint_year", "year", 2015, 2050, "when the need reaches half its ceiling "
+           "(driver logistic, decimal year)", required=False),
+    Metric("growth_rate", "1/year", -0.5, 10, "growth of the need per year (drivers logistic "
+           "and installed_growth)", required=False),
+    Metric("growth_decay", "1/year", 0, 5, "how fast the growth rate fades (driver "
+           "installed_growth: rate(t) = growth_rate x exp(-growth_decay t))", required=False),
+    Metric("training_share", "fraction", 0, 1, "share of the segment's need that trains "
+           "models (the rest serves them)", _FRACTION, required=False),
+)
+INSTALLED_BASE = _metrics(
+    Metric("units_shipped", "units", 0, 1e9, "cards of the SKU shipped into China in a year "
+           "before the forecast grid (they retire by chip lifetime)", _COUNT),
+)
+# Which segment_drivers metrics each segment driver reads (checked per segment).
+SEGMENT_DRIVER_METRICS: dict[str, tuple[str, ...]] = {
+    "llm_ratio": ("llm_ratio",),
+    "logistic": ("ceiling_a100e", "midpoint_year", "growth_rate", "training_share"),
+    "installed_growth": ("growth_rate", "growth_decay", "training_share"),
+}
 
 TABLES: dict[str, TableSpec] = {
     "chips": TableSpec(
         "chips", "identity", "one accelerator SKU",
-        ("sku", "family", "aliases", "vendor", "form_factor", "launch_date", "source"),
+        ("sku", "family", "aliases", "vendor", "form_factor", "launch_date", "export_control",
+         "source"),
         keys=("sku",), types={"launch_date": DATE, "aliases": TEXT_LIST},
         description="accelerator SKUs: family, vendor, launch date"),
     "chip_specs": _numeric("chip_specs", ("sku",), "SKU x metric", CHIP_SPECS,
@@ -183,14 +236,43 @@ TABLES: dict[str, TableSpec] = {
         keys=("name",), description="the FLOPs formulas, as data"),
     "export_regimes": TableSpec(
         "export_regimes", "identity", "regime x SKU",
-        ("regime", "start_date", "end_date", "sku", "mix_share", "source"),
-        keys=("regime", "sku"),
-        types={"start_date": DATE, "end_date": DATE, "mix_share": NUMBER},
-        description="which SKUs may be sold into China, when, and their mix"),
+        ("regime", "start_date", "end_date", "sku", "source"),
+        keys=("regime", "sku"), types={"start_date": DATE, "end_date": DATE},
+        description="which export-controlled SKUs may be sold into China, and when"),
+    "sku_mix": _numeric("sku_mix", ("year", "sku"), "year x SKU", SKU_MIX,
+                        "each vendor's card mix by year", key_types={"year": INTEGER}),
+    "release_path": _numeric("release_path", ("firm",), "firm x metric", RELEASE_PATH,
+                             "model generations after the last listed release"),
+    "segments": TableSpec(
+        "segments", "identity", "one market segment",
+        ("segment", "name", "driver", "rationale", "source"), keys=("segment",),
+        description="buyers beside the modelled firms, each with a demand driver"),
+    "segment_drivers": _numeric("segment_drivers", ("segment",), "segment x metric",
+                                SEGMENT_DRIVERS, "the numbers of each segment's driver"),
+    "installed_base": _numeric("installed_base", ("year", "sku"), "year x SKU",
+                               INSTALLED_BASE, "cards shipped before the forecast grid",
+                               key_types={"year": INTEGER}),
     "correlations": TableSpec(
         "correlations", "identity", "group x table x metric",
         ("group", "table", "metric", "rho", "source"), keys=("group", "table", "metric"),
         types={"rho": NUMBER}, description="which uncertain inputs move together"),
+    "actuals": TableSpec(
+        "actuals", "identity", "one reported figure",
+        ("id", "quantity", "vendor", "family", "sku", "firm", "start", "end", "value", "low",
+         "high", "unit", "source", "published"),
+        keys=("id",), optional=("note",),
+        types={"start": MONTH, "end": MONTH, "value": NUMBER, "low": NUMBER, "high": NUMBER,
+               "published": DATE},
+        description="reported figures the forecast is scored and calibrated against"),
+}
+# actuals.csv quantity -> its unit (chipcast.uncertainty.backtest computes each per draw)
+ACTUAL_QUANTITIES: dict[str, str] = {
+    "units_shipped": "units",
+    "units_installed": "units",
+    "a100_equivalents_shipped": "A100-eq",
+    "card_share": "fraction",
+    "revenue_usd": "USD",
+    "tokens_per_day": "tokens/day",
 }
 
 NUMERIC_TABLES: dict[str, TableSpec] = {n: s for n, s in TABLES.items() if s.numeric}

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ALL = "all"  # the label of a total over firms, workloads or SKUs
+ALL = "all"  # the label of a total over buyers, workloads, SKUs or vendors
 WORKLOADS = ("training", "inference")
+# chips.csv export_control: `us` chips are legal only in the export regimes that list them
+EXPORT_CONTROLS = ("us", "none")
+# segments.csv driver: how a segment's need is computed (chipcast.model.market)
+SEGMENT_DRIVERS = ("llm_ratio", "logistic", "installed_growth")
 A100_FAMILIES = ("A100", "A800")  # chips.csv families the A100/A800 headline counts
 
 
@@ -40,8 +44,15 @@ OUTPUT_METRICS: dict[str, OutputMetric] = {m.name: m for m in (
                  "physical accelerator cards shipped in the month", chips_only=True),
     OutputMetric("capex_usd", "USD/month", "capex", "cards shipped x price per card",
                  chips_only=True),
+    OutputMetric("a100_equivalents_idle", "A100-eq", "idle compute",
+                 "installed compute the buyer no longer needs (installed - required, >= 0)",
+                 per_sku=False),
+    OutputMetric("tokens_per_day", "tokens/day", "tokens served a day",
+                 "tokens a firm serves a day: chatbot users x intensity + API traffic",
+                 per_sku=False),
 )}
 FLEET_METRICS = tuple(m for m, spec in OUTPUT_METRICS.items() if spec.per_sku)
+NEED_METRICS = ("a100_equivalents_required", "a100_equivalents_idle")
 
 # Monte Carlo summaries: a `mean` row and one row per quantile level.
 QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.50, 0.90, 0.95)

@@ -88,6 +88,18 @@ def parse_date(text: str) -> date:
     raise CellError("not an ISO-8601 date", "write it as YYYY-MM-DD, e.g. 2023-04-01")
 
 
+def parse_month(text: str) -> date:
+    """The first day of an ISO month `YYYY-MM` (a full date on the 1st is accepted), or
+    CellError."""
+    s = text.strip()
+    m = re.match(r"^(\d{4})-(\d{2})(-01)?$", s)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return date(int(m.group(1)), int(m.group(2)), 1)
+    if _ISO_DATE.match(s):
+        raise CellError("a date, not a month", f"write the month only, {s[:7]}")
+    raise CellError("not a month", "write YYYY-MM, e.g. 2025-01")
+
+
 def parse_integer(text: str) -> int:
     s = text.strip()
     if _INTEGER.match(s):

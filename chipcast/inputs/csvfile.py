@@ -14,9 +14,15 @@ from typing import Any
 import polars as pl
 
 from chipcast.contracts import META_COLUMNS, TableSpec
-from chipcast.contracts.inputs import DATE, INTEGER, NUMBER, TEXT_LIST
+from chipcast.contracts.inputs import DATE, INTEGER, MONTH, NUMBER, TEXT_LIST
 from chipcast.errors import InputError, Problem
-from chipcast.inputs.cells import CellError, parse_date, parse_integer, parse_number
+from chipcast.inputs.cells import (
+    CellError,
+    parse_date,
+    parse_integer,
+    parse_month,
+    parse_number,
+)
 from chipcast.inputs.types import InputFile, schema
 
 
@@ -133,6 +139,8 @@ def type_cell(cell: str, col: str, spec: TableSpec) -> Any:
         return None
     if kind == DATE:
         return parse_date(cell)
+    if kind == MONTH:
+        return parse_month(cell)
     if kind == NUMBER:
         return parse_number(cell)
     if kind == INTEGER:

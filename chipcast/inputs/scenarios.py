@@ -26,7 +26,7 @@ from chipcast.inputs.types import (
 )
 
 SCENARIO_KEYS = {"name", "description", "extends", "settings", "tables", "set"}
-SETTING_KEYS = {"start", "end", "inference_mode"}
+SETTING_KEYS = {"start", "end", "inference_mode", "calibrate", "fit_until"}
 
 
 def available_scenarios(data_dir: Path) -> list[str]:
@@ -212,6 +212,13 @@ def load_inputs(data_dir: Path, scenario: str = "base") -> Inputs:
                 problems.append(Problem(rel, "unknown setting", column=f"settings.{key}",
                                         values=[str(key)],
                                         hint="allowed: " + ", ".join(sorted(SETTING_KEYS))))
+            elif key == "calibrate":
+                if not isinstance(val, bool):
+                    problems.append(Problem(rel, "calibrate must be true or false",
+                                            column="settings.calibrate", values=[str(val)],
+                                            hint="write calibrate: true"))
+                else:
+                    settings[key] = val
             elif key == "inference_mode":
                 if val not in INFERENCE_MODES:
                     problems.append(Problem(rel, "unknown inference_mode",
@@ -219,7 +226,7 @@ def load_inputs(data_dir: Path, scenario: str = "base") -> Inputs:
                                             hint="use " + " or ".join(INFERENCE_MODES)))
                 else:
                     settings[key] = val
-            else:
+            else:  # start, end, fit_until: months
                 try:
                     settings[key] = _month(val, rel, key)
                 except CellError as err:

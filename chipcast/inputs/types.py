@@ -9,12 +9,12 @@ from datetime import date
 import polars as pl
 
 from chipcast.contracts import META_COLUMNS, TABLES, TableSpec
-from chipcast.contracts.inputs import DATE, INTEGER, NUMBER, TEXT_LIST
+from chipcast.contracts.inputs import DATE, INTEGER, MONTH, NUMBER, TEXT_LIST
 
 DEFAULT_START = date(2022, 1, 1)
 DEFAULT_END = date(2030, 12, 1)
 
-_POLARS = {DATE: pl.Date(), NUMBER: pl.Float64(), INTEGER: pl.Int64(),
+_POLARS = {DATE: pl.Date(), MONTH: pl.Date(), NUMBER: pl.Float64(), INTEGER: pl.Int64(),
            TEXT_LIST: pl.List(pl.Utf8)}
 
 
@@ -37,6 +37,8 @@ class ScenarioSettings:
     start: date = DEFAULT_START
     end: date = DEFAULT_END
     inference_mode: str = "compute"
+    calibrate: bool = False  # condition the Monte Carlo on actuals.csv (chipcast.uncertainty)
+    fit_until: date | None = None  # calibrate on actuals published up to this month's end
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,13 @@ class Inputs:
     fleet: pl.DataFrame
     compute_formulas: pl.DataFrame
     export_regimes: pl.DataFrame
+    sku_mix: pl.DataFrame
+    release_path: pl.DataFrame
+    segments: pl.DataFrame
+    segment_drivers: pl.DataFrame
+    installed_base: pl.DataFrame
     correlations: pl.DataFrame
+    actuals: pl.DataFrame
     settings: ScenarioSettings
     files: list[InputFile] = field(default_factory=list)
 
