@@ -4,8 +4,9 @@ The seed article counts inference as FLOPs only. Generating a token (decode) rea
 model's weights once per batch step plus each sequence's KV cache, so at modest batch sizes the
 chip waits on HBM, not on its arithmetic units. Per firm and month (grain (D, F, M)):
 
-- tokens/day from the `tokens_per_day` formula, split into output tokens (the formula with
-  prompt_tokens = 0) and prompt tokens (the rest);
+- tokens/day as in the compute mode (chatbot x intensity + API: chipcast.model.inference),
+  split into output and prompt tokens in the proportion of the `tokens_per_day` formula for
+  one user (output: the formula with prompt_tokens = 0);
 - FLOPs/token = `inference_flops_per_token` x compute_multiplier (2 x N_active by default);
 - prefill (prompt tokens) is compute-bound: chip-s = tokens x FLOPs/token / (peak x util);
 - decode (output tokens): chip-s per token = max(compute: FLOPs/token / (peak x util),
@@ -36,7 +37,7 @@ import numpy as np
 
 from chipcast.errors import InputError, Problem
 from chipcast.model.compute import SECONDS_PER_DAY, TERA
-from chipcast.model.inference import serving
+from chipcast.model.inference import Serving
 from chipcast.model.params import ParamSet, param_id
 from chipcast.model.structure import Structure
 
@@ -58,16 +59,22 @@ def serving_chip(ps: ParamSet, sku: str = SERVING_SKU) -> dict[str, np.ndarray]:
     return out
 
 
-def roofline_need(st: Structure, ps: ParamSet) -> np.ndarray:
-    """A100-equivalents serving users, (D, F, M), memory-bandwidth-aware (module docstring)."""
-    sv = serving(st, ps)  # the Structure resolved the roofline inputs (contracts: modes)
+def roofline_need(st: Structure, ps: ParamSet, sv: Serving) -> np.ndarray:
+    """A100-equivalents serving the firms' tokens, (D, F, M), memory-bandwidth-aware (module
+    docstring). Every token served (chatbot and API) splits into prompt and output tokens in
+    the proportion of the `tokens_per_day` formula for one user."""
     u, served = sv.usage, sv.served
-    active, total = served("active_params") * sv.live, served("total_params") * sv.live
+    fraction = u["served_model_fraction"] * sv.live  # the average token's model
+    active, total = served("active_params") * fraction, served("total_params") * fraction
     multiplier = served("compute_multiplier")
-    tokens_all = st.formulas["tokens_per_day"].evaluate(sv.variables)
-    output = st.formulas["tokens_per_day"].evaluate(
-        {**sv.variables, "prompt_tokens": 0.0 * u["prompt_tokens"]})
-    prompt = np.maximum(tokens_all - output, 0.0)
+    one_user = {**sv.variables, "dau": np.ones_like(u["prompt_tokens"])}
+    per_user = st.formulas["tokens_per_day"].evaluate(one_user)
+    per_user_output = st.formulas["tokens_per_day"].evaluate(
+        {**one_user, "prompt_tokens": 0.0 * u["prompt_tokens"]})
+    output_share = np.divide(per_user_output, per_user, out=np.ones_like(per_user),
+                             where=per_user > 0)
+    output = sv.tokens * output_share
+    prompt = np.maximum(sv.tokens - output, 0.0)
     flops_token = sv.flops_per_token(st.formulas["inference_flops_per_token"])
 
     chip = serving_chip(ps)

@@ -1,0 +1,63 @@
+"""The market beside the modelled firms: each segment's need from its driver (segments.csv,
+numbers in segment_drivers.csv), in A100-equivalents per month, split into training and
+inference.
+
+Drivers:
+- `llm_ratio`: other model developers; need = llm_ratio x the modelled firms' need, workload by
+  workload (they train and serve as the firms do);
+- `logistic`: capacity built on its own path (e.g. state-backed compute centres, clouds):
+  need = ceiling_a100e / (1 + exp(-growth_rate (t - midpoint_year))), training_share of it
+  training;
+- `installed_growth`: the workloads that owned the cards shipped before the grid
+  (recommendation, vision, search, speech, autonomous driving): need = the A100-eq of that
+  installed base still in service at the grid's start, growing at a continuous rate
+  growth_rate x exp(-growth_decay t) in year t after the grid's start, i.e. x exp(growth_rate
+  (1 - exp(-growth_decay t)) / growth_decay) (x exp(growth_rate t) without decay);
+  training_share of it training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chipcast.model.inference import logistic
+from chipcast.model.params import ParamSet
+from chipcast.model.structure import DAYS_PER_YEAR, Structure
+
+
+def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
+                 firm_inference: np.ndarray, base_at_start: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(training, inference) need of every segment, each (D, G, M) A100-eq. `firm_*` are the
+    firms' needs (D, F, M); `base_at_start` (D,) the installed base's A100-eq in service at the
+    grid's start (the installed_growth segment's starting need)."""
+    seg = st.segments
+    n_d, n_m = ps.n_draws, st.months.size
+    train = np.zeros((n_d, len(seg.names), n_m))
+    infer = np.zeros_like(train)
+    t = st.month_decimal_year[None, :]
+    years = ((st.month_start - st.month_start[0]) / DAYS_PER_YEAR)[None, :]
+
+    def value(metric: str, g: int) -> np.ndarray:
+        return ps[seg.ids[metric][g]][:, None]  # type: ignore[index]
+
+    for g, driver in enumerate(seg.drivers):
+        if driver == "llm_ratio":
+            ratio = value("llm_ratio", g)
+            train[:, g] = ratio * firm_training.sum(axis=1)
+            infer[:, g] = ratio * firm_inference.sum(axis=1)
+            continue
+        if driver == "logistic":
+            need = logistic(value("ceiling_a100e", g), value("growth_rate", g),
+                            value("midpoint_year", g), t)
+        else:  # installed_growth
+            rate, decay = value("growth_rate", g), value("growth_decay", g)
+            # the integral of a rate fading exponentially; the limit decay -> 0 is rate x t
+            grown = np.where(decay > 1e-9,
+                             rate * -np.expm1(-decay * years) / np.maximum(decay, 1e-9),
+                             rate * years)
+            need = base_at_start[:, None] * np.exp(grown)
+        share = value("training_share", g)
+        train[:, g] = need * share
+        infer[:, g] = need * (1.0 - share)
+    return train, infer

@@ -1,0 +1,76 @@
+"""Which cards fill a month's shipments: vendor shares are shares of CARDS (as IDC reports them)
+and each vendor's card mix comes from sku_mix, both for the month's year.
+
+For month m, vendor shares s_v (renormalised over vendors with a legal, launched SKU in their
+mix) and mix m_vs (the vendor's card mix renormalised over its legal, launched SKUs) give each
+vendor's A100-equivalents per card e_v = sum_s m_vs a_s (a_s = the SKU's dense TFLOPS /
+reference). A month's A100-eq shipped E splits into C = E / sum_v s_v e_v cards, vendor v's
+cards C s_v and SKU s's cards C s_v m_vs: the vendors' card shares equal their inputs whatever
+their chips' compute. The model keeps the split as each SKU's share of the A100-eq shipped,
+w_s = s_v m_vs a_s / sum_v s_v e_v.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chipcast.model.params import ParamSet
+from chipcast.model.structure import Supply, input_problem, stack_optional
+
+
+@dataclass(frozen=True)
+class Split:
+    """The month's split of A100-eq shipped (arrays per draw)."""
+
+    sku_share: np.ndarray  # (D, M, S) share of the month's A100-eq going to each SKU
+    cards_per_a100e: np.ndarray  # (D, M) cards shipped per A100-eq shipped
+
+
+def _per_year(ps: ParamSet, ids: list[list[str | None]]) -> np.ndarray:
+    """(D, Y, K) values of a year x key grid of ids (0 where a row is missing)."""
+    flat = stack_optional(ps, [i for row in ids for i in row])
+    return np.nan_to_num(flat).reshape(ps.n_draws, len(ids), len(ids[0]) if ids else 0)
+
+
+def check_months_have_cards(supply: Supply, months: np.ndarray) -> None:
+    """Raise InputError if some month has no vendor with both a share row and a legal,
+    launched SKU in its mix: that month's shipments would go nowhere."""
+    has_share = np.array([[i is not None for i in row] for row in supply.share_ids])  # (Y, V)
+    has_mix = np.array([[i is not None for i in row] for row in supply.mix_ids])  # (Y, S)
+    mix_m = has_mix[supply.month_year] & supply.shippable  # (M, S)
+    vendor_sells = np.zeros((months.size, len(supply.vendors)), dtype=bool)
+    for v in range(len(supply.vendors)):
+        vendor_sells[:, v] = mix_m[:, supply.sku_vendor == v].any(axis=1)
+    ok = (vendor_sells & has_share[supply.month_year]).any(axis=1)
+    if not ok.all():
+        stranded = months[~ok]
+        raise input_problem(
+            f"no vendor with a share has a legal, launched chip in its mix in "
+            f"{stranded.size} month(s) from {stranded[0]}: their shipments would go nowhere",
+            "add sku_mix rows for a chip sold then (domestic chips are never export-"
+            "controlled), or a regime row making one legal", "data/sku_mix.csv")
+
+
+def split(supply: Supply, ps: ParamSet, a100e_per_card: np.ndarray) -> Split:
+    """Cards-based split of each month's A100-eq shipped over SKUs (module docstring)."""
+    shares = _per_year(ps, supply.share_ids)[:, supply.month_year, :]  # (D, M, V)
+    mix = _per_year(ps, supply.mix_ids)[:, supply.month_year, :] * supply.shippable[None]
+    onehot = np.zeros((len(supply.skus), len(supply.vendors)))
+    onehot[np.arange(len(supply.skus)), supply.sku_vendor] = 1.0
+    vendor_mix = mix @ onehot  # (D, M, V) the vendor's shippable mix total
+    mix = np.divide(mix, vendor_mix[..., supply.sku_vendor],
+                    out=np.zeros_like(mix), where=vendor_mix[..., supply.sku_vendor] > 0)
+    shares = shares * (vendor_mix > 0)
+    total = shares.sum(axis=2, keepdims=True)
+    shares = np.divide(shares, total, out=np.zeros_like(shares), where=total > 0)
+    a = a100e_per_card[:, None, :]  # (D, 1, S)
+    per_card = (mix * a) @ onehot  # (D, M, V) e_v
+    mean_per_card = (shares * per_card).sum(axis=2)  # (D, M) A100-eq per card shipped
+    weight = shares[..., supply.sku_vendor] * mix * a  # (D, M, S)
+    sku_share = np.divide(weight, mean_per_card[..., None], out=np.zeros_like(weight),
+                          where=mean_per_card[..., None] > 0)
+    cards = np.divide(1.0, mean_per_card, out=np.zeros_like(mean_per_card),
+                      where=mean_per_card > 0)
+    return Split(sku_share, cards)

@@ -1,0 +1,109 @@
+"""Training need: each release's cluster, procured over a lead time before its run, and the
+firms' later generations on a per-firm compute path.
+
+- Listed releases (model_releases.csv): FLOPs = `training_flops` x compute_multiplier x
+  experiment_multiplier of the release's class; the cluster (A100-equivalents busy for the
+  run) = FLOPs / (reference TFLOPS x MFU x training days). It is a stock: bought and installed
+  linearly over `procurement_lead_months` before the run starts, then needed in full in every
+  month the run touches (lead 0: only the run's months, the seed article's view).
+- Later generations (release_path.csv, per firm or `*`): after the firm's last listed release,
+  a new generation every `release_interval_months`; generation k's training FLOPs are the last
+  listed release's x compute_growth^(years since it), with the last release's training days and
+  MFU. Intervals and growth are draws, so release dates and sizes differ by firm and by draw
+  (no lock-step generations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chipcast.model.compute import SECONDS_PER_DAY, chips_busy
+from chipcast.model.params import ParamSet
+from chipcast.model.structure import DAYS_PER_MONTH, Structure
+
+
+@dataclass(frozen=True)
+class Generations:
+    """The later generations of each firm for a set of draws (None where a firm has no path)."""
+
+    interval_days: np.ndarray  # (D, F) days between generations (NaN: no path)
+    compute_growth: np.ndarray  # (D, F) x/year
+    params_growth: np.ndarray  # (D, F) x/year
+    last_day: np.ndarray  # (F,) day of the last listed release (NaN: none)
+    count: int  # K: the most generations any draw fits in the grid
+
+    def out_by(self, day: np.ndarray) -> np.ndarray:
+        """(D, F, len(day)) generations released before `day` (0 before the first, <= K)."""
+        elapsed = day[None, None, :] - self.last_day[None, :, None]
+        n = np.floor(elapsed / self.interval_days[:, :, None])
+        return np.clip(np.nan_to_num(n, nan=0.0), 0, self.count)
+
+
+def generations(st: Structure, ps: ParamSet) -> Generations:
+    """The draws' generation schedule (release_path.csv)."""
+    rel = st.releases
+    n_f = len(st.firms)
+
+    def path(metric: str) -> np.ndarray:
+        ids = rel.path_ids.get(metric, [None] * n_f)
+        cols = [ps[i] if i is not None else np.full(ps.n_draws, np.nan) for i in ids]
+        return np.stack(cols, axis=1) if cols else np.zeros((ps.n_draws, 0))
+
+    interval = path("release_interval_months") * DAYS_PER_MONTH
+    last_day = np.array([rel.day[r] if r >= 0 else np.nan for r in rel.last])
+    span = st.month_end[-1] - np.nanmin(last_day) if np.isfinite(last_day).any() else 0.0
+    shortest = np.nanmin(interval) if np.isfinite(interval).any() else np.inf
+    count = int(np.ceil(span / shortest)) if np.isfinite(shortest) and span > 0 else 0
+    return Generations(interval, path("compute_growth"), path("active_params_growth"),
+                       last_day, count)
+
+
+def _cluster(st: Structure, busy: np.ndarray, start: np.ndarray, release: np.ndarray,
+             lead_days: np.ndarray) -> np.ndarray:
+    """(D, M) A100-e a cluster of `busy` (D,) needs each month: ramping up linearly over the
+    lead before `start`, in full until `release` (all (D,) days)."""
+    end = st.month_end[None, :]
+    ramp_start = (start - lead_days)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.clip((np.minimum(end, start[:, None]) - ramp_start) / lead_days[:, None],
+                       0.0, 1.0)
+    frac = np.where(lead_days[:, None] > 0, np.nan_to_num(frac), end > start[:, None])
+    return busy[:, None] * frac * (st.month_start[None, :] < release[:, None])
+
+
+def training_need(st: Structure, ps: ParamSet, gens: Generations) -> np.ndarray:
+    """A100-equivalents needed for training, (D, F, M), before retention."""
+    rel = st.releases
+    r = {m: ps.stack(ids) for m, ids in rel.ids.items()}  # each (D, R)
+    flops = st.formulas["training_flops"].evaluate(
+        {"active_params": r["active_params"], "total_params": r["total_params"],
+         "training_tokens": r["training_tokens"]})
+    flops = flops * r["compute_multiplier"] * r["experiment_multiplier"]
+    ref = ps[st.reference_id]
+    busy = chips_busy(flops, ref[:, None], r["mfu"], r["training_days"] * SECONDS_PER_DAY)
+    lead = ps[st.lead_id] * DAYS_PER_MONTH
+    need = np.zeros((ps.n_draws, len(st.firms), st.months.size))
+    for i in range(rel.day.size):
+        release = np.full(ps.n_draws, rel.day[i])
+        start = release - r["training_days"][:, i]
+        need[:, rel.firm[i], :] += _cluster(st, busy[:, i], start, release, lead)
+    for f, last in enumerate(rel.last):
+        if last < 0 or not np.isfinite(gens.interval_days[:, f]).all():
+            continue
+        days = r["training_days"][:, last]
+        for k in range(1, gens.count + 1):
+            release = gens.last_day[f] + k * gens.interval_days[:, f]
+            years = k * gens.interval_days[:, f] / (12 * DAYS_PER_MONTH)
+            busy_k = busy[:, last] * gens.compute_growth[:, f] ** years
+            need[:, f, :] += _cluster(st, busy_k, release - days, release, lead)
+    return need
+
+
+def with_retention(st: Structure, ps: ParamSet, train: np.ndarray) -> np.ndarray:
+    """Training need with the retained share of the largest earlier cluster kept (D, F, M)."""
+    earlier_max = np.concatenate(
+        [np.zeros(train.shape[:2] + (1,)), np.maximum.accumulate(train, axis=2)[:, :, :-1]],
+        axis=2)
+    return np.maximum(train, ps[st.retention_id][:, None, None] * earlier_max)
