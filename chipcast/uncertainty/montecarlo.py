@@ -19,24 +19,62 @@ Memory is one chunk of model state plus series x bins x 4 bytes, independent of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from chipcast.contracts import HEADLINES, QUANTILES, unit_of
 from chipcast.inputs import Inputs
-from chipcast.model.demand import simulate
+from chipcast.model.demand import Simulation, simulate
 from chipcast.model.params import parameters, point_params
-from chipcast.model.series import SeriesMeta, series_values
+from chipcast.model.series import (
+    HEADLINE_SCHEMA,
+    SeriesMeta,
+    fleet_by_sku,
+    headline_month,
+    headlines,
+    series_values,
+)
 from chipcast.model.structure import Structure, compile_structure
-from chipcast.uncertainty.quantiles import DEFAULT_BINS, HistogramQuantiles, exact_quantiles
+from chipcast.uncertainty import backtest
+from chipcast.uncertainty.backtest import DISCREPANCY, Target
+from chipcast.uncertainty.quantiles import (
+    DEFAULT_BINS,
+    HistogramQuantiles,
+    WeightedHistogram,
+    exact_quantiles,
+    weighted_quantiles,
+)
 from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 
-EXACT_BYTES = 512 * 2**20
+EXACT_BYTES = 1024 * 2**20  # float32 values of 4,096 draws of the base scenario fit
+SAMPLE_DRAWS = 4096  # draws kept (inputs and headlines) for given-data sensitivity
 CHUNK_BYTES = 192 * 2**20  # one chunk's series values; model state is a few times smaller
 
 # Called with the number of chunks done and the total after each chunk (a CLI progress bar).
 ProgressFn = Callable[[int, int], None]
+
+
+def draw_values(st: Structure, sim: Simulation, with_meta: bool = True
+                ) -> tuple[np.ndarray, SeriesMeta | None]:
+    """The values the Monte Carlo summarises for a chunk of draws, (D, n): every series of
+    chipcast.model.series, then every headline (metric = the headline's name, month = its
+    window's last month, other labels `all`)."""
+    values, meta = series_values(st, sim, with_meta)
+    heads = headlines(st, sim, fleet_by_sku(st, sim))
+    values = np.concatenate([values, np.stack(list(heads.values()), axis=1)], axis=1)
+    if meta is None:
+        return values, None
+    n = len(heads)
+    months = np.array([np.datetime64(headline_month(st, h), "D") for h in heads])
+    label = np.full(n, "all", dtype=object)
+    meta = SeriesMeta(
+        month=np.concatenate([meta.month, months]),
+        firm=np.concatenate([meta.firm, label]), workload=np.concatenate([meta.workload, label]),
+        sku=np.concatenate([meta.sku, label]), vendor=np.concatenate([meta.vendor, label]),
+        metric=np.concatenate([meta.metric, np.array(list(heads), dtype=object)]))
+    return values, meta
 
 
 def default_chunk(n_series: int, n_firms: int, n_months: int) -> int:
@@ -48,7 +86,7 @@ def default_chunk(n_series: int, n_firms: int, n_months: int) -> int:
 
 
 def _frame(st: Structure, meta: SeriesMeta, mean: np.ndarray, qv: np.ndarray,
-           qs: tuple[float, ...]) -> pl.DataFrame:
+           qs: tuple[float, ...], calibration: str) -> pl.DataFrame:
     n = meta.size
     k = len(qs) + 1
     stat = np.array(["mean"] + ["quantile"] * len(qs), dtype=object)
@@ -66,16 +104,67 @@ def _frame(st: Structure, meta: SeriesMeta, mean: np.ndarray, qv: np.ndarray,
             pl.Series("firm", rep(meta.firm), dtype=pl.Utf8),
             pl.Series("workload", rep(meta.workload), dtype=pl.Utf8),
             pl.Series("sku", rep(meta.sku), dtype=pl.Utf8),
+            pl.Series("vendor", rep(meta.vendor), dtype=pl.Utf8),
             pl.Series("metric", rep(meta.metric), dtype=pl.Utf8),
             pl.Series("stat", np.tile(stat, n), dtype=pl.Utf8),
             pl.Series("quantile", np.tile(quantile, n), dtype=pl.Float64).fill_nan(None),
             pl.Series("value", values, dtype=pl.Float64),
             pl.Series("unit", rep(units), dtype=pl.Utf8),
+            pl.Series("calibration", [calibration] * (n * k), dtype=pl.Utf8),
         ]
     )
 
 
-def forecast_quantiles(
+@dataclass(frozen=True)
+class Actuals:
+    """Reported figures to score every draw against (chipcast.uncertainty.backtest.Target),
+    and, when `calibrate`, to weight the draws by: those in `fitted` (all when None), with the
+    model discrepancy (a log-sd added to each actual's own error scale)."""
+
+    targets: list[Target]
+    calibrate: bool = False
+    fitted: tuple[str, ...] | None = None
+    discrepancy: float = DISCREPANCY
+
+    @property
+    def fit_index(self) -> list[int]:
+        return [i for i, t in enumerate(self.targets)
+                if self.fitted is None or t.id in self.fitted]
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    """A scenario's Monte Carlo: the summaries and what given-data analyses need."""
+
+    quantiles: pl.DataFrame  # scenario .. unit, calibration ('prior' | 'posterior')
+    draws: int
+    actual_values: np.ndarray | None  # (draws, T) each actual's quantity per draw
+    inputs: np.ndarray  # (n, d) the first SAMPLE_DRAWS draws of the uncertain inputs
+    input_ids: list[str]  # (d,) their param ids
+    headlines: np.ndarray  # (n, H) the headlines of those draws (contracts.HEADLINES order)
+    weights: np.ndarray | None  # (draws,) calibration weights (sum 1), None without one
+    ess: float | None  # effective sample size of the weights
+
+
+def headline_quantiles(quantiles: pl.DataFrame) -> pl.DataFrame:
+    """The headline rows of Monte Carlo summaries (metric = a headline's name) as rows of the
+    `headlines` table (columns of model.series.HEADLINE_SCHEMA; grain scenario x calibration x
+    headline x stat x quantile)."""
+    rows = quantiles.filter(pl.col("metric").is_in(list(HEADLINES)))
+    return rows.rename({"metric": "headline"}).select(list(HEADLINE_SCHEMA)).cast(
+        HEADLINE_SCHEMA)  # type: ignore[arg-type]
+
+
+def forecast_quantiles(inputs: Inputs, draws: int = 4096, seed: int = 20231,
+                       sampler: str = "sobol", chunk: int | None = None,
+                       progress: ProgressFn | None = None, **kwargs: object) -> pl.DataFrame:
+    """The prior Monte Carlo summaries of a scenario (run_monte_carlo's quantiles without the
+    calibration column)."""
+    mc = run_monte_carlo(inputs, draws, seed, sampler, chunk, progress, **kwargs)  # type: ignore
+    return mc.quantiles.drop("calibration")
+
+
+def run_monte_carlo(
     inputs: Inputs,
     draws: int = 4096,
     seed: int = 20231,
@@ -83,15 +172,19 @@ def forecast_quantiles(
     chunk: int | None = None,
     progress: ProgressFn | None = None,
     *,
+    actuals: Actuals | None = None,
     exact_bytes: int = EXACT_BYTES,
     bins: int = DEFAULT_BINS,
     quantiles: tuple[float, ...] = QUANTILES,
-) -> pl.DataFrame:
-    """Mean and quantiles of the Monte Carlo series (module docstring) for one scenario.
+) -> MonteCarlo:
+    """Mean and quantiles of the Monte Carlo series (module docstring) for one scenario, under
+    the prior and, when `actuals` calibrate, under the importance weights of the fitted actuals
+    (chipcast.uncertainty.backtest). Every draw is also scored against `actuals`.
 
-    Columns: scenario, month (Date), firm, workload, sku, metric, stat ('mean' | 'quantile'),
-    quantile (null for the mean), value, unit. Grain: series x stat x quantile. The caller adds
-    run_id. Same inputs, draws, sampler and seed give identical values.
+    Quantile columns: scenario, month (Date), firm, workload, sku, vendor, metric, stat ('mean'
+    | 'quantile'), quantile (null for the mean), value, unit, calibration ('prior' |
+    'posterior'). Grain: series x calibration x stat x quantile. The caller adds run_id. Same
+    inputs, draws, sampler and seed give identical values.
     """
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
@@ -100,21 +193,38 @@ def forecast_quantiles(
     plan = draw_plan(inputs, params, sampler=sampler, seed=seed)
     if plan.dims == 0:
         # Every input is fixed: all draws are the point forecast, so one evaluation is exact.
-        values, meta = series_values(st, simulate(st, point_params(params)))
-        return _frame(st, meta, values[0], np.repeat(values, len(quantiles), axis=0), quantiles)
-    return _aggregate(st, plan, draws, chunk, progress, exact_bytes, bins, quantiles)
+        sim = simulate(st, point_params(params))
+        values, meta = draw_values(st, sim)
+        frame = _frame(st, meta, values[0], np.repeat(values, len(quantiles), axis=0),
+                       quantiles, "prior")
+        scored = None
+        if actuals is not None:
+            scored = np.repeat(backtest.evaluate(st, sim, actuals.targets), draws, axis=0)
+            if actuals.calibrate:
+                frame = pl.concat([frame, frame.with_columns(calibration=pl.lit("posterior"))])
+        heads = values[:, -len(HEADLINES):]
+        weights = np.full(draws, 1.0 / draws) if actuals and actuals.calibrate else None
+        return MonteCarlo(frame, draws, scored, np.zeros((1, 0)), [], heads, weights,
+                          float(draws) if weights is not None else None)
+    return _aggregate(st, plan, draws, chunk, progress, exact_bytes, bins, quantiles,
+                      actuals)
 
 
 def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                progress: ProgressFn | None, exact_bytes: int, bins: int,
-               qs: tuple[float, ...]) -> pl.DataFrame:
-    first_vals, meta = series_values(st, simulate(st, plan.paramset(plan.draw_matrix(1))))
+               qs: tuple[float, ...], actuals: Actuals | None) -> MonteCarlo:
+    first_vals, meta = draw_values(st, simulate(st, plan.paramset(plan.draw_matrix(1))))
     n_series = first_vals.shape[1]
-    chunk = chunk or default_chunk(n_series, len(st.firms), st.months.size)
+    n_heads = len(HEADLINES)
+    chunk = chunk or default_chunk(n_series, len(st.buyers), st.months.size)
     n_chunks = -(-draws // chunk)
-    exact = draws * n_series * 8 <= exact_bytes
+    # values are kept as float32 (7 significant digits: ample for published quantiles)
+    exact = draws * n_series * 4 <= exact_bytes
     total = n_chunks * (1 if exact else 2)
     done = 0
+    sample_x: list[np.ndarray] = []
+    sample_h: list[np.ndarray] = []
+    scored: list[np.ndarray] = []
 
     def step() -> None:
         nonlocal done
@@ -122,27 +232,63 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         if progress is not None:
             progress(done, total)
 
+    def evaluate(x: np.ndarray, keep: bool) -> np.ndarray:
+        """Series values of a chunk of input draws; on the first pass keep the sample and
+        score the draws against the actuals."""
+        sim = simulate(st, plan.paramset(x))
+        values = draw_values(st, sim, False)[0]
+        if keep:
+            kept = sum(len(a) for a in sample_x)
+            if kept < SAMPLE_DRAWS:
+                sample_x.append(x[:SAMPLE_DRAWS - kept])
+                sample_h.append(values[:SAMPLE_DRAWS - kept, -n_heads:])
+            if actuals is not None:
+                scored.append(backtest.evaluate(st, sim, actuals.targets))
+        return values
+
+    def calibrate() -> tuple[np.ndarray | None, float | None]:
+        """Importance weights and their effective sample size, once every draw is scored."""
+        if actuals is None or not actuals.calibrate:
+            return None, None
+        idx = actuals.fit_index
+        fit = [actuals.targets[i] for i in idx]
+        loglik = backtest.log_likelihood(np.concatenate(scored)[:, idx], fit,
+                                         actuals.discrepancy)
+        w = backtest.importance_weights(loglik)
+        return w, backtest.effective_sample_size(w)
+
     if exact:
-        allv = np.empty((draws, n_series))
+        allv = np.empty((draws, n_series), dtype=np.float32)
         start = 0
-        for ps in plan.chunks(draws, chunk):
-            allv[start:start + ps.n_draws] = series_values(st, simulate(st, ps), False)[0]
-            start += ps.n_draws
+        for x in plan.matrices(draws, chunk):
+            allv[start:start + x.shape[0]] = evaluate(x, True)
+            start += x.shape[0]
             step()
-        return _frame(st, meta, allv.mean(axis=0), exact_quantiles(allv, qs), qs)
-    hist = HistogramQuantiles(n_series, bins=bins)
-    for ps in plan.chunks(draws, chunk):
-        hist.observe(series_values(st, simulate(st, ps), False)[0])
-        step()
-    for ps in plan.chunks(draws, chunk):  # the same draws again
-        hist.count(series_values(st, simulate(st, ps), False)[0])
-        step()
-    return _frame(st, meta, hist.mean(), hist.quantiles(qs), qs)
-
-
-def headline_quantiles(quantiles: pl.DataFrame) -> pl.DataFrame:
-    """The headline rows of a forecast_quantiles frame in the `headlines` table's columns
-    (scenario, headline, stat, quantile, month, value, unit)."""
-    return (quantiles.filter(pl.col("metric").is_in(list(HEADLINES)))
-            .select("scenario", pl.col("metric").alias("headline"), "stat", "quantile", "month",
-                    "value", "unit"))
+        frames = [_frame(st, meta, allv.mean(axis=0, dtype=np.float64),
+                         exact_quantiles(allv, qs), qs, "prior")]
+        weights, ess = calibrate()
+        if weights is not None:
+            frames.append(_frame(st, meta, weights @ allv, weighted_quantiles(allv, weights, qs),
+                                 qs, "posterior"))
+    else:
+        hist = HistogramQuantiles(n_series, bins=bins)
+        for x in plan.matrices(draws, chunk):
+            hist.observe(evaluate(x, True))
+            step()
+        weights, ess = calibrate()
+        weighted = None if weights is None else WeightedHistogram(hist.lo, hist.hi, bins=bins)
+        start = 0
+        for x in plan.matrices(draws, chunk):  # the same draws again
+            values = evaluate(x, False)
+            hist.count(values)
+            if weighted is not None and weights is not None:
+                weighted.count(values, weights[start:start + x.shape[0]])
+            start += x.shape[0]
+            step()
+        frames = [_frame(st, meta, hist.mean(), hist.quantiles(qs), qs, "prior")]
+        if weighted is not None:
+            frames.append(_frame(st, meta, weighted.mean(), weighted.quantiles(qs), qs,
+                                 "posterior"))
+    return MonteCarlo(pl.concat(frames), draws, np.concatenate(scored) if scored else None,
+                      np.concatenate(sample_x), list(plan.ids), np.concatenate(sample_h),
+                      weights, ess)

@@ -42,7 +42,10 @@ SOBOL_CONFIDENCE = 0.95
 SOBOL_RESAMPLES = 99
 CONF_MAX_N = 1024
 COLUMNS = ["scenario", "headline", "input", "method", "low", "high", "swing", "baseline",
-           "input_low", "input_high", "s1", "s1_conf", "st", "st_conf", "unit"]
+           "input_low", "input_high", "s1", "s1_conf", "st", "st_conf", "pawn", "unit"]
+METHODS = ("tornado", "sobol", "given_data")
+GIVEN_DATA_TOP = 12  # PAWN (the costlier index) for the inputs with the largest S1 only
+RBD_RESAMPLES = 10  # bootstrap resamples of RBD-FAST's S1 (each costs a full analysis)
 SCHEMA = {c: (pl.Utf8 if c in ("scenario", "headline", "input", "method", "unit") else pl.Float64)
           for c in COLUMNS}
 
@@ -103,7 +106,7 @@ def tornado(inputs: Inputs, structure: Structure | None = None) -> pl.DataFrame:
                          "input_low": lo[j], "input_high": hi[j], "unit": HEADLINES[name].unit})
     out = pl.DataFrame(rows, schema_overrides=SCHEMA)
     return (out.with_columns([pl.lit(None, pl.Float64).alias(c)
-                              for c in ("s1", "s1_conf", "st", "st_conf")])
+                              for c in ("s1", "s1_conf", "st", "st_conf", "pawn")])
             .select(COLUMNS)
             .sort(["headline", "swing", "input"], descending=[False, True, False]))
 
@@ -156,7 +159,7 @@ def sobol(inputs: Inputs, n: int = SOBOL_N, seed: int = 20231,
         pl.lit("sobol").alias("method"),
         pl.col("headline").replace_strict({k: h.unit for k, h in HEADLINES.items()}).alias("unit"),
         *(pl.lit(None, pl.Float64).alias(c)
-          for c in ("low", "high", "swing", "baseline", "input_low", "input_high")),
+          for c in ("low", "high", "swing", "baseline", "input_low", "input_high", "pawn")),
     )
     return (out.select(COLUMNS).cast(SCHEMA)  # type: ignore[arg-type]
             .sort(["headline", "st", "input"], descending=[False, True, False]))
@@ -164,7 +167,9 @@ def sobol(inputs: Inputs, n: int = SOBOL_N, seed: int = 20231,
 
 def sensitivity(inputs: Inputs, n: int = SOBOL_N, seed: int = 20231,
                 methods: Sequence[str] = ("tornado", "sobol")) -> pl.DataFrame:
-    """Tornado and Sobol rows of one scenario in the `sensitivity` table's columns."""
+    """Tornado and Sobol (Saltelli: n x (d + 2) model runs) rows of one scenario in the
+    `sensitivity` table's columns; given-data rows come from a Monte Carlo's own draws
+    (`given_data`)."""
     st = compile_structure(inputs)
     frames = []
     if "tornado" in methods:
@@ -172,3 +177,48 @@ def sensitivity(inputs: Inputs, n: int = SOBOL_N, seed: int = 20231,
     if "sobol" in methods:
         frames.append(sobol(inputs, n=n, seed=seed, structure=st))
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=SCHEMA)
+
+
+def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
+               seed: int = 20231) -> pl.DataFrame:
+    """Sensitivity from draws already made (no extra model runs): for every headline (columns
+    of `y`, HEADLINES order) and input (columns of `x`, param ids `ids`), SALib's RBD-FAST
+    first-order index (`s1`, with a bootstrap 95 % half-width `s1_conf`) and, for the
+    GIVEN_DATA_TOP inputs by S1, the moment-independent PAWN index (`pawn`, the median KS
+    distance between conditional and unconditional output distributions). Both read the
+    sample as given: with correlated inputs (correlations.csv) an index also carries its
+    partners' effect. Rows: method 'given_data'."""
+    from SALib.analyze import pawn, rbd_fast  # imported here: SALib pulls in pandas/matplotlib
+
+    d = len(ids)
+    if d == 0 or x.shape[0] < 64:
+        return pl.DataFrame(schema=SCHEMA)
+    bounds = [[float(lo), float(hi) if hi > lo else float(lo) + 1.0]
+              for lo, hi in zip(x.min(axis=0), x.max(axis=0), strict=True)]
+    problem = {"num_vars": d, "names": list(ids), "bounds": bounds}
+    rows = []
+    for h, name in enumerate(HEADLINES):
+        out = y[:, h]
+        if np.ptp(out) <= 1e-12 * max(abs(out).max(), 1.0):
+            s1 = np.zeros(d)
+            conf = np.zeros(d)
+            pawn_idx: dict[int, float] = {}
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # inputs that never move: S1 of 0 is right
+                res = rbd_fast.analyze(problem, x, out, num_resamples=RBD_RESAMPLES, seed=seed)
+            s1 = np.nan_to_num(np.asarray(res["S1"], float))
+            conf = np.nan_to_num(np.asarray(res["S1_conf"], float))
+            top = np.argsort(-s1)[:GIVEN_DATA_TOP]
+            sub = {"num_vars": len(top), "names": [ids[i] for i in top],
+                   "bounds": [bounds[i] for i in top]}
+            p = pawn.analyze(sub, x[:, top], out, S=10, seed=seed)
+            pawn_idx = dict(zip(top.tolist(), np.asarray(p["median"], float), strict=True))
+        for j, pid in enumerate(ids):
+            rows.append({"scenario": scenario, "headline": name, "input": pid,
+                         "method": "given_data", "s1": float(s1[j]), "s1_conf": float(conf[j]),
+                         "pawn": pawn_idx.get(j), "unit": HEADLINES[name].unit})
+    out_frame = pl.DataFrame(rows, schema_overrides=SCHEMA)
+    missing = [c for c in COLUMNS if c not in out_frame.columns]
+    return (out_frame.with_columns([pl.lit(None, SCHEMA[c]).alias(c) for c in missing])
+            .select(COLUMNS).sort(["headline", "s1", "input"], descending=[False, True, False]))

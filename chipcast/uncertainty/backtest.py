@@ -1,0 +1,296 @@
+"""Back-test and calibration against reported figures (actuals.csv), maths only.
+
+An actual is one reported number: a quantity (contracts.ACTUAL_QUANTITIES), filters (vendor,
+chip family, sku, buyer; empty = all) and a window of months [start, end]. `Targets` turns
+actuals into index masks once per scenario; `evaluate` computes every actual's quantity for
+each draw of a Simulation, exactly as the figure is defined (a sum over the window of one draw,
+never a sum of monthly quantiles):
+- units_shipped: cards shipped in the window; a100_equivalents_shipped: their compute;
+- revenue_usd: cards shipped x price per card;
+- card_share: the filtered cards' share of all cards shipped in the window (same buyers);
+- units_installed: cards installed at the end month (cards shipped before the grid included);
+- tokens_per_day: the mean over the window of the tokens a day of the filtered firms.
+
+Calibration (importance weighting, "history matching"): each draw gets the likelihood of the
+actuals published by a cutoff under a log-normal error. Its scale combines the actual's own
+range, ln(high / low) / (2 x 1.645) (low/high read as a 90 % range, at least SIGMA_FLOOR), with
+a model discrepancy (DISCREPANCY, a log-sd): the model is a smooth structure that cannot pass
+through every reported point, and without the discrepancy a few tight figures put all the
+weight on one draw. weights w = exp(loglik - max loglik); the effective sample size is
+(sum w)^2 / sum w^2; posterior quantiles are weighted quantiles (chipcast.uncertainty.
+quantiles.weighted_quantiles).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from chipcast.contracts import ACTUAL_QUANTITIES
+from chipcast.errors import InputError, Problem
+from chipcast.inputs import Inputs
+from chipcast.model.demand import Simulation, simulate
+from chipcast.model.fleet import rolling_installed, surviving_before
+from chipcast.model.params import parameters
+from chipcast.model.structure import Structure, compile_structure
+from chipcast.uncertainty.quantiles import weighted_quantiles
+from chipcast.uncertainty.sampling import DrawPlan, draw_plan
+
+Z90 = 1.6448536269514722  # a 90 % range spans +-Z90 standard deviations
+SIGMA_FLOOR = 0.05  # a reported point with no range still carries ~5 % error
+DISCREPANCY = 0.3  # log-sd of the model's own error against any reported figure (~ +-35 %)
+LEVELS = (0.10, 0.50, 0.90)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One actual resolved against a Structure."""
+
+    id: str
+    quantity: str
+    buyers: np.ndarray  # (B,) bool
+    skus: np.ndarray  # (S,) bool
+    months: np.ndarray  # (M,) bool
+    end: int  # index of the window's last month
+    value: float
+    low: float
+    high: float
+    unit: str
+    published: date
+    row: int
+    file: str
+
+    @property
+    def sigma(self) -> float:
+        """Log-normal error scale from the reported range (SIGMA_FLOOR at least)."""
+        if self.low > 0 and self.high > self.low:
+            return max(math.log(self.high / self.low) / (2 * Z90), SIGMA_FLOOR)
+        return SIGMA_FLOOR
+
+
+def targets(st: Structure, actuals: pl.DataFrame) -> list[Target]:
+    """Resolve every actual's filters and window; InputError names each bad cell."""
+    problems: list[Problem] = []
+    out: list[Target] = []
+    sup = st.supply
+    vendors = np.asarray(sup.vendors, dtype=object)[sup.sku_vendor]
+    families = np.asarray(sup.sku_family, dtype=object)
+    skus = np.asarray(sup.skus, dtype=object)
+    buyers = np.asarray(st.buyers, dtype=object)
+    months = st.months.astype("datetime64[D]")
+    for r in actuals.iter_rows(named=True):
+        file, row = r.get("_file") or "actuals.csv", r.get("_row")
+
+        def bad(column: str, message: str, hint: str, value: object = None,
+                file: str = file, row: int | None = row) -> None:
+            problems.append(Problem(file, message, hint=hint, row=row, column=column,
+                                    values=[] if value is None else [str(value)]))
+
+        quantity = r["quantity"]
+        if quantity not in ACTUAL_QUANTITIES:
+            bad("quantity", "unknown quantity", "use one of " + ", ".join(ACTUAL_QUANTITIES),
+                quantity)
+            continue
+        if r["unit"] != ACTUAL_QUANTITIES[quantity]:
+            bad("unit", f"{quantity} is measured in {ACTUAL_QUANTITIES[quantity]}",
+                f"write {ACTUAL_QUANTITIES[quantity]} and the number in that unit", r["unit"])
+        sku_mask = np.ones(len(skus), dtype=bool)
+        for column, labels in (("vendor", vendors), ("family", families), ("sku", skus)):
+            want = r[column]
+            if want:
+                match = labels == want
+                if not match.any():
+                    bad(column, f"no chip has {column} {want!r}",
+                        f"use a {column} of chips.csv or leave it empty for all", want)
+                sku_mask &= match
+        buyer_mask = np.ones(len(buyers), dtype=bool)
+        if r["firm"]:
+            buyer_mask = buyers == r["firm"]
+            if not buyer_mask.any():
+                bad("firm", f"no buyer {r['firm']!r}",
+                    "use a firm of firms.csv or a segment of segments.csv", r["firm"])
+        if quantity == "tokens_per_day":
+            if (r["vendor"] or r["family"] or r["sku"]):
+                bad("sku", "tokens have no chip", "leave vendor, family and sku empty")
+            if r["firm"] and r["firm"] not in st.firms:
+                bad("firm", "only the modelled firms serve tokens",
+                    "use a firm of firms.csv", r["firm"])
+        start, end = r["start"], r["end"]
+        if start is None or end is None or start > end:
+            bad("end", "the window needs start <= end", "write ISO months, start first")
+            continue
+        window = (months >= np.datetime64(start, "D")) & (months <= np.datetime64(end, "D"))
+        if not window.any() or months[0] > np.datetime64(start, "D") or months[-1] < \
+                np.datetime64(end, "D"):
+            bad("start", f"the window {start:%Y-%m}..{end:%Y-%m} is not inside the forecast "
+                f"grid {st.months[0]}..{st.months[-1]}", "move the window inside the grid",
+                f"{start:%Y-%m}")
+            continue
+        value, low, high = r["value"], r["low"], r["high"]
+        low = value if low is None else low
+        high = value if high is None else high
+        if value is None or not (0 < low <= value <= high):
+            bad("value", "an actual needs 0 < low <= value <= high",
+                "fill value (and low/high, or leave them empty for value)", value)
+            continue
+        out.append(Target(r["id"], quantity, buyer_mask, sku_mask, window,
+                          int(np.flatnonzero(window)[-1]), float(value), float(low),
+                          float(high), ACTUAL_QUANTITIES[quantity], r["published"],
+                          row or 0, file))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def evaluate(st: Structure, sim: Simulation, targets: list[Target]) -> np.ndarray:
+    """(D, T): each target's quantity for every draw of `sim`."""
+    out = np.empty((sim.shipped.shape[0], len(targets)))
+    cards_by_sku = sim.sku_share / sim.a100e_per_unit[:, None, :]  # (D, M, S) cards/A100-e
+    for j, t in enumerate(targets):
+        shipped = sim.shipped[:, t.buyers, :].sum(axis=1)  # (D, M) A100-e of these buyers
+        if t.quantity == "tokens_per_day":
+            firms = t.buyers[:len(st.firms)]
+            out[:, j] = sim.tokens[:, firms][:, :, t.months].sum(axis=1).mean(axis=1)
+            continue
+        w = t.months
+        if t.quantity == "units_installed":
+            units = shipped[:, :, None] * cards_by_sku[:, :, t.skus]  # (D, M, S')
+            grid = rolling_installed(np.moveaxis(units, 1, 2), sim.lifetime_months)
+            installed = grid[:, :, t.end].sum(axis=1)
+            owner = st.installed_base.owner
+            if owner >= 0 and t.buyers[owner] and sim.before.shape[1]:
+                before = surviving_before(sim.before, sim.lifetime_months, st.months.size)
+                per_unit = sim.a100e_per_unit[:, None, :]
+                installed += (before / per_unit)[:, t.end][:, t.skus].sum(axis=1)
+            out[:, j] = installed
+            continue
+        per_card = {"units_shipped": cards_by_sku,
+                    "a100_equivalents_shipped": sim.sku_share,
+                    "revenue_usd": cards_by_sku * sim.price_usd[:, None, :],
+                    "card_share": cards_by_sku}[t.quantity]
+        value = (shipped[:, w, None] * per_card[:, w][:, :, t.skus]).sum(axis=(1, 2))
+        if t.quantity == "card_share":
+            total = (shipped[:, w, None] * cards_by_sku[:, w]).sum(axis=(1, 2))
+            value = np.divide(value, total, out=np.zeros_like(value), where=total > 0)
+        out[:, j] = value
+    return out
+
+
+def log_likelihood(values: np.ndarray, targets: list[Target],
+                   discrepancy: float = DISCREPANCY) -> np.ndarray:
+    """(D,) log-likelihood of the targets under log-normal errors (module docstring)."""
+    if not targets:
+        return np.zeros(values.shape[0])
+    value = np.array([t.value for t in targets])
+    sigma = np.hypot([t.sigma for t in targets], discrepancy)
+    with np.errstate(divide="ignore"):
+        z = (np.log(np.maximum(values, 1e-300)) - np.log(value)) / sigma
+    return -0.5 * (z ** 2).sum(axis=1)
+
+
+def importance_weights(loglik: np.ndarray) -> np.ndarray:
+    """Normalised weights (sum 1) from log-likelihoods, computed stably."""
+    w = np.exp(loglik - loglik.max())
+    return w / w.sum()
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """(sum w)^2 / sum w^2: how many equally weighted draws the weights are worth."""
+    return float(weights.sum() ** 2 / (weights ** 2).sum())
+
+
+def score(targets: list[Target], values: np.ndarray, weights: np.ndarray | None
+          ) -> pl.DataFrame:
+    """One row per target: id, quantity, unit, value, low, high, p10, p50, p90, inside (value
+    within P10-P90), ratio (value / P50), published."""
+    q = (np.quantile(values, LEVELS, axis=0) if weights is None
+         else weighted_quantiles(values, weights, LEVELS))
+    rows = []
+    for j, t in enumerate(targets):
+        p10, p50, p90 = (float(x) for x in q[:, j])
+        rows.append({"id": t.id, "quantity": t.quantity, "unit": t.unit, "value": t.value,
+                     "low": t.low, "high": t.high, "p10": p10, "p50": p50, "p90": p90,
+                     "inside": bool(p10 <= t.value <= p90),
+                     "ratio": t.value / p50 if p50 > 0 else math.inf,
+                     "published": t.published})
+    return pl.DataFrame(rows, schema={
+        "id": pl.Utf8, "quantity": pl.Utf8, "unit": pl.Utf8, "value": pl.Float64,
+        "low": pl.Float64, "high": pl.Float64, "p10": pl.Float64, "p50": pl.Float64,
+        "p90": pl.Float64, "inside": pl.Boolean, "ratio": pl.Float64, "published": pl.Date})
+
+
+ESS_FLOOR = 200.0  # fewer effective draws than this: quantiles of the posterior are too noisy
+CHUNK = 1024  # draws evaluated at once
+MAX_DRAW_GROWTH = 16  # more draws are taken, up to this factor, until the floor is met
+
+
+@dataclass(frozen=True)
+class Study:
+    """A back-test of one scenario: prior scores, and with calibration the posterior ones."""
+
+    scenario: str
+    draws: int
+    fit_until: date | None  # actuals published up to this date were fitted (None: all)
+    prior: pl.DataFrame  # score() rows of every actual under the prior draws
+    posterior: pl.DataFrame | None  # score() rows under the importance weights
+    ess: float | None  # effective sample size of the weights
+    fitted: tuple[str, ...]  # ids of the actuals the weights used
+
+    def rows(self, calibration: str) -> pl.DataFrame:
+        """The rows a report shows: the prior's; or the posterior's of the actuals NOT fitted
+        when calibrated up to a cutoff (out of sample), of all of them otherwise."""
+        if calibration == "prior" or self.posterior is None:
+            return self.prior
+        if self.fit_until is None:
+            return self.posterior
+        return self.posterior.filter(~pl.col("id").is_in(list(self.fitted)))
+
+
+def coverage(rows: pl.DataFrame) -> float | None:
+    """Share of rows whose reported value lies within P10-P90 (None without rows)."""
+    return float(rows["inside"].mean()) if rows.height else None
+
+
+def fitted_targets(all_targets: list[Target], fit_until: date | None) -> list[Target]:
+    """The targets a calibration fits: those published up to `fit_until` (all if None)."""
+    return [t for t in all_targets if fit_until is None or t.published <= fit_until]
+
+
+def draw_values(st: Structure, plan: DrawPlan, all_targets: list[Target], draws: int
+                ) -> np.ndarray:
+    """(draws, T): every target's quantity for the first `draws` draws of `plan`."""
+    if plan.dims == 0:  # every input fixed: one evaluation is every draw
+        one = evaluate(st, simulate(st, plan.paramset(np.zeros((1, 0)))), all_targets)
+        return np.repeat(one, draws, axis=0)
+    return np.concatenate([evaluate(st, simulate(st, ps), all_targets)
+                           for ps in plan.chunks(draws, CHUNK)])
+
+
+def study(inputs: Inputs, actuals: pl.DataFrame, draws: int = 4096, seed: int = 20231,
+          sampler: str = "sobol", calibrate: bool = False, fit_until: date | None = None,
+          ess_floor: float = ESS_FLOOR, discrepancy: float = DISCREPANCY) -> Study:
+    """Back-test a scenario against `actuals` (module docstring). With `calibrate`, the actuals
+    published up to `fit_until` weight the draws; while the effective sample size is under
+    `ess_floor` the draws are multiplied by 4 (at most MAX_DRAW_GROWTH x the first count)."""
+    st = compile_structure(inputs)
+    all_targets = targets(st, actuals)
+    plan = draw_plan(inputs, parameters(inputs), sampler=sampler, seed=seed)
+    n = draws
+    while True:
+        values = draw_values(st, plan, all_targets, n)
+        prior = score(all_targets, values, None)
+        if not calibrate:
+            return Study(st.scenario, n, fit_until, prior, None, None, ())
+        fit = fitted_targets(all_targets, fit_until)
+        idx = [all_targets.index(t) for t in fit]
+        weights = importance_weights(log_likelihood(values[:, idx], fit, discrepancy))
+        ess = effective_sample_size(weights)
+        if ess >= ess_floor or n * 4 > draws * MAX_DRAW_GROWTH:
+            posterior = score(all_targets, values, weights)
+            return Study(st.scenario, n, fit_until, prior, posterior, ess,
+                         tuple(t.id for t in fit))
+        n *= 4
