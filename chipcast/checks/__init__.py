@@ -13,6 +13,7 @@ from collections.abc import Callable
 import polars as pl
 
 from chipcast.checks import (
+    actuals,
     chip_specs,
     chips,
     compute_formulas,
@@ -22,9 +23,13 @@ from chipcast.checks import (
     fleet,
     forecast,
     forecast_quantiles,
+    installed_base,
     model_classes,
     model_releases,
+    release_path,
+    segments,
     sensitivity,
+    sku_mix,
     usage,
     vendor_share,
 )
@@ -43,7 +48,12 @@ INPUT_SUITES: dict[str, Callable[[Inputs], list[CheckFrame]]] = {
     "fleet": fleet.checks,
     "compute_formulas": compute_formulas.checks,
     "export_regimes": export_regimes.checks,
+    "sku_mix": sku_mix.checks,
+    "release_path": release_path.checks,
+    "segments": segments.checks,
+    "installed_base": installed_base.checks,
     "correlations": correlations.checks,
+    "actuals": actuals.checks,
 }
 
 

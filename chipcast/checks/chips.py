@@ -1,4 +1,4 @@
-"""Suite for chips.csv: one row per SKU, aliases unique across chips, vendors known."""
+"""Suite for chips.csv: one row per SKU, aliases unique across chips, export control known."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ import polars as pl
 
 from chipcast.checks.engine import CheckFrame
 from chipcast.checks.rules import columns_exist, in_set, not_null, unique
+from chipcast.contracts import EXPORT_CONTROLS
 from chipcast.inputs import Inputs
-
-VENDORS = ["NVIDIA", "Huawei", "Other"]
 
 
 def checks(inputs: Inputs) -> list[CheckFrame]:
     """chips (one row per sku) and chips.aliases (one row per lower-cased name)."""
     f = inputs.chips
     rules = columns_exist(f, "chips") + not_null(
-        ["sku", "family", "vendor", "form_factor", "launch_date", "source"])
+        ["sku", "family", "vendor", "form_factor", "launch_date", "export_control", "source"])
     rules += [unique(["sku"], "chips"),
-              in_set("vendor", VENDORS, "unknown vendor", hint="use NVIDIA, Huawei or Other "
-                     "(the vendors of vendor_share.csv)")]
+              in_set("export_control", list(EXPORT_CONTROLS), "unknown export_control",
+                     hint="us (legal only in the export regimes listing the chip) or none")]
     # Every sku and alias must resolve to exactly one chip (case-insensitive).
     names = pl.concat([
         f.select(pl.col("sku").alias("name"), "sku", "_file", "_row"),

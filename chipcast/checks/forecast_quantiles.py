@@ -19,9 +19,10 @@ from chipcast.checks.outputs import (
 from chipcast.checks.rules import in_set, ordered
 from chipcast.contracts import ALL, QUANTILE_NAMES, STATS, WORKLOADS
 
-COLUMNS = ["run_id", "scenario", "month", "firm", "workload", "sku", "metric", "stat",
-           "quantile", "value", "unit"]
-SERIES = ["run_id", "scenario", "firm", "workload", "sku", "metric"]
+COLUMNS = ["run_id", "scenario", "month", "firm", "workload", "sku", "vendor", "metric",
+           "stat", "quantile", "value", "unit", "calibration"]
+SERIES = ["run_id", "scenario", "calibration", "firm", "workload", "sku", "vendor", "metric"]
+CALIBRATIONS = ["prior", "posterior"]
 QUANTILES = QUANTILE_NAMES  # level -> column name (p05 ...)
 
 
@@ -55,6 +56,8 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
                       [*SERIES, "month", "stat", "quantile_key"], units=units,
                       workloads=[*WORKLOADS, ALL])
     rules.append(in_set("stat", list(STATS), "unknown stat"))
+    rules.append(in_set("calibration", CALIBRATIONS, "unknown calibration",
+                        hint="prior (plain draws) or posterior (weighted by actuals.csv)"))
     levels = pl.Series(list(QUANTILES), dtype=pl.Float64).cast(pl.Utf8).to_list()
     rules.append(Rule("ExpectColumnValuesToBeInSet",
                       {"column": "stat_quantile",
@@ -84,5 +87,5 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
             CheckFrame("forecast_quantiles.order", "forecast_quantiles",
                        wide.select(*key, *names, "_file", "_row"), order),
             month_gaps(df, [*SERIES, "stat", "quantile_key"], "forecast_quantiles"),
-            totals(means, ["run_id", "month", "scenario", "firm", "workload", "sku", "metric"],
-                   "forecast_quantiles")]
+            totals(means, ["run_id", "month", "scenario", "calibration", "firm", "workload",
+                           "sku", "vendor", "metric"], "forecast_quantiles")]

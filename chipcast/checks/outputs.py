@@ -81,15 +81,16 @@ def month_gaps(df: pl.DataFrame, series: list[str], name: str) -> CheckFrame:
 
 
 def totals(df: pl.DataFrame, key: list[str], name: str) -> CheckFrame:
-    """One row per total row that has parts: a row whose firm, workload or sku is 'all' against
-    the sum of the rows with the same other keys and a real value in that dimension.
+    """One row per total row that has parts: a row whose firm, workload, sku or vendor is 'all'
+    against the sum of the rows with the same other keys and a real value in that dimension
+    (per buyer and per SKU, two partitions of the market, each checked against the total).
 
     `rel_diff` = |total - sum of parts| / max(|total|, 1). Totals without parts (headlines, or a
     total over SKUs of a metric that has no per-SKU rows) are not checked.
     """
     frames = []
     lazy = df.lazy()
-    for dim in ("firm", "workload", "sku"):
+    for dim in ("firm", "workload", "sku", "vendor"):
         if dim not in key:
             continue
         others = [k for k in key if k != dim]

@@ -1,7 +1,8 @@
 """Suite for the `sensitivity` table (grain [run_id x] scenario x headline x input x method).
 
 Frames: `sensitivity` (every row: columns, keys, method, headline and its unit, param-id
-shape), `sensitivity.tornado` (tornado rows) and `sensitivity.sobol` (Sobol rows). Splitting by
+shape), `sensitivity.tornado` (tornado rows), `sensitivity.sobol` (Sobol rows) and
+`sensitivity.given_data` (RBD-FAST S1 and PAWN from the Monte Carlo's own draws). Splitting by
 method keeps every rule unconditional (a GX row condition is a pandas query per rule).
 
 Tolerances (why):
@@ -13,6 +14,8 @@ Tolerances (why):
   its own half-width (`s1_conf` / `st_conf`), whichever is larger; the same slack allows
   ST < S1. A fixed [-0.05, 1.05] would reject honest small-n output and block a publication;
   these bounds still catch NaN/inf, swapped or unnormalised indices.
+- given-data S1 (RBD-FAST) is an estimate too (same margin rule on its half-width); PAWN is a
+  median Kolmogorov-Smirnov distance, in [0, 1] exactly.
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.outputs import with_meta
 from chipcast.checks.rules import between, in_set, not_null, ordered
 from chipcast.contracts import HEADLINES
+from chipcast.uncertainty.sensitivity import COLUMNS, METHODS
 
-COLUMNS = ["scenario", "headline", "input", "method", "low", "high", "swing", "baseline",
-           "input_low", "input_high", "s1", "s1_conf", "st", "st_conf", "unit"]
 KEY = ["scenario", "headline", "input", "method"]
 TORNADO = ["low", "high", "swing", "baseline", "input_low", "input_high"]
 SOBOL = ["s1", "s1_conf", "st", "st_conf"]
+GIVEN = ["s1", "s1_conf", "pawn"]
 SWING_RTOL = 1e-9
 SOBOL_MARGIN = 0.1
 SOBOL_CONF_FACTOR = 3.0
@@ -45,7 +48,8 @@ def _tornado(df: pl.DataFrame) -> CheckFrame:
         .alias("swing_error"))
     rules = not_null(TORNADO, " (tornado rows fill low..input_high)")
     rules += [Rule("ExpectColumnValuesToBeNull", {"column": c}, f"a tornado row has {c}",
-                   hint="tornado rows leave s1, s1_conf, st, st_conf empty") for c in SOBOL]
+                   hint="tornado rows leave s1, s1_conf, st, st_conf, pawn empty")
+              for c in [*SOBOL, "pawn"]]
     for c in ("low", "high", "baseline"):  # headlines are counts and capacities
         rules.append(between(c, 0, None, f"negative headline value in {c}",
                              hint="headlines (units, A100-eq) cannot be negative"))
@@ -59,7 +63,7 @@ def _tornado(df: pl.DataFrame) -> CheckFrame:
                                    f"{abs(r['high'] - r['low']):g}: write |high - low|")
     rules.append(ordered("input_high", "input_low", "input_low (P10) is above input_high (P90)",
                          "input_low/input_high are the input's P10 and P90"))
-    keep = [*KEY, *TORNADO, *SOBOL, "swing_error", "_file", "_row"]
+    keep = [*KEY, *TORNADO, *SOBOL, "pawn", "swing_error", "_file", "_row"]
     return CheckFrame("sensitivity.tornado", "sensitivity", t.select(keep), rules)
 
 
@@ -78,7 +82,8 @@ def _sobol(df: pl.DataFrame) -> CheckFrame:
     # s1/st not null also rejects NaN (pandas counts NaN as missing)
     rules = not_null(["s1", "st"], " (Sobol rows fill s1 and st)")
     rules += [Rule("ExpectColumnValuesToBeNull", {"column": c}, f"a Sobol row has {c}",
-                   hint="Sobol rows leave low..input_high empty") for c in TORNADO]
+                   hint="Sobol rows leave low..input_high and pawn empty")
+              for c in [*TORNADO, "pawn"]]
     hint = (f"Sobol indices lie in [0, 1] up to sampling noise (max({SOBOL_MARGIN:g}, "
             f"{SOBOL_CONF_FACTOR:g} x the half-width)): check the estimator and its normalisation")
     for c in ("s1", "st"):
@@ -94,13 +99,38 @@ def _sobol(df: pl.DataFrame) -> CheckFrame:
         rules.append(between(c, 0, 1e300, f"{c} is negative or infinite",
                              hint="a confidence half-width is >= 0 (empty when not computed)"))
         rules[-1].scale = None
-    keep = [*KEY, *TORNADO, *SOBOL, "s1_min", "s1_max", "st_min", "st_max", "st_min_vs_s1",
-            "_file", "_row"]
+    keep = [*KEY, *TORNADO, *SOBOL, "pawn", "s1_min", "s1_max", "st_min", "st_max",
+            "st_min_vs_s1", "_file", "_row"]
     return CheckFrame("sensitivity.sobol", "sensitivity", s.select(keep), rules)
 
 
+def _given_data(df: pl.DataFrame) -> CheckFrame:
+    conf = pl.col("s1_conf").fill_nan(None).fill_null(0.0)
+    slack = pl.max_horizontal(pl.lit(SOBOL_MARGIN), SOBOL_CONF_FACTOR * conf)
+    g = df.filter(pl.col("method") == "given_data").with_columns(
+        (-slack).alias("s1_min"), (1 + slack).alias("s1_max"))
+    rules = not_null(["s1"], " (given-data rows fill s1)")
+    rules += [Rule("ExpectColumnValuesToBeNull", {"column": c}, f"a given-data row has {c}",
+                   hint="given-data rows fill s1, s1_conf and pawn only")
+              for c in [*TORNADO, "st", "st_conf"]]
+    hint = (f"RBD-FAST S1 lies in [0, 1] up to sampling noise (max({SOBOL_MARGIN:g}, "
+            f"{SOBOL_CONF_FACTOR:g} x the half-width))")
+    rules.append(ordered("s1", "s1_min", "s1 is below 0 beyond sampling noise", hint))
+    rules.append(ordered("s1_max", "s1", "s1 is above 1 beyond sampling noise", hint))
+    rules[-1].label = rules[-2].label = "s1"
+    # pawn is null for inputs outside the top GIVEN_DATA_TOP by S1
+    rules.append(between("pawn", 0, 1, "pawn is outside [0, 1]",
+                         hint="PAWN is a median Kolmogorov-Smirnov distance, in [0, 1]"))
+    rules[-1].scale = None
+    rules.append(between("s1_conf", 0, 1e300, "s1_conf is negative or infinite",
+                         hint="a confidence half-width is >= 0"))
+    rules[-1].scale = None
+    keep = [*KEY, *TORNADO, *SOBOL, "pawn", "s1_min", "s1_max", "_file", "_row"]
+    return CheckFrame("sensitivity.given_data", "sensitivity", g.select(keep), rules)
+
+
 def checks(df: pl.DataFrame) -> list[CheckFrame]:
-    """sensitivity rows (all methods), sensitivity.tornado and sensitivity.sobol."""
+    """sensitivity rows (all methods), then one frame per method."""
     units = {name: h.unit for name, h in HEADLINES.items()}
     key = ["run_id", *KEY] if "run_id" in df.columns else KEY
     catalogue = pl.DataFrame({"headline": list(units), "expected_unit": list(units.values())},
@@ -111,7 +141,7 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
                   "sensitivity lacks contract columns",
                   hint="chipcast.sensitivity writes: " + ", ".join(COLUMNS))]
     rules += not_null([*key, "unit"])
-    rules.append(in_set("method", ["tornado", "sobol"], "unknown sensitivity method"))
+    rules.append(in_set("method", list(METHODS), "unknown sensitivity method"))
     rules.append(in_set("headline", sorted(units), "unknown headline"))
     rules.append(Rule("ExpectColumnPairValuesToBeEqual",
                       {"column_A": "unit", "column_B": "expected_unit",
@@ -124,4 +154,5 @@ def checks(df: pl.DataFrame) -> list[CheckFrame]:
     rules.append(Rule("ExpectCompoundColumnsToBeUnique", {"column_list": key},
                       "more than one row per (scenario, headline, input, method)",
                       hint="the sensitivity analysis wrote a row twice"))
-    return [CheckFrame("sensitivity", "sensitivity", df, rules), _tornado(df), _sobol(df)]
+    return [CheckFrame("sensitivity", "sensitivity", df, rules), _tornado(df), _sobol(df),
+            _given_data(df)]

@@ -1,15 +1,15 @@
-"""Suite for vendor_share.csv: fractions per vendor and year, totals <= 1, no missing years."""
+"""Suite for vendor_share.csv: fractions per vendor and year; each year's point values sum to 1
+(within TOLERANCE); no missing years; every vendor sells a chip of chips.csv."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from chipcast.checks.chips import VENDORS
 from chipcast.checks.engine import CheckFrame
 from chipcast.checks.rules import between, in_set, numeric_table
 from chipcast.inputs import Inputs
 
-TOLERANCE = 1e-6  # shares are typed by hand: allow rounding
+TOLERANCE = 1e-6  # shares are typed by hand: allow rounding, not a missing vendor
 
 
 def checks(inputs: Inputs) -> list[CheckFrame]:
@@ -17,7 +17,10 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
     from the first to the last)."""
     f = inputs.vendor_share
     main = numeric_table("vendor_share", f)
-    main.rules.append(in_set("vendor", VENDORS, "unknown vendor"))
+    vendors = sorted(set(inputs.chips["vendor"].drop_nulls()))
+    main.rules.append(in_set("vendor", vendors, "vendor has no chip in chips.csv",
+                             hint="use a vendor of chips.csv (case-sensitive): "
+                             + ", ".join(vendors)))
     main.rules.append(between("year", 2000, 2100, "year outside 2000-2100",
                               hint="write a four-digit year"))
     totals = f.drop_nulls(["year", "value"]).group_by("year", maintain_order=True).agg(
@@ -25,11 +28,13 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
         ((pl.col("value") > 1) & (pl.col("value") <= 100)).all().cast(pl.Int64)
         .alias("all_look_like_percent"),
         pl.col("_file").first(), pl.col("_row").min())
-    plain = between("total_share", 0, 1 + TOLERANCE,
-                    "shares of one year sum to more than 1",
-                    hint="shares are fractions of the market: lower them so the year sums to "
-                    "at most 1", when=("all_look_like_percent", 0))
-    pct = between("total_share", 0, 1 + TOLERANCE, "shares of one year sum to more than 1",
+    plain = between("total_share", 1 - TOLERANCE, 1 + TOLERANCE,
+                    "the shares of one year do not sum to 1",
+                    hint="shares split the whole market: every vendor of the year, summing to 1 "
+                    "(a missing vendor's share would be handed to the others)",
+                    when=("all_look_like_percent", 0))
+    pct = between("total_share", 1 - TOLERANCE, 1 + TOLERANCE,
+                  "the shares of one year do not sum to 1",
                   hint="every share of this year looks like a percentage: divide by 100",
                   when=("all_look_like_percent", 1))
     plain.scale = pct.scale = None  # the hint above is the whole story
