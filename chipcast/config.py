@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from chipcast.paths import DATA_DIR, FORECASTS_DIR
 DEFAULT_SEED = 20231
 DEFAULT_DRAWS = 4096  # Monte Carlo draws per scenario (issue 3)
 DEFAULT_SENSITIVITY_N = 512  # Sobol base sample: n x (inputs + 2) model runs per scenario
+# given: indices from the Monte Carlo's own draws (no extra model runs) and the tornado;
+# full: also Saltelli-Sobol with total indices (n x (inputs + 2) model runs); off: none
+SENSITIVITY_MODES = ("given", "full", "off")
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,11 @@ class RunConfig:
     """What one pipeline run computes and where it reads and writes.
 
     `draws` is the number of Monte Carlo draws per scenario; 0 means deterministic only (no
-    `forecast_quantiles` or `sensitivity` rows). `sensitivity_n` is the Sobol base sample of
-    the sensitivity analysis run with the Monte Carlo (0 skips it). Built from the command line,
-    `scenarios` defaults to every scenario shipped in data_dir.
+    `forecast_quantiles` or `sensitivity` rows). `sensitivity` is given (default), full or off
+    (SENSITIVITY_MODES); `sensitivity_n` the Sobol base sample of `full`. `calibrate` (None:
+    each scenario's own setting) conditions the Monte Carlo on the actuals published up to
+    `fit_until` (a month; None: each scenario's setting, else all). Built from the command
+    line, `scenarios` defaults to every scenario shipped in data_dir.
     """
 
     scenarios: tuple[str, ...] = ("base",)
@@ -37,6 +43,9 @@ class RunConfig:
     seed: int = DEFAULT_SEED
     sampler: str = "sobol"
     sensitivity_n: int = DEFAULT_SENSITIVITY_N
+    sensitivity: str = "given"
+    calibrate: bool | None = None
+    fit_until: date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -53,6 +62,9 @@ class RunConfig:
         if self.sensitivity_n < 0 or (self.sensitivity_n & (self.sensitivity_n - 1)):
             raise UsageError(
                 f"--sensitivity-n must be 0 or a power of 2, got {self.sensitivity_n}")
+        if self.sensitivity not in SENSITIVITY_MODES:
+            raise UsageError(f"--sensitivity must be one of {', '.join(SENSITIVITY_MODES)}, "
+                             f"got {self.sensitivity}")
         if self.sampler not in SAMPLERS:
             raise UsageError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {self.sampler}")
 
@@ -63,6 +75,7 @@ class RunConfig:
         data["data_dir"] = str(self.data_dir)
         data["out_dir"] = str(self.out_dir)
         data["extra"] = dict(self.extra)
+        data["fit_until"] = self.fit_until.isoformat()[:7] if self.fit_until else None
         return json.dumps(data, sort_keys=True, default=str)
 
     @classmethod

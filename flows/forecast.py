@@ -1,11 +1,14 @@
-"""Forecast flow: checked inputs -> demand model (and Monte Carlo and sensitivity when
-draws > 0) -> output checks -> forecast tables keyed by run_id.
+"""Forecast flow: checked inputs -> demand model (and, when draws > 0, the Monte Carlo with its
+back-test against actuals.csv, an optional calibration, and sensitivity) -> output checks ->
+forecast tables keyed by run_id.
 
 Parameters are plain values; the flow reads the scenario's inputs itself and, given the
 fingerprint the ingest flow returned, refuses inputs that changed in between."""
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -19,22 +22,31 @@ from chipcast.checks import (
     validate_quantiles,
     validate_sensitivity,
 )
-from chipcast.config import DEFAULT_SEED
+from chipcast.config import DEFAULT_SEED, DEFAULT_SENSITIVITY_N
 from chipcast.errors import InputError, Problem
 from chipcast.inputs import Inputs
 from chipcast.inputs.scenarios import fingerprint
 from chipcast.model.outputs import deterministic
+from chipcast.model.structure import compile_structure
 from chipcast.store import warehouse
-from chipcast.uncertainty.montecarlo import forecast_quantiles, headline_quantiles
-from chipcast.uncertainty.sensitivity import sensitivity as sensitivity_rows
+from chipcast.uncertainty import backtest
+from chipcast.uncertainty.montecarlo import Actuals, MonteCarlo, headline_quantiles, run_monte_carlo
+from chipcast.uncertainty.sensitivity import given_data, sobol, tornado
 from flows.common import stage
 from flows.ingest import read_inputs, record_checks
 
 
+def cutoff(fit_until: date | None) -> date | None:
+    """The last day of the fit_until month (actuals published by then are fitted)."""
+    if fit_until is None:
+        return None
+    return fit_until.replace(day=calendar.monthrange(fit_until.year, fit_until.month)[1])
+
+
 @task(cache_policy=NO_CACHE)
 def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The deterministic forecast, long (month x scenario x firm x workload x sku x metric),
-    and its headline rows."""
+    """The deterministic forecast (the published series at every input's point value) and its
+    headline rows."""
     frame, heads = deterministic(inputs)
     if set(frame["scenario"].unique()) != {scenario}:  # a wrong label would publish silently
         raise ValueError(f"the model labelled scenario {scenario!r} rows otherwise")
@@ -42,24 +54,67 @@ def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.Da
 
 
 @task(cache_policy=NO_CACHE)
-def compute_quantiles(inputs: Inputs, run_id: str, draws: int, seed: int, sampler: str
-                      ) -> pl.DataFrame:
-    """Monte Carlo quantiles and means per series, keyed by run_id (run_id, scenario, month,
-    firm, workload, sku, metric, stat, quantile, value, unit)."""
-    frame = forecast_quantiles(inputs, draws=draws, seed=seed, sampler=sampler)
-    return frame.with_columns(pl.lit(run_id).alias("run_id"))
+def compute_monte_carlo(inputs: Inputs, draws: int, seed: int, sampler: str, calibrate: bool,
+                        fit_until: date | None) -> MonteCarlo:
+    """Monte Carlo summaries of the scenario's series, each draw scored against actuals.csv;
+    with `calibrate` also the posterior (weighted) summaries. While the weights' effective
+    sample size is under the floor, draws are multiplied by 4 (chipcast.uncertainty.backtest:
+    ESS_FLOOR, MAX_DRAW_GROWTH)."""
+    targets = backtest.targets(compile_structure(inputs), inputs.actuals)
+    fitted = tuple(t.id for t in backtest.fitted_targets(targets, cutoff(fit_until)))
+    actuals = Actuals(targets, calibrate and bool(targets), fitted)
+    n = draws
+    while True:
+        mc = run_monte_carlo(inputs, n, seed, sampler, actuals=actuals)
+        if mc.ess is None or mc.ess >= backtest.ESS_FLOOR or \
+                n * 4 > draws * backtest.MAX_DRAW_GROWTH:
+            return mc
+        stage(f"[{inputs.settings.name}] calibration: effective sample size {mc.ess:.0f} "
+              f"< {backtest.ESS_FLOOR:.0f}; taking {4 * n} draws")
+        n *= 4
 
 
 @task(cache_policy=NO_CACHE)
-def compute_sensitivity(inputs: Inputs, n: int, seed: int) -> pl.DataFrame:
-    """Tornado and Sobol indices of the headlines (grain scenario x headline x input x
-    method); empty when the scenario has no uncertain input."""
-    return sensitivity_rows(inputs, n=n, seed=seed)
+def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.DataFrame:
+    """The back-test of the Monte Carlo's own draws: one row per actual under the prior and,
+    when calibrated, under the posterior (sql/schema/backtest.sql columns, run_id added on
+    write)."""
+    targets = backtest.targets(compile_structure(inputs), inputs.actuals)
+    if not targets or mc.actual_values is None:
+        return pl.DataFrame()
+    fitted = {t.id for t in backtest.fitted_targets(targets, cutoff(fit_until))}
+    frames = []
+    for calibration, weights in (("prior", None), ("posterior", mc.weights)):
+        if calibration == "posterior" and weights is None:
+            continue
+        rows = backtest.score(targets, mc.actual_values, weights)
+        frames.append(rows.with_columns(
+            pl.lit(inputs.settings.name).alias("scenario"), pl.lit(calibration).alias(
+                "calibration"), pl.col("id").is_in(sorted(fitted)).alias("fitted")
+            if calibration == "posterior" else pl.lit(False).alias("fitted"),
+            pl.lit(cutoff(fit_until), pl.Date).alias("fit_until"),
+            pl.lit(mc.draws).alias("draws"),
+            pl.lit(mc.ess if calibration == "posterior" else None, pl.Float64).alias("ess")))
+    return pl.concat(frames)
+
+
+@task(cache_policy=NO_CACHE)
+def compute_sensitivity(inputs: Inputs, mc: MonteCarlo, mode: str, n: int, seed: int
+                        ) -> pl.DataFrame:
+    """Sensitivity of the headlines (grain scenario x headline x input x method): the tornado
+    (1 + 2d model runs) and given-data indices from the Monte Carlo's own draws; `full` adds
+    Saltelli-Sobol total indices (n x (d + 2) model runs). Empty with no uncertain input."""
+    st = compile_structure(inputs)
+    frames = [tornado(inputs, st),
+              given_data(st.scenario, mc.inputs, mc.input_ids, mc.headlines, seed)]
+    if mode == "full":
+        frames.append(sobol(inputs, n=n, seed=seed, structure=st))
+    return pl.concat(frames, how="vertical")
 
 
 @task(cache_policy=NO_CACHE)
 def check_forecast(frame: pl.DataFrame) -> CheckReport:
-    """Output contract of the long forecast (no negatives, no gaps, one row per key...)."""
+    """Output contract of the long forecast (no negatives, no gaps, totals add up...)."""
     return validate_forecast(frame)
 
 
@@ -71,23 +126,29 @@ def check_quantiles(frame: pl.DataFrame) -> CheckReport:
 
 @task(cache_policy=NO_CACHE)
 def check_sensitivity(frame: pl.DataFrame) -> CheckReport:
-    """Output contract of the sensitivity rows (keys, tornado swings, Sobol indices in range)."""
+    """Output contract of the sensitivity rows (keys, tornado swings, indices in range)."""
     return validate_sensitivity(frame)
 
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(database: str, run_id: str, frame: pl.DataFrame, heads: pl.DataFrame,
-                  quantiles: pl.DataFrame | None, sensitivity: pl.DataFrame | None) -> int:
+                  quantiles: pl.DataFrame | None, sensitivity: pl.DataFrame | None,
+                  scores: pl.DataFrame | None) -> int:
     """Append the checked outputs under run_id; returns forecast rows written."""
     with duckdb.connect(database) as con:
         warehouse.create_schema(con)
         rows = warehouse.write_forecast(con, run_id, frame)
         warehouse.write_headlines(con, run_id, heads)
         if quantiles is not None:
-            warehouse.write_quantiles(con, run_id, quantiles)
-            warehouse.write_headlines(con, run_id, headline_quantiles(quantiles))
+            headline_rows = headline_quantiles(quantiles)
+            warehouse.write_quantiles(con, run_id, quantiles.join(
+                headline_rows.select(pl.col("headline").alias("metric")).unique(),
+                on="metric", how="anti"))
+            warehouse.write_headlines(con, run_id, headline_rows)
         if sensitivity is not None:
             warehouse.write_sensitivity(con, run_id, sensitivity)
+        if scores is not None and scores.height:
+            warehouse.write_backtest(con, run_id, scores)
     return rows
 
 
@@ -102,15 +163,21 @@ def forecast(
     draws: int = 0,
     seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
-    sensitivity_n: int = 0,
+    sensitivity: str = "given",
+    sensitivity_n: int = DEFAULT_SENSITIVITY_N,
+    calibrate: bool | None = None,
+    fit_until: date | None = None,
 ) -> int:
     """Compute, check and store one scenario's outputs in the DuckDB file `database`; raises
-    CheckFailed if a check fails. Returns the forecast rows written."""
+    CheckFailed if a check fails. `calibrate`/`fit_until` None: the scenario's own settings.
+    Returns the forecast rows written."""
     inputs = read_inputs(data_dir, scenario)
     if input_fingerprint is not None and fingerprint(inputs.files) != input_fingerprint:
         raise InputError(Problem(f"scenarios/{scenario}.yaml", "the input files changed while "
                                  "the run was reading them", hint="run again once nobody is "
                                  "editing data/"))
+    calibrate = inputs.settings.calibrate if calibrate is None else calibrate
+    fit_until = fit_until or inputs.settings.fit_until
     reports: list[CheckReport] = []
 
     def checked(report: CheckReport, suite: str) -> None:
@@ -122,17 +189,24 @@ def forecast(
     stage(f"[{scenario}] computing the deterministic forecast")
     frame, heads = compute_forecast(inputs, scenario)
     checked(check_forecast(frame), "forecast")
-    quantiles = sensitivity = None
+    quantiles = sens = scores = None
     if draws > 0:
-        stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed})")
-        quantiles = compute_quantiles(inputs, run_id, draws, seed, sampler)
+        how = "calibrated on actuals.csv" if calibrate else "prior"
+        stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed}; {how})")
+        mc = compute_monte_carlo(inputs, draws, seed, sampler, calibrate, fit_until)
+        quantiles = mc.quantiles.with_columns(pl.lit(run_id).alias("run_id"))
         checked(check_quantiles(quantiles), "quantiles")
-        if sensitivity_n > 0:
-            stage(f"[{scenario}] sensitivity: tornado and Sobol indices (n={sensitivity_n})")
-            sensitivity = compute_sensitivity(inputs, sensitivity_n, seed)
-            checked(check_sensitivity(sensitivity), "sensitivity")
+        scores = backtest_rows(inputs, mc, fit_until)
+        if scores.height:
+            inside = scores.filter(pl.col("calibration") == "prior")["inside"].mean()
+            stage(f"[{scenario}] back-test: {inside:.0%} of {scores['id'].n_unique()} "
+                  "actuals inside the prior P10-P90")
+        if sensitivity != "off":
+            stage(f"[{scenario}] sensitivity ({sensitivity})")
+            sens = compute_sensitivity(inputs, mc, sensitivity, sensitivity_n, seed)
+            checked(check_sensitivity(sens), "sensitivity")
     for report in reports:
         report.raise_for_failure()
-    rows = write_outputs(database, run_id, frame, heads, quantiles, sensitivity)
+    rows = write_outputs(database, run_id, frame, heads, quantiles, sens, scores)
     stage(f"[{scenario}] {rows:,} forecast rows passed the output checks")
     return rows

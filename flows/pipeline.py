@@ -5,7 +5,7 @@ which receive plain parameters, so a failure anywhere publishes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +59,16 @@ def pipeline(
     seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
     sensitivity_n: int = DEFAULT_SENSITIVITY_N,
+    sensitivity: str = "given",
+    calibrate: bool | None = None,
+    fit_until: date | None = None,
 ) -> RunSummary:
-    """Run the whole pipeline for the scenarios and publish one new run into out_dir."""
+    """Run the whole pipeline for the scenarios and publish one new run into out_dir.
+    `calibrate`/`fit_until` None: each scenario's own settings."""
     config = RunConfig(
         scenarios=tuple(scenarios), data_dir=Path(data_dir), out_dir=Path(out_dir),
         draws=draws, seed=seed, sampler=sampler, sensitivity_n=sensitivity_n,
+        sensitivity=sensitivity, calibrate=calibrate, fit_until=fit_until,
     )
     meta = {"scenarios": list(config.scenarios), "config": config.to_json()}
     with Publication(config.out_dir, meta=meta) as pub:
@@ -74,7 +79,8 @@ def pipeline(
                         for s in config.scenarios}
         rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
                             fingerprints[s], config.draws, config.seed, config.sampler,
-                            config.sensitivity_n)
+                            config.sensitivity, config.sensitivity_n, config.calibrate,
+                            config.fit_until)
                 for s in config.scenarios}
         comparison = publish(str(config.out_dir), pub.run_id)
         path = swap_in(pub)

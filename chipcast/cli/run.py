@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,10 +13,12 @@ from typing import Annotated, Any
 import typer
 
 from chipcast.cli.format import number
+from chipcast.config import SENSITIVITY_MODES
 from chipcast.contracts import HEADLINES, SAMPLERS
-from chipcast.errors import EXIT_DATA, ChipcastError
+from chipcast.errors import EXIT_DATA, ChipcastError, UsageError
 
 Sampler = StrEnum("Sampler", {s: s for s in SAMPLERS})  # type: ignore[misc]
+Sensitivity = StrEnum("Sensitivity", {s: s for s in SENSITIVITY_MODES})  # type: ignore[misc]
 QUERY_HINT = "SELECT * FROM mart_scenario_comparison"
 SEED_SCENARIO = "seed-2023"
 SEED_CLAIM = 2e6  # the article's "more than 2 million" new A100s (FACTS.md S12)
@@ -22,6 +26,18 @@ SEED_CLAIM = 2e6  # the article's "more than 2 million" new A100s (FACTS.md S12)
 
 def register(app: typer.Typer) -> None:
     app.command(name="run")(run_command)
+
+
+def parse_month_option(text: str | None, option: str) -> date | None:
+    """A YYYY-MM option as the first day of the month (UsageError otherwise)."""
+    if text is None:
+        return None
+    from chipcast.inputs.cells import CellError, parse_month
+
+    try:
+        return parse_month(text)
+    except CellError as exc:
+        raise UsageError(f"{option} {text!r}: {exc.message}; {exc.hint}") from None
 
 
 def seed_claim_line(peak_units: float | None) -> str:
@@ -47,13 +63,18 @@ def format_summary(summary: Any) -> str:
     for row in summary.comparison:
         if row["scenario"] not in summary.scenarios:
             continue  # an earlier run's scenario, still in the marts
-        lines.append(f"[{row['scenario']}]")
+        basis = row.get("point_basis") or "deterministic"
+        lines.append(f"[{row['scenario']}] point forecast: {basis}"
+                     + ("" if basis == "deterministic" else
+                        " (deterministic: every input at its point value)"))
         for name, h in HEADLINES.items():
-            extra = f" ({row['peak_month']:%Y-%m})" if (
+            extra = f" (deterministic peak {row['peak_month']:%Y-%m})" if (
                 name == "peak_installed_units" and row.get("peak_month")) else ""
-            lines.append(f"  {h.label}: {number(row.get(name))} {h.unit}{extra}")
+            det = row.get(f"{name}_deterministic")
+            also = "" if basis == "deterministic" else f" (deterministic {number(det)})"
+            lines.append(f"  {h.label}: {number(row.get(name))} {h.unit}{also}{extra}")
         if row["scenario"] == SEED_SCENARIO:
-            lines.append(seed_claim_line(row.get("peak_installed_units")))
+            lines.append(seed_claim_line(row.get("peak_installed_units_deterministic")))
     lines += [
         f"warehouse: {summary.database}",
         f"  try:     chipcast query {QUERY_HINT!r}",
@@ -77,9 +98,17 @@ def run_command(
     seed: Annotated[int | None, typer.Option(help="random seed (default 20231)")] = None,
     sampler: Annotated[Sampler | None, typer.Option(help="how inputs are drawn "
                                                          "(default sobol)")] = None,
+    sensitivity: Annotated[Sensitivity, typer.Option(
+        help="given: indices from the Monte Carlo's own draws (no extra model runs); full: "
+        "also Saltelli-Sobol total indices; off")] = Sensitivity.given,
     sensitivity_n: Annotated[int | None, typer.Option(
-        help="Sobol base sample of the sensitivity analysis (power of 2; default 512; "
-        "0 = skip)")] = None,
+        help="Sobol base sample of --sensitivity full (power of 2; default 512)")] = None,
+    calibrate: Annotated[bool | None, typer.Option(
+        "--calibrate/--no-calibrate", help="weight the Monte Carlo draws by the reported "
+        "figures of actuals.csv (default: each scenario's setting)")] = None,
+    fit_until: Annotated[str | None, typer.Option(
+        help="calibrate on the actuals published up to this month, YYYY-MM (default: all)")]
+    = None,
 ) -> None:
     """Run the pipeline: ingest, check, forecast, publish. Exit 0 published, 1 input or check
     failure (nothing published), 2 usage error, 3 warehouse locked by another run."""
@@ -91,6 +120,8 @@ def run_command(
                            sampler=sampler.value if sampler else None,
                            sensitivity_n=sensitivity_n)
     config = RunConfig.from_sources(args, shipped=available_scenarios)
+    config = replace(config, sensitivity=sensitivity.value, calibrate=calibrate,
+                     fit_until=parse_month_option(fit_until, "--fit-until"))
     try:
         # Fail at once when another run holds the lock, before starting Prefect.
         from chipcast.store.lock import check_unlocked
@@ -105,6 +136,8 @@ def run_command(
             scenarios=list(config.scenarios), data_dir=str(config.data_dir),
             out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
             sampler=config.sampler, sensitivity_n=config.sensitivity_n,
+            sensitivity=config.sensitivity, calibrate=config.calibrate,
+            fit_until=config.fit_until,
         )
     except ChipcastError as exc:
         problems = getattr(exc, "problems", None)

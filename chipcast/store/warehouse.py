@@ -20,7 +20,7 @@ import polars as pl
 
 from chipcast import __version__
 from chipcast.contracts import HEADLINES, META_COLUMNS, TABLES, TableSpec
-from chipcast.contracts.inputs import DATE, INTEGER, NUMBER, TEXT_LIST
+from chipcast.contracts.inputs import DATE, INTEGER, MONTH, NUMBER, TEXT_LIST
 from chipcast.inputs import Inputs
 from chipcast.paths import ROOT, SQL_DIR
 from chipcast.store.sql import sql
@@ -41,6 +41,7 @@ SCHEMA_TABLES = (
     "validation_results",
     "sensitivity",
     "headlines",
+    "backtest",
 )
 # Views in dependency order (a view binds to what exists when it is created).
 MARTS = (
@@ -54,7 +55,8 @@ MARTS = (
 )
 
 
-_SQL_TYPES = {NUMBER: "DOUBLE", INTEGER: "BIGINT", DATE: "DATE", TEXT_LIST: "VARCHAR[]"}
+_SQL_TYPES = {NUMBER: "DOUBLE", INTEGER: "BIGINT", DATE: "DATE", MONTH: "DATE",
+              TEXT_LIST: "VARCHAR[]"}
 
 
 def staging_tables() -> tuple[str, ...]:
@@ -88,7 +90,9 @@ def mart_sql(view: str) -> str:
     text = sql(f"marts/{view}")
     if "{headline_columns}" in text:
         columns = ",\n".join(
-            f"    coalesce(max(h.value) FILTER (WHERE h.headline = '{name}'), 0) AS {name}"
+            f"    coalesce(max(p.value) FILTER (WHERE p.headline = '{name}'), 0) AS {name},\n"
+            f"    coalesce(max(h.value) FILTER (WHERE h.headline = '{name}'"
+            f" AND h.stat = 'deterministic'), 0) AS {name}_deterministic"
             for name in HEADLINES)
         text = text.replace("{headline_columns}", columns)
     return text
@@ -227,6 +231,11 @@ def write_sensitivity(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.Dat
 def write_headlines(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
     """Append headline rows (scenario, headline, stat, quantile, month, value, unit)."""
     return append_frame(con, "headlines", frame, {"run_id": run_id})
+
+
+def write_backtest(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
+    """Append back-test rows (sql/schema/backtest.sql columns) under run_id."""
+    return append_frame(con, "backtest", frame, {"run_id": run_id})
 
 
 def write_validation(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:

@@ -3,7 +3,8 @@
 -- method 'tornado' fills low/high/swing (headline at the input's P10/P90, |high - low|),
 -- baseline (headline with every input at its median) and input_low/input_high (the input's
 -- P10/P90);
--- method 'sobol' fills s1/st (first-order and total indices) and their confidence half-widths.
+-- method 'sobol' fills s1/st (first-order and total indices) and their confidence half-widths;
+-- method 'given_data' fills s1/s1_conf (RBD-FAST on the Monte Carlo's own draws) and pawn.
 CREATE TABLE IF NOT EXISTS sensitivity (
     run_id      VARCHAR NOT NULL,
     scenario    VARCHAR NOT NULL,
@@ -20,5 +21,6 @@ CREATE TABLE IF NOT EXISTS sensitivity (
     unit        VARCHAR,            -- the headline's unit
     baseline    DOUBLE,
     input_low   DOUBLE,
-    input_high  DOUBLE
+    input_high  DOUBLE,
+    pawn        DOUBLE              -- PAWN index (method given_data, top inputs by S1)
 );
