@@ -304,19 +304,19 @@ def sku_chart(d: ReportData, scenario: str | None) -> Chart | None:
 
 
 def sku_year_table(d: ReportData, scenario: str) -> Table | None:
-    """Units shipped by SKU and year of one scenario (a compact table for non-primary
-    scenarios)."""
-    mine = [r for r in d.sku if r["scenario"] == scenario and r["metric"] == "units_shipped"]
+    """Units shipped by SKU and year of one scenario, SKUs that ship only (a compact table
+    for non-primary scenarios)."""
     totals: dict[tuple[str, int], float] = defaultdict(float)
-    for r in mine:
-        totals[(r["sku"], r["month"].year)] += float(r["value"])
-    skus = [s for s in _sku_order(d.sku) if any(totals.get((s, y), 0) > 0
-                                                 for y in {y for _, y in totals})]
+    for r in d.sku:
+        if r["scenario"] == scenario and r["metric"] == "units_shipped":
+            totals[(r["sku"], r["month"].year)] += float(r["value"])
+    shipped = {sku for (sku, _), v in totals.items() if v > 0}
+    skus = [s for s in _sku_order(d.sku) if s in shipped]
     if not skus:
         return None
     years = sorted({y for _, y in totals})
-    unit = OUTPUT_METRICS["units_shipped"].unit.split("/")[0]
-    return Table(caption=f"Units shipped by SKU and year, {scenario} scenario ({unit}/year)",
+    return Table(caption=f"Units shipped by SKU and year, {scenario} scenario (units summed "
+                         "over each year)",
                  columns=["year", *skus], numeric=[False] + [True] * len(skus),
                  rows=[[str(y)] + [fmt_num(totals.get((s, y), 0.0)) for s in skus]
                        for y in years],
@@ -332,6 +332,7 @@ def regime_table(d: ReportData) -> Table | None:
         columns=["regime", "from", "until", "SKUs that may be sold into China"],
         rows=[[r["regime"], str(r["start_date"]), str(r["end_date"] or "open"),
                ", ".join(r["skus"])] for r in mine],
+        numeric=[False, True, True, False],  # dates: right-aligned, unbroken
         id="regime-table")
 
 
@@ -426,15 +427,15 @@ def band_table(d: ReportData, scenario: str, series: str) -> Table | None:
     return table
 
 
-def median_comparison_chart(d: ReportData) -> Chart | None:
-    """The median of required compute, one line a scenario with bands."""
+def median_comparison_chart(d: ReportData, series: str = "a100_equivalents_required"
+                            ) -> Chart | None:
+    """The Monte Carlo median of a band series, one line per scenario that has bands."""
     values = {s: {r["month"]: float(r["p50"]) for r in _band_rows(d, s, series)
-                  if r["p50"] is not None}
-              for s in d.scenarios for series in ("a100_equivalents_required",)}
+                  if r["p50"] is not None} for s in d.scenarios}
     if sum(1 for v in values.values() if v) < 2:
         return None
-    label, unit = BAND_SERIES["a100_equivalents_required"]
-    return comparison_chart(d, "bands-median-by-scenario",
+    label, unit = BAND_SERIES[series]
+    return comparison_chart(d, _slug("bands-median", series),
                             f"Median (P50) of {label}, by scenario", unit, values,
                             note="Monte Carlo medians; each scenario's quantiles are in the "
                                  "tables below.")
@@ -499,6 +500,8 @@ def tornado_chart(d: ReportData, scenario: str, headline: str, items: Rows) -> C
     base = next((float(r["baseline"]) for r in tornado if r["baseline"] is not None), None)
     det = _deterministic_headline(d, scenario, headline)
     shown = tornado[:charts.TORNADO_MAX_BARS]
+    # Swings within rounding of the headline: no input moves it (e.g. a world of fixed inputs).
+    unmoved = max(_swing(r) for r in tornado) <= 1e-9 * max(abs(base or 0.0), 1.0)
     title = f"Tornado: {label}, {scenario} scenario"
     chart_id = _slug("tornado", headline, scenario)
     legend = [{"name": "input at its P10", "colour": charts.LOW_COLOUR, "dash": "",
@@ -530,6 +533,8 @@ def tornado_chart(d: ReportData, scenario: str, headline: str, items: Rows) -> C
                                   for r in shown], base, det),
         legend=legend, table=table,
         note=" ".join(n for n in (
+            "No input moves this headline: every swing is within rounding of zero."
+            if unmoved else "",
             f"The {len(shown)} inputs with the largest swing of {len(tornado)}."
             if len(tornado) > len(shown) else "",
             "Bars start at the headline with every input at its median; the dashed "
