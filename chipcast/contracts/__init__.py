@@ -24,6 +24,8 @@ from chipcast.contracts.outputs import (
     QUANTILE_NAMES,
     QUANTILES,
     SAMPLERS,
+    SEED_CLAIM,
+    SEED_SCENARIO,
     STATS,
     WORKLOADS,
     Headline,
@@ -36,6 +38,6 @@ __all__ = [
     "A100_FAMILIES", "ALL", "DEFAULT_KEY", "DISTS", "FLEET_METRICS", "FORMULAS",
     "FORMULA_VARIABLES", "FormulaSpec", "HEADLINES", "Headline", "INFERENCE_MODES",
     "META_COLUMNS", "Metric", "NUMERIC_TABLES", "OUTPUT_METRICS", "OutputMetric",
-    "QUANTILES", "QUANTILE_NAMES", "SAMPLERS", "STATS", "TABLES", "TableSpec", "WORKLOADS",
-    "label_of", "metric", "required_metrics", "unit_of",
+    "QUANTILES", "QUANTILE_NAMES", "SAMPLERS", "SEED_CLAIM", "SEED_SCENARIO", "STATS", "TABLES",
+    "TableSpec", "WORKLOADS", "label_of", "metric", "required_metrics", "unit_of",
 ]

@@ -10,11 +10,10 @@ from typing import Any
 
 import duckdb
 
-from chipcast.contracts import A100_FAMILIES, ALL, DEFAULT_KEY
+from chipcast.contracts import A100_FAMILIES, ALL, DEFAULT_KEY, SEED_SCENARIO
 from chipcast.store.sql import sql
 
 PRIMARY_SCENARIO = "base"  # drawn in full; the others in comparison charts and tables
-SEED_SCENARIO = "seed-2023"  # the founding article's world, reconciled in its own section
 
 Rows = list[dict[str, Any]]
 

@@ -21,10 +21,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from chipcast.contracts import A100_FAMILIES, HEADLINES, OUTPUT_METRICS, WORKLOADS, label_of
+from chipcast.contracts import (
+    A100_FAMILIES,
+    HEADLINES,
+    OUTPUT_METRICS,
+    QUANTILE_NAMES,
+    SEED_SCENARIO,
+    WORKLOADS,
+    label_of,
+)
 from chipcast.report import charts
 from chipcast.report.charts import Band, Bar, Marker, Series
-from chipcast.report.data import SEED_SCENARIO, ReportData, Rows
+from chipcast.report.data import ReportData, Rows
 from chipcast.report.fmt import fmt_input, fmt_month, fmt_num
 
 FAMILY_LABEL = " and ".join(A100_FAMILIES)  # "A100 and A800"
@@ -151,7 +159,7 @@ def comparison_chart(
     for s in scenarios:
         colour, dash = _scenario_style(d, s)
         series.append(Series(s, [values[s].get(m, math.nan) for m in months], colour, dash))
-    ref = _peak(series[0].values) if d.primary in values else 0.0
+    ref = next((_peak(s.values) for s in series if s.name == d.primary), 0.0)
     shown = [s for s in series if ref <= 0 or _peak(s.values) <= OFF_SCALE * ref]
     off = [s.name for s in series if s not in shown]
     svg = charts.time_chart(chart_id, months, title=title, y_label=unit, lines=shown)
@@ -162,12 +170,11 @@ def comparison_chart(
                  table=_monthly_table(f"{title} ({unit})", months, series, unit), note=note)
 
 
-def _by_scenario_month(rows: Rows, key: str, where: Callable[[dict[str, Any]], bool] = bool
-                       ) -> dict[str, dict[date, float]]:
-    """scenario -> month -> sum of `key` over the rows that pass `where`."""
+def _by_scenario_month(rows: Rows, key: str) -> dict[str, dict[date, float]]:
+    """scenario -> month -> sum of `key` over the rows (None counts as missing)."""
     out: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
     for r in rows:
-        if where(r) and r[key] is not None:
+        if r[key] is not None:
             out[r["scenario"]][r["month"]] += float(r[key])
     return out
 
@@ -357,7 +364,7 @@ BAND_SERIES = {  # series of sql/report/bands.sql -> (label, unit)
     "a100_a800_units_shipped": (f"NVIDIA {FAMILY_LABEL} units shipped",
                                 OUTPUT_METRICS["units_shipped"].unit),
 }
-STATS = ("p05", "p10", "p50", "p90", "p95", "mean")
+STATS = (*QUANTILE_NAMES.values(), "mean")  # columns of sql/report/bands.sql: p05 ... mean
 
 
 def _band_rows(d: ReportData, scenario: str, series: str) -> Rows:

@@ -6,7 +6,8 @@ take GPT-4-class models at a multiple of that compute, one per top firm, and con
 2 million" A100s. Every input here is a staged input of the seed scenario (data.SeedInputs: the
 model class most of its releases use and the firms releasing it, the default usage row, the
 A100-family TFLOPS, the fleet's reference TFLOPS and the compute formulas) and the arithmetic is
-chipcast.model's; the one number kept here is the article's claim, the thing being checked.
+chipcast.model's; the one constant is the article's claim (chipcast.contracts.SEED_CLAIM), the
+thing being checked.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chipcast.contracts import DEFAULT_KEY, SEED_CLAIM
 from chipcast.model.compute import SECONDS_PER_DAY, chips_busy, tokens_per_day
 from chipcast.model.formulas import formula_set
 from chipcast.report.data import SeedInputs
 from chipcast.report.fmt import fmt_input, fmt_num
-
-ARTICLE_CLAIM = 2e6  # "more than 2 million" new A100s: the article's conclusion (S12)
 
 MODEL_METRICS = ("active_params", "total_params", "training_tokens", "training_days", "mfu",
                  "compute_multiplier", "experiment_multiplier")
@@ -59,7 +59,7 @@ def reconcile(inputs: SeedInputs) -> dict[str, Any]:
     reference = inputs.fleet.get("reference_tflops")
     missing = [f"model_classes:{inputs.model_class or '?'}:{k}" for k in MODEL_METRICS
                if k not in m]
-    missing += [f"usage:*:{k}" for k in USAGE_METRICS if k not in u]
+    missing += [f"usage:{DEFAULT_KEY}:{k}" for k in USAGE_METRICS if k not in u]
     missing += ["chip_specs: an A100-family dense_fp16_tflops"] if tflops is None else []
     missing += ["fleet:reference_tflops"] if reference is None else []
     missing += ["model_releases: a release"] if not inputs.firms else []
@@ -68,7 +68,6 @@ def reconcile(inputs: SeedInputs) -> dict[str, Any]:
     assert tflops is not None and reference is not None
     formulas = formula_set(inputs.formulas.items())
     params = {"active_params": m["active_params"], "total_params": m["total_params"]}
-
     flops = formulas["training_flops"].evaluate({**params,
                                                  "training_tokens": m["training_tokens"]})
     train = float(chips_busy(flops, tflops, m["mfu"], m["training_days"] * SECONDS_PER_DAY)
@@ -101,7 +100,7 @@ def reconcile(inputs: SeedInputs) -> dict[str, Any]:
         Step("Per model", per_model, "training and serving fleets added, as the article does"),
         Step(f"{inputs.firms} firms × {multiplier:g}× the compute (compute_multiplier of "
              f"{cls})", stated, "the article's arithmetic on these inputs"),
-        Step("The article's claim", ARTICLE_CLAIM, '"more than 2 million" new A100s',
+        Step("The article's claim", SEED_CLAIM, '"more than 2 million" new A100s',
              at_least=True),
     ]
     peak = max(inputs.need, key=lambda r: (r["total"], -r["month"].toordinal()), default=None)
@@ -114,10 +113,10 @@ def reconcile(inputs: SeedInputs) -> dict[str, Any]:
         "firms": inputs.firms,
         "multiplier": multiplier,
         "stated": stated,
-        "claim": ARTICLE_CLAIM,
-        "gap_ratio": ARTICLE_CLAIM / stated,
+        "claim": SEED_CLAIM,
+        "gap_ratio": SEED_CLAIM / stated,
         # Everything is linear in the multiplier: this one reaches the claim.
-        "multiplier_needed": multiplier * ARTICLE_CLAIM / stated,
+        "multiplier_needed": multiplier * SEED_CLAIM / stated,
         "model_peak": peak,
         "model_peak_a100": peak_a100,
         "model_ratio": peak_a100 / stated if peak_a100 is not None else None,

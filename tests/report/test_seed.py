@@ -8,8 +8,9 @@ from datetime import date
 
 import pytest
 
+from chipcast.contracts import SEED_CLAIM
 from chipcast.report.data import SeedInputs
-from chipcast.report.seed import ARTICLE_CLAIM, reconcile
+from chipcast.report.seed import reconcile
 
 MODEL = {"active_params": 1e11, "total_params": 4e11, "training_tokens": 2e12,
          "training_days": 40.0, "mfu": 0.5, "compute_multiplier": 3.0,
@@ -49,7 +50,7 @@ def test_steps_follow_the_staged_inputs_and_formulas() -> None:
     serve = 2 * 1e11 * tokens / (tflops * 1e12 * 0.25 * 86_400) * 2.0
     stated = 4 * 3.0 * (train + serve)
     values = [s.value for s in result["steps"]]
-    assert values == pytest.approx([train, serve, train + serve, stated, ARTICLE_CLAIM])
+    assert values == pytest.approx([train, serve, train + serve, stated, SEED_CLAIM])
     assert result["steps"][-1].at_least and not result["steps"][0].at_least
     assert result["stated"] == pytest.approx(stated)
     assert result["gap_ratio"] == pytest.approx(2e6 / stated)
