@@ -71,7 +71,7 @@ class ReportData:
         return self.scenarios[0] if self.scenarios else None
 
 
-def _values(found: Rows) -> dict[str, float]:
+def _point_values(found: Rows) -> dict[str, float]:
     return {r["metric"]: float(r["value"]) for r in found if r["value"] is not None}
 
 
@@ -82,9 +82,9 @@ def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> S
     return SeedInputs(
         model_class=cls[0]["model_class"] if cls else None,
         firms=int(cls[0]["firms"]) if cls else 0,
-        model=_values(cls),
-        usage=_values(rows(con, "seed_usage", **keys, default=DEFAULT_KEY)),
-        fleet=_values(rows(con, "seed_fleet", **keys)),
+        model=_point_values(cls),
+        usage=_point_values(rows(con, "seed_usage", **keys, default=DEFAULT_KEY)),
+        fleet=_point_values(rows(con, "seed_fleet", **keys)),
         a100_tflops=rows(con, "seed_a100_tflops", **keys, families=list(A100_FAMILIES)),
         formulas={r["name"]: r["expression"] for r in rows(con, "seed_formulas", **keys)},
         need=rows(con, "seed_need", **keys),

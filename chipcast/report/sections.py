@@ -364,7 +364,7 @@ BAND_SERIES = {  # series of sql/report/bands.sql -> (label, unit)
     "a100_a800_units_shipped": (f"NVIDIA {FAMILY_LABEL} units shipped",
                                 OUTPUT_METRICS["units_shipped"].unit),
 }
-STATS = (*QUANTILE_NAMES.values(), "mean")  # columns of sql/report/bands.sql: p05 ... mean
+BAND_COLUMNS = (*QUANTILE_NAMES.values(), "mean")  # columns of sql/report/bands.sql: p05 ... mean
 
 
 def _band_rows(d: ReportData, scenario: str, series: str) -> Rows:
@@ -408,7 +408,7 @@ def band_chart(d: ReportData, scenario: str, series: str) -> Chart | None:
     lines = [s for s in lines if not all(map(math.isnan, s.values))]
     title = f"Uncertainty of {label}, {scenario} scenario"
     chart_id = _slug("bands", series, scenario)
-    cols = [Series(k, _col(mine, k), "") for k in STATS]
+    cols = [Series(k, _col(mine, k), "") for k in BAND_COLUMNS]
     return Chart(
         id=chart_id, title=title,
         svg=charts.time_chart(chart_id, months, title=title, y_label=unit, bands=bands,
@@ -427,7 +427,7 @@ def band_table(d: ReportData, scenario: str, series: str) -> Table | None:
     label, unit = BAND_SERIES[series]
     title = f"Uncertainty of {label}, {scenario} scenario"
     table = _monthly_table(f"{title} ({unit})", [r["month"] for r in mine],
-                           [Series(k, _col(mine, k), "") for k in STATS], unit)
+                           [Series(k, _col(mine, k), "") for k in BAND_COLUMNS], unit)
     table.id, table.folded = _slug("bands", series, scenario), True
     note = _summed_note(mine)
     table.caption += f". {note}" if note else ""
@@ -496,7 +496,7 @@ def _deterministic_headline(d: ReportData, scenario: str, headline: str) -> floa
     return float(value) if value is not None else None
 
 
-def tornado_chart(d: ReportData, scenario: str, headline: str, items: Rows) -> Chart | None:
+def headline_tornado(d: ReportData, scenario: str, headline: str, items: Rows) -> Chart | None:
     """The tornado of one headline: the inputs with the largest swing, the all-at-median
     baseline as the bars' centre and the deterministic value as a separate dashed rule."""
     tornado = _tornado_rows(items)
@@ -551,7 +551,7 @@ def tornado_chart(d: ReportData, scenario: str, headline: str, items: Rows) -> C
     )
 
 
-def sobol_table(scenario: str, headline: str, items: Rows) -> Table | None:
+def sobol_indices_table(scenario: str, headline: str, items: Rows) -> Table | None:
     sobol = _sobol_rows(items)
     if not sobol:
         return None
@@ -612,8 +612,8 @@ def sensitivity_section(d: ReportData) -> Section:
     for scenario, headline in keys:
         group = groups[(scenario, headline)]
         if scenario in drawn:
-            parts = [tornado_chart(d, scenario, headline, group),
-                     sobol_table(scenario, headline, group)]
+            parts = [headline_tornado(d, scenario, headline, group),
+                     sobol_indices_table(scenario, headline, group)]
             if any(parts):
                 items.append(Heading(f"{label_of(headline)} · {scenario}"))
                 items += [p for p in parts if p]
