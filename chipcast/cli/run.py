@@ -14,14 +14,12 @@ import typer
 
 from chipcast.cli.format import number
 from chipcast.config import SENSITIVITY_MODES
-from chipcast.contracts import HEADLINES, SAMPLERS
+from chipcast.contracts import HEADLINES, SAMPLERS, SEED_CLAIM, SEED_SCENARIO
 from chipcast.errors import EXIT_DATA, ChipcastError, UsageError
 
 Sampler = StrEnum("Sampler", {s: s for s in SAMPLERS})  # type: ignore[misc]
 Sensitivity = StrEnum("Sensitivity", {s: s for s in SENSITIVITY_MODES})  # type: ignore[misc]
 QUERY_HINT = "SELECT * FROM mart_scenario_comparison"
-SEED_SCENARIO = "seed-2023"
-SEED_CLAIM = 2e6  # the article's "more than 2 million" new A100s (FACTS.md S12)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,8 @@ from chipcast.contracts.outputs import (
     QUANTILES,
     SAMPLERS,
     SEGMENT_DRIVERS,
+    SEED_CLAIM,
+    SEED_SCENARIO,
     STATS,
     WORKLOADS,
     Headline,
@@ -42,6 +44,6 @@ __all__ = [
     "FORMULAS", "SEGMENT_DRIVERS", "SEGMENT_DRIVER_METRICS",
     "FORMULA_VARIABLES", "FormulaSpec", "HEADLINES", "Headline", "INFERENCE_MODES",
     "META_COLUMNS", "Metric", "NUMERIC_TABLES", "OUTPUT_METRICS", "OutputMetric",
-    "QUANTILES", "QUANTILE_NAMES", "SAMPLERS", "STATS", "TABLES", "TableSpec", "WORKLOADS",
-    "label_of", "metric", "required_metrics", "unit_of",
+    "QUANTILES", "QUANTILE_NAMES", "SAMPLERS", "SEED_CLAIM", "SEED_SCENARIO", "STATS", "TABLES",
+    "TableSpec", "WORKLOADS", "label_of", "metric", "required_metrics", "unit_of",
 ]

@@ -95,6 +95,11 @@ HEADLINES: dict[str, Headline] = {h.name: h for h in (
              "cards shipped x price per card, summed over the horizon"),
 )}
 
+# The founding article's world (data/scenarios/seed-2023.yaml) and its conclusion, "more than
+# 2 million" new A100s (FACTS.md S12), which `chipcast run` and the report check it against.
+SEED_SCENARIO = "seed-2023"
+SEED_CLAIM = 2e6  # A100 units
+
 # How a run can draw its Monte Carlo inputs (implemented in chipcast.uncertainty.sampling).
 SAMPLERS = ("sobol", "lhs", "random")
 # Distribution names an input row may give (implemented in chipcast.model.distributions).

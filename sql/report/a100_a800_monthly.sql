@@ -1,7 +1,8 @@
--- report/a100_a800_monthly: NVIDIA A100 and A800 family units of the run, summed over firms,
--- workloads and SKUs (grain: scenario x month). Every month of the run appears (0 when none).
--- units_shipped in units/month, units_installed in units. A SKU's family comes from the run's
--- stg_chips, falling back to the text before its first '-' (as mart_scenario_comparison).
+-- report/a100_a800_monthly: NVIDIA A100-family units of the run, summed over firms, workloads
+-- and SKUs (grain: scenario x month). Every month of the run appears (0 when none).
+-- units_shipped in units/month, units_installed in units. $families: the chips.csv families
+-- counted (chipcast.contracts.A100_FAMILIES, bound as a list). A SKU's family comes from the
+-- run's stg_chips, falling back to the text before its first '-' (as mart_scenario_comparison).
 WITH t AS (
     SELECT t.*, coalesce(c.family, split_part(t.sku, '-', 1)) AS family
     FROM mart_demand_total AS t
@@ -11,9 +12,11 @@ WITH t AS (
 )
 SELECT scenario, month,
        coalesce(sum(value) FILTER (
-           WHERE metric = 'units_shipped' AND family IN ('A100', 'A800')), 0) AS units_shipped,
+           WHERE metric = 'units_shipped' AND list_contains($families, family)), 0)
+           AS units_shipped,
        coalesce(sum(value) FILTER (
-           WHERE metric = 'units_installed' AND family IN ('A100', 'A800')), 0) AS units_installed
+           WHERE metric = 'units_installed' AND list_contains($families, family)), 0)
+           AS units_installed
 FROM t
 GROUP BY scenario, month
 ORDER BY scenario, month;

@@ -1,11 +1,12 @@
 -- report/bands: Monte Carlo bands of the run's headline series (grain: scenario x series x
--- month): required compute (A100-eq) and NVIDIA A100+A800 units shipped (units/month).
--- Where the producer wrote total rows (firm and workload 'all') those are used; otherwise the
+-- month): required compute (A100-eq) and NVIDIA A100-family units shipped (units/month;
+-- $families: chipcast.contracts.A100_FAMILIES, bound as a list). Where the producer wrote
+-- total rows (firm and workload $all, chipcast.contracts.ALL) those are used; otherwise the
 -- leaves' quantiles are summed (leaves counts them; partial totals such as firm 'all' of one
 -- workload are not leaves), which is the band of the total only when the leaves move together.
 WITH b AS (
     SELECT b.*, coalesce(c.family, split_part(b.sku, '-', 1)) AS family,
-           b.firm = 'all' AND b.workload = 'all' AS is_total
+           b.firm = $all AND b.workload = $all AS is_total
     FROM mart_bands AS b
     LEFT JOIN stg_chips AS c ON c.run_id = b.run_id AND c.scenario = b.scenario AND c.sku = b.sku
     WHERE b.run_id = $run_id
@@ -15,7 +16,7 @@ tagged AS (
     WHERE metric = 'a100_equivalents_required'
     UNION ALL
     SELECT *, 'a100_a800_units_shipped' AS series FROM b
-    WHERE metric = 'units_shipped' AND family IN ('A100', 'A800')
+    WHERE metric = 'units_shipped' AND list_contains($families, family)
 ),
 has_total AS (
     SELECT scenario, series, bool_or(is_total) AS any_total FROM tagged GROUP BY scenario, series
@@ -26,6 +27,6 @@ SELECT t.scenario, t.series, t.month, any_value(t.unit) AS unit,
 FROM tagged AS t
 JOIN has_total AS h ON h.scenario = t.scenario AND h.series = t.series
 WHERE t.is_total = h.any_total
-  AND (t.is_total OR (t.firm <> 'all' AND t.workload <> 'all'))
+  AND (t.is_total OR (t.firm <> $all AND t.workload <> $all))
 GROUP BY t.scenario, t.series, t.month
 ORDER BY t.scenario, t.series, t.month;

@@ -1,132 +1,32 @@
 """The HTML report: rendered from a small warehouse built with the real schema, marts and
-demand model on the fixture data (tests/fixtures/fixture_data.py), then opened in headless
-Chromium (tests/fixtures/browser.py)."""
+demand model (tests/fixtures/reportdata.py on the fixture data), then opened in headless Chromium
+(tests/fixtures/browser.py)."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import browser
 import duckdb
-import polars as pl
 import pytest
 from browser import dump_dom, read_png, screenshot
-from fixture_data import copy_data
+from reportdata import ARTICLE, RUN_ID, SCENARIOS, build_tiny
 
-from chipcast.config import RunConfig
-from chipcast.inputs import load_inputs
-from chipcast.model import outputs
-from chipcast.report import fmt_int, nice_step, render_report, report_context
-from chipcast.store import warehouse as wh
-
-RUN_ID = "20240601T120000000Z-0a1b2c"
-SCENARIOS = ("base", "high", "seed-2023")
-EXTRA_SCENARIOS = {
-    "scenarios/high.yaml": """name: high
-description: twice the users
-extends: base
-set:
-  - {table: usage, firm: '*', metric: dau_target, value: 1e8, unit: users, source: test}
-""",
-    "scenarios/seed-2023.yaml": """name: seed-2023
-description: the article's world in miniature
-extends: base
-set:
-  - {table: model_classes, model_class: c1, metric: compute_multiplier, value: 10, unit: x,
-     source: test}
-""",
-}
-# The fixture's all-at-median tornado baseline, as a multiple of the deterministic headline.
-TORNADO_BASELINE_RATIO = 1.25
-QUANTILES = {0.05: 0.7, 0.10: 0.8, 0.50: 1.0, 0.90: 1.25, 0.95: 1.4}
-
-
-# --- a small warehouse -------------------------------------------------------------------------
-
-
-def build_warehouse(folder: Path, *, uncertainty: bool, failed_check: bool = False,
-                    total_bands: bool = False) -> duckdb.DuckDBPyConnection:
-    """A published run of three scenarios on the tiny inputs; with `uncertainty`, synthetic
-    Monte Carlo summaries (quantiles = factors x the point value) and sensitivity rows."""
-    data = copy_data(folder / "data", EXTRA_SCENARIOS)
-    con = duckdb.connect(str(folder / "chipcast.duckdb"))
-    wh.create_schema(con)
-    wh.start_run(con, RUN_ID, RunConfig(scenarios=SCENARIOS, draws=64 if uncertainty else 0))
-    now = datetime(2024, 6, 1, 12, tzinfo=UTC)
-    base_shipped = 0.0
-    for scenario in SCENARIOS:
-        inputs = load_inputs(data, scenario)
-        wh.stage_inputs(con, RUN_ID, scenario, inputs, loaded_at=now)
-        frame, heads = outputs.deterministic(inputs)
-        wh.write_forecast(con, RUN_ID, frame)
-        wh.write_headlines(con, RUN_ID, heads)
-        if scenario == "base":
-            base_shipped = frame.filter(
-                (pl.col("metric") == "a100_equivalents_shipped")
-                & pl.col("month").dt.year().is_between(2023, 2030)
-            )["value"].sum()
-        if uncertainty:
-            wh.write_quantiles(con, RUN_ID, _quantiles(frame, total_bands))
-    wh.write_validation(con, pl.DataFrame({
-        "run_id": [RUN_ID] * 3,
-        "suite": ["inputs.chips", "inputs.chips", "outputs.forecast"],
-        "expectation": ["expect_column_values_to_be_unique", "expect_column_values_to_not_be_null",
-                        "expect_column_values_to_be_between"],
-        "column": ["sku", "family", "value"],
-        "success": [True, True, not failed_check],
-        "unexpected_count": [0, 0, 2 if failed_check else 0],
-        "sample": [None, None, "[-1.0, -2.0]" if failed_check else None],
-        "checked_at": [now] * 3,
-    }))
-    if uncertainty:
-        wh.append_frame(con, "sensitivity", _sensitivity(base_shipped), {"run_id": RUN_ID})
-    wh.finish_run(con, RUN_ID, "published")
-    wh.create_marts(con)
-    return con
-
-
-def _quantiles(frame: pl.DataFrame, total_bands: bool) -> pl.DataFrame:
-    keep = frame.filter(pl.col("metric").is_in(["a100_equivalents_required", "units_shipped"]))
-    if total_bands:  # a producer that also writes the totals of each series
-        totals = (keep.group_by("month", "scenario", "sku", "metric", "unit")
-                  .agg(pl.col("value").sum() * 3)  # x3: tells totals from summed leaves
-                  .with_columns(firm=pl.lit("all"), workload=pl.lit("all")))
-        keep = pl.concat([keep, totals.select(keep.columns)])
-    parts = [keep.with_columns(stat=pl.lit("quantile"), quantile=pl.lit(q),
-                               value=pl.col("value") * f) for q, f in QUANTILES.items()]
-    parts.append(keep.with_columns(stat=pl.lit("mean"), quantile=pl.lit(None, pl.Float64),
-                                   value=pl.col("value") * 1.02))
-    return pl.concat(parts)
-
-
-def _sensitivity(deterministic: float) -> pl.DataFrame:
-    """Tornado and Sobol rows for base's A100-eq shipped 2023-2030. As with right-skewed real
-    inputs, the all-at-median baseline lies above the deterministic value (`deterministic`)
-    and every bar's [low, high] excludes it, so a chart centred on it would be caught."""
-    baseline = TORNADO_BASELINE_RATIO * deterministic
-    inputs = ["model_classes:*:mfu", "usage:*:serving_utilization", "usage:*:tokens_per_word"]
-    rows = []
-    for i, name in enumerate(inputs):
-        rows.append(dict(scenario="base", headline="a100e_shipped_2023_2030",
-                         input=name, method="tornado", low=baseline * (1 - 0.15 / (i + 1)),
-                         high=baseline * (1 + 0.2 / (i + 1)), swing=baseline * 0.35 / (i + 1),
-                         baseline=baseline, input_low=0.3 - 0.05 * i, input_high=0.5 + 0.05 * i,
-                         unit="A100-eq"))
-        rows.append(dict(scenario="base", headline="a100e_shipped_2023_2030",
-                         input=name, method="sobol", s1=0.5 / (i + 1), s1_conf=0.02,
-                         st=0.55 / (i + 1), st_conf=0.03, unit="A100-eq"))
-    return pl.DataFrame(rows)
+from chipcast.contracts import A100_FAMILIES, HEADLINES
+from chipcast.report import render_report, report_context
+from chipcast.report.data import rows
+from chipcast.report.fmt import fmt_int
+from chipcast.report.sections import Chart
 
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, Path]:
     folder = tmp_path_factory.mktemp("report-full")
-    con = build_warehouse(folder, uncertainty=True)
+    con = build_tiny(folder, uncertainty=True)
     return con, render_report(con, RUN_ID, folder / "report" / f"{RUN_ID}.html")
 
 
@@ -205,7 +105,19 @@ def table_rows(table: Node) -> list[list[str]]:
     return [cells(r) for r in table.iter("tr") if r.iter("td")]
 
 
-PATH_NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
+NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def path_numbers(group: Node) -> list[float]:
+    """The coordinates of the first <path> in a chart mark's group."""
+    return [float(x) for x in NUMBERS.findall(group.iter("path")[0].attrs["d"])]
+
+
+def chart_by_id(ctx: dict, chart_id: str) -> Chart:
+    found = [i for s in ctx["sections"] for i in s.items
+             if isinstance(i, Chart) and i.id == chart_id]
+    assert len(found) == 1, chart_id
+    return found[0]
 
 
 # --- tests in the browser ----------------------------------------------------------------------
@@ -213,18 +125,27 @@ PATH_NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
 
 def test_headline_table_shows_the_mart_in_the_browser(full, full_dom) -> None:
     con, _ = full
-    mart = con.execute("SELECT scenario, a100_a800_units_shipped_2023_2025, "
-                       "peak_installed_units, total_capex_usd FROM mart_scenario_comparison "
-                       "WHERE run_id = ?", [RUN_ID]).fetchall()
-    rows = {r[0]: r for r in table_rows(full_dom.by_id("headline-table"))}
-    assert set(rows) == set(SCENARIOS) == {m[0] for m in mart}
-    assert list(rows)[0] == "base"  # base first
-    for scenario, shipped, peak, capex in mart:
-        assert rows[scenario][1] == fmt_int(shipped)
-        assert rows[scenario][3].startswith(fmt_int(peak))
-        assert rows[scenario][4] == fmt_int(capex / 1e6)
-    assert any(float(m[1]) >= 1000 for m in mart)  # thousands separators were exercised
-    assert any("," in r[1] for r in rows.values())
+    names = list(HEADLINES)
+    mart = con.execute(f"SELECT scenario, {', '.join(names)}, peak_month "  # noqa: S608 registry names
+                       "FROM mart_scenario_comparison WHERE run_id = ?", [RUN_ID]).fetchall()
+    table = full_dom.by_id("headline-table")
+    header = [" ".join(th.all_text().split()) for th in table.iter("thead")[0].iter("th")]
+    for h in HEADLINES.values():  # one column per registry headline, labelled from it
+        assert any(cell.startswith(h.label) for cell in header), h.label
+    body = {r[0]: r for r in table_rows(table)}
+    assert set(body) == set(SCENARIOS) == {m[0] for m in mart}
+    assert list(body)[0] == "base"  # base first
+    for row in mart:
+        scenario, values, peak_month = row[0], row[1:-1], row[-1]
+        for i, (name, value) in enumerate(zip(names, values, strict=True)):
+            unit = header[i + 1]
+            shown = body[scenario][i + 1]
+            div = 1e6 if "million" in unit else 1.0
+            assert shown.split(" (")[0] == fmt_int(value / div), (scenario, name)
+        if peak_month:
+            assert f"({peak_month:%Y-%m})" in body[scenario][names.index("peak_installed_units")
+                                                              + 1]
+    assert any("," in c for r in body.values() for c in r[1:])  # thousands separators
 
 
 def test_every_chart_is_drawn_with_data_and_a_table(full, full_dom) -> None:
@@ -232,19 +153,24 @@ def test_every_chart_is_drawn_with_data_and_a_table(full, full_dom) -> None:
     charts = full_dom.iter("svg", "chart")
     months = con.execute("SELECT count(DISTINCT month) FROM mart_demand_monthly "
                          "WHERE run_id = ? AND scenario = 'base'", [RUN_ID]).fetchall()[0][0]
-    # 2 A100/A800 + 1 workload + 3 SKU + bands (2 for base, 1 each other) + 1 tornado + seed
-    assert len(charts) == 2 + 1 + 3 + 4 + 1 + 1
+    # 2 A100-family comparisons + base workloads + required by scenario + base SKUs + 2 base
+    # bands + medians by scenario + 1 tornado (base's one headline) + the seed chart
+    assert len(charts) == 2 + 1 + 1 + 1 + 2 + 1 + 1 + 1
     footer = full_dom.iter("footer")[0].all_text()
     assert f"{len(charts)} charts" in footer
     for svg in charts:
         assert svg.attrs.get("role") == "img" and svg.attrs.get("aria-label")
-        paths = svg.iter("path", "series")
-        assert paths, svg.attrs["aria-label"]
-        for p in paths:
-            numbers = [float(x) for x in PATH_NUMBERS.findall(p.attrs["d"])]
+        assert svg.iter("title")[0].all_text() == svg.attrs["aria-label"]
+        marks = svg.iter("g", "series") + svg.iter("g", "bar")
+        assert marks, svg.attrs["aria-label"]
+        for mark in marks:
+            numbers = path_numbers(mark)
             assert len(numbers) >= 4 and all(math.isfinite(x) for x in numbers)
-        ticks = [t.all_text() for t in svg.iter("text", "axis-title")]
-        assert ticks and all(t.strip() for t in ticks)  # labelled axes
+        titles = [t.all_text() for t in svg.iter("g", "axis-title")]
+        assert titles and all(t.strip() for t in titles)  # labelled axes
+        assert 2 <= len(svg.iter("g", "ytick")) <= 12 and 2 <= len(svg.iter("g", "xtick")) <= 12
+    ids = [n.attrs["id"] for n in full_dom.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids))  # many SVGs, one id space
     for fig in full_dom.iter("figure", "chart-figure"):
         table = fig.iter("details")[0].iter("table")[0]
         if fig.attrs["id"].startswith("tornado"):
@@ -258,15 +184,17 @@ def test_no_network_resources(full) -> None:
     assert "<script" not in html and "<link" not in html and "<img" not in html
     urls = set(re.findall(r"""(?:src|href)\s*=\s*["']?([a-z]+:)""", html, flags=re.I))
     assert urls == set()
-    assert "@import" not in html and "url(" not in html
+    assert "@import" not in html
+    # url() only points inside the page (clip paths of the inline SVGs)
+    assert set(re.findall(r"url\((.)", html)) <= {"#"}
 
 
 def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     con, _ = full
     bands = full_dom.by_id("uncertainty")
-    assert len(bands.iter("svg", "chart")) == 4
-    assert len(bands.iter("path", "band")) == 8  # P05-P95 and P10-P90 in each
-    for fig in bands.iter("figure"):  # the producer wrote leaves only: bands are sums
+    assert len(bands.iter("svg", "chart")) == 3  # base: two series; medians by scenario
+    assert len(bands.iter("g", "band")) == 4  # P05-P95 and P10-P90 in each base chart
+    for fig in bands.iter("figure")[:2]:  # the producer wrote leaves only: bands are sums
         assert "Quantiles summed over" in fig.iter("figcaption")[0].all_text()
     # The base band table's median equals the deterministic total of the same month.
     table = full_dom.by_id("bands-a100-equivalents-required-base").iter("table")[0]
@@ -277,16 +205,21 @@ def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     assert any(v > 0 for v in det.values())
     for row in table_rows(table):
         assert float(row[3].replace(",", "")) == pytest.approx(det[row[0]], abs=0.51)
+    # Other scenarios: their bands as tables (folded), the same numbers
+    high = table_rows(full_dom.by_id("bands-a100-equivalents-required-high").iter("table")[0])
+    high_det = dict(con.execute(
+        "SELECT strftime(month, '%Y-%m'), sum(value) FROM mart_demand_monthly WHERE run_id = ? "
+        "AND scenario = 'high' AND metric = 'a100_equivalents_required' GROUP BY 1",
+        [RUN_ID]).fetchall())
+    assert len(high) == len(high_det)
+    for row in high:
+        assert float(row[3].replace(",", "")) == pytest.approx(high_det[row[0]], abs=0.51)
     tornado = full_dom.by_id("sensitivity")
-    labels = [t.all_text() for t in tornado.iter("svg")[0].iter("text", "tick")]
+    labels = [t.all_text() for t in tornado.iter("svg")[0].iter("g", "ytick")]
     assert labels.index("model_classes:*:mfu") < labels.index("usage:*:tokens_per_word")
-    assert len(tornado.iter("line", "baseline")) == 1  # all inputs at their median
-    assert len(tornado.iter("line", "deterministic")) == 1  # a separate, labelled tick
+    assert len(tornado.iter("g", "baseline")) == 1  # all inputs at their median
+    assert len(tornado.iter("g", "deterministic")) == 1  # a separate, labelled rule
     assert len(tornado.iter("table")) == 2  # tornado data + Sobol
-    seed = " ".join(full_dom.by_id("seed-table").all_text().split())
-    for figure in ("843", "16,255", "17,098", "1,709,8", "2,000,000"):  # tests/golden/FACTS.md
-        assert figure in seed
-    assert "needs more than its stated inputs" in full_dom.by_id("seed-gap").all_text()
     assert full_dom.by_id("validation-badge").all_text().strip() == "passed"
     files = table_rows(full_dom.by_id("input-files"))
     shas = {r[2] for r in files}
@@ -296,27 +229,62 @@ def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     assert shas == stored
 
 
-def _x(line: Node) -> float:
-    assert line.attrs["x1"] == line.attrs["x2"]  # a vertical rule
-    return float(line.attrs["x1"])
+def test_seed_section_restates_the_article_from_the_staged_seed_inputs(full, full_dom) -> None:
+    """The tiny world's seed scenario carries the article's inputs (reportdata.ARTICLE) but
+    only two firms: the report must get the article's per-model figures (FACTS.md: 843 and
+    16,255) and scale them by this run's firms and multiplier, not by the article's ten."""
+    con, _ = full
+    a = ARTICLE
+    train = 6 * a["params"] * a["tokens"] / (a["tflops"] * 1e12 * a["mfu"] * a["days"] * 86_400)
+    tokens = a["dau"] * a["questions"] * a["words"] * a["tokens_per_word"]
+    serve = 2 * a["params"] * tokens / (a["tflops"] * 1e12 * a["utilization"] * 86_400)
+    firms = con.execute("SELECT count(DISTINCT firm) FROM stg_model_releases WHERE run_id = ? "
+                        "AND scenario = 'seed-2023'", [RUN_ID]).fetchall()[0][0]
+    stated = firms * a["multiplier"] * (train + serve)
+    assert firms == 2 and round(train) == 843 and round(serve) == 16_255  # FACTS.md S7, S10
+    rows_ = {r[0]: r for r in table_rows(full_dom.by_id("seed-table"))}
+    values = {k: float(r[1].lstrip("> ").replace(",", "")) for k, r in rows_.items()}
+    steps = list(values)
+    assert values[steps[0]] == round(train) and values[steps[1]] == round(serve)
+    assert values["Per model"] == round(train + serve) == 17_098
+    assert values[steps[3]] == round(stated) and steps[3].startswith("2 firms × 10×")
+    assert values["The article's claim"] == 2_000_000
+    peak = con.execute("SELECT max(total) FROM (SELECT month, sum(value) AS total FROM "
+                       "mart_demand_monthly WHERE run_id = ? AND scenario = 'seed-2023' AND "
+                       "metric = 'a100_equivalents_required' GROUP BY month)",
+                       [RUN_ID]).fetchall()[0][0]
+    model_row = next(k for k in steps if k.startswith("This run's"))
+    assert values[model_row] == round(peak)
+    assert f"{peak / stated:.4f} × the restated arithmetic" in rows_[model_row][2]
+    gap = " ".join(full_dom.by_id("seed-gap").all_text().split())
+    assert "needs more than its stated inputs" in gap
+    assert f"{2e6 / stated:.2f}×" in gap
+    assert f"{10 * 2e6 / stated:.1f}× instead of 10×" in gap
+    assert full_dom.by_id("seed-2023-chart").iter("svg", "chart")
+
+
+def _x(rule: Node) -> float:
+    x0, _, x1, _ = path_numbers(rule)
+    assert x0 == x1  # a vertical rule
+    return x0
 
 
 def test_tornado_bars_start_at_the_all_median_baseline(full, full_dom) -> None:
     con, _ = full
-    rows = con.execute(
+    sens = con.execute(
         "SELECT input, low, high, baseline FROM sensitivity WHERE run_id = ? AND scenario = "
         "'base' AND headline = 'a100e_shipped_2023_2030' AND method = 'tornado'",
         [RUN_ID]).fetchall()
     det = con.execute("SELECT a100e_shipped_2023_2030 FROM mart_scenario_comparison "
                       "WHERE run_id = ? AND scenario = 'base'", [RUN_ID]).fetchall()[0][0]
-    baseline = rows[0][3]
-    assert det > 0 and len(rows) == 3
+    baseline = sens[0][3]
+    assert det > 0 and len(sens) == 3
     # The test could fail: the deterministic value is outside every bar, the baseline inside.
-    assert all(not lo <= det <= hi and lo <= baseline <= hi for _, lo, hi, _ in rows)
+    assert all(not lo <= det <= hi and lo <= baseline <= hi for _, lo, hi, _ in sens)
     figure = full_dom.by_id("tornado-a100e-shipped-2023-2030-base")
     svg = figure.iter("svg", "tornado")[0]
-    x_base = _x(svg.iter("line", "baseline")[0])
-    x_det = _x(svg.iter("line", "deterministic")[0])
+    x_base = _x(svg.iter("g", "baseline")[0])
+    x_det = _x(svg.iter("g", "deterministic")[0])
     assert x_det < x_base - 20  # drawn apart, deterministic to the left (below the median)
 
     def x_at(v: float) -> float:  # the axis, from the two labelled rules
@@ -325,15 +293,15 @@ def test_tornado_bars_start_at_the_all_median_baseline(full, full_dom) -> None:
     def input_of(bar: Node) -> str:  # the bar's <title>: "<param id>: input at its P10 ..."
         return bar.iter("title")[0].all_text().rsplit(": input at its", 1)[0]
 
-    by_input = {name: (lo, hi) for name, lo, hi, _ in rows}
-    drawn = {(input_of(b), cls): b for b in svg.iter("path", "bar")
+    by_input = {name: (lo, hi) for name, lo, hi, _ in sens}
+    drawn = {(input_of(b), cls): b for b in svg.iter("g", "bar")
              for cls in ("low", "high") if cls in b.attrs["class"].split()}
     assert {name for name, _ in drawn} == set(by_input) and len(drawn) == 6
     for (name, cls), bar in drawn.items():
         end = by_input[name][0 if cls == "low" else 1]
-        x0, x1 = [float(v) for v in PATH_NUMBERS.findall(bar.attrs["d"])][0:3:2]
-        assert x0 == pytest.approx(min(x_base, x_at(end)), abs=0.2), (name, cls)
-        assert x1 == pytest.approx(max(x_base, x_at(end)), abs=0.2), (name, cls)
+        xs = path_numbers(bar)[0::2]
+        assert min(xs) == pytest.approx(min(x_base, x_at(end)), abs=0.2), (name, cls)
+        assert max(xs) == pytest.approx(max(x_base, x_at(end)), abs=0.2), (name, cls)
     legend = figure.iter("ul", "legend")[0].all_text()
     assert "all inputs at their median" in legend and "deterministic forecast" in legend
     assert "deterministic value" not in figure.all_text()
@@ -354,14 +322,14 @@ def test_screenshot_is_a_drawn_page(full, tmp_path: Path) -> None:
 
 
 def test_deterministic_only_run_renders_sensibly(tmp_path: Path) -> None:
-    con = build_warehouse(tmp_path, uncertainty=False, failed_check=True)
+    con = build_tiny(tmp_path, uncertainty=False, failed_check=True)
     out = render_report(con, RUN_ID, tmp_path / "r.html")
     dom = parse(dump_dom(out))
     assert len(table_rows(dom.by_id("headline-table"))) == len(SCENARIOS)
     assert "--draws" in dom.by_id("no-bands").all_text()
     dom.by_id("no-sensitivity")
     assert dom.by_id("uncertainty").iter("svg") == []
-    assert len(dom.iter("svg", "chart")) == 2 + 1 + 3 + 1
+    assert len(dom.iter("svg", "chart")) == 2 + 1 + 1 + 1 + 1
     assert dom.by_id("validation-badge").all_text().strip() == "FAILED"
     failure = table_rows(dom.by_id("validation-failures"))
     assert failure == [["outputs.forecast", "expect_column_values_to_be_between", "value", "2",
@@ -371,11 +339,33 @@ def test_deterministic_only_run_renders_sensibly(tmp_path: Path) -> None:
 # --- tests without the browser -----------------------------------------------------------------
 
 
-def test_bands_prefer_total_rows_over_summed_leaves(tmp_path: Path) -> None:
-    con = build_warehouse(tmp_path, uncertainty=True, total_bands=True)
+def test_a_run_without_the_seed_scenario_has_no_seed_section(tmp_path: Path) -> None:
+    con = build_tiny(tmp_path, uncertainty=False, scenarios=("base", "high"))
     ctx = report_context(con, RUN_ID)
-    chart = next(c for c in ctx["charts"]["bands"]
-                 if c.id == "bands-a100-equivalents-required-base")
+    assert ctx["seed"] is None
+    html = render_report(con, RUN_ID, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="seed-2023"' not in html and "Seed-2023 reconciliation" not in html
+    assert 'id="headline-table"' in html
+
+
+def test_a100_family_is_a_bound_list(full) -> None:
+    """The family filter comes from chipcast.contracts.A100_FAMILIES as a parameter: bound to
+    another family, the same query counts that family's units instead."""
+    con, _ = full
+    expected = dict(con.execute(
+        "SELECT c.family, sum(t.value) FROM mart_demand_total AS t JOIN stg_chips AS c ON "
+        "c.run_id = t.run_id AND c.scenario = t.scenario AND c.sku = t.sku WHERE t.run_id = ? "
+        "AND t.scenario = 'base' AND t.metric = 'units_shipped' GROUP BY 1", [RUN_ID]).fetchall())
+    for families in (list(A100_FAMILIES), ["910"]):
+        found = rows(con, "a100_a800_monthly", run_id=RUN_ID, families=families)
+        total = sum(r["units_shipped"] for r in found if r["scenario"] == "base")
+        assert total == pytest.approx(sum(expected.get(f, 0.0) for f in families))
+        assert total > 0
+
+
+def test_bands_prefer_total_rows_over_summed_leaves(tmp_path: Path) -> None:
+    con = build_tiny(tmp_path, uncertainty=True, total_bands=True)
+    chart = chart_by_id(report_context(con, RUN_ID), "bands-a100-equivalents-required-base")
     assert chart.note == ""  # one total row per month: nothing summed
     det = {r[0]: r[1] for r in con.execute(
         "SELECT strftime(month, '%Y-%m'), sum(value) FROM mart_demand_monthly WHERE run_id = ? "
@@ -389,11 +379,10 @@ def test_bands_prefer_total_rows_over_summed_leaves(tmp_path: Path) -> None:
 
 def test_partial_totals_are_not_summed_as_leaves(tmp_path: Path) -> None:
     """Monte Carlo writes firm 'all' per workload: such rows are totals, not more leaves."""
-    con = build_warehouse(tmp_path, uncertainty=True, total_bands=False)
+    con = build_tiny(tmp_path, uncertainty=True, total_bands=False)
 
     def p50() -> dict[str, str]:
-        chart = next(c for c in report_context(con, RUN_ID)["charts"]["bands"]
-                     if c.id == "bands-a100-equivalents-required-base")
+        chart = chart_by_id(report_context(con, RUN_ID), "bands-a100-equivalents-required-base")
         return {row[0]: row[3] for row in chart.table.rows}
 
     before = p50()
@@ -408,14 +397,6 @@ def test_partial_totals_are_not_summed_as_leaves(tmp_path: Path) -> None:
 def test_unknown_run_is_an_error(full) -> None:
     with pytest.raises(ValueError, match="not in the warehouse"):
         report_context(full[0], "no-such-run")
-
-
-@pytest.mark.parametrize("span", [0.7, 1, 3, 9.9, 48, 1234, 7.2e6])
-def test_nice_step_gives_a_few_round_intervals(span: float) -> None:
-    step = nice_step(span)
-    mantissa = step / 10 ** math.floor(math.log10(step))
-    assert round(mantissa, 9) in (1, 2, 2.5, 5)
-    assert 2 <= math.ceil(span / step) <= 5
 
 
 def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch, tmp_path: Path) -> None:

@@ -1,0 +1,118 @@
+"""The report's data: a run's rows from the mart views and its own tables (queries in
+sql/report/, one statement a file, every value bound as a parameter: the run id, the scenario,
+the A100-family list chipcast.contracts.A100_FAMILIES, the default key and the total label)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from chipcast.contracts import A100_FAMILIES, ALL, DEFAULT_KEY, SEED_SCENARIO
+from chipcast.store.sql import sql
+
+PRIMARY_SCENARIO = "base"  # drawn in full; the others in comparison charts and tables
+
+Rows = list[dict[str, Any]]
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Rows:
+    """The rows of sql/report/<name>.sql with `params` bound, as dicts keyed by column."""
+    rel = con.execute(sql(f"report/{name}"), params)
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+
+
+def scenario_order(scenarios: Iterable[str]) -> list[str]:
+    """Scenario names, each once: base first, the article's seed last, the rest by name."""
+    return sorted(set(scenarios), key=lambda s: (s != PRIMARY_SCENARIO, s == SEED_SCENARIO, s))
+
+
+@dataclass(frozen=True)
+class SeedInputs:
+    """The staged inputs of the seed scenario that the article's arithmetic reads (point
+    values, each in its metric's unit) and the scenario's required compute per month."""
+
+    model_class: str | None  # the class most releases use (the article's GPT-3 class)
+    firms: int  # firms releasing a model of that class
+    model: dict[str, float]  # model_classes metrics of that class (own row, else default)
+    usage: dict[str, float]  # usage metrics of the default firm row
+    fleet: dict[str, float]  # fleet metrics, e.g. reference_tflops
+    a100_tflops: Rows  # sku, tflops, allowed: A100-family SKUs, those the world ships first
+    formulas: dict[str, str]  # compute formula name -> expression
+    need: Rows  # month, total (A100-eq summed over firms), firms (with need > 0)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows of one run, as rows (grain and units in each query's
+    header under sql/report/); scenarios ordered base first, seed last."""
+
+    run_id: str
+    run: dict[str, Any]
+    scenarios: list[str]
+    comparison: Rows
+    family_monthly: Rows
+    workload: Rows
+    sku: Rows
+    regimes: Rows
+    bands: Rows
+    sensitivity: Rows
+    suites: Rows
+    failures: Rows
+    files: Rows
+    seed: SeedInputs | None = None
+
+    @property
+    def primary(self) -> str | None:
+        """The scenario drawn in full: base when present, else the first."""
+        return self.scenarios[0] if self.scenarios else None
+
+
+def _point_values(found: Rows) -> dict[str, float]:
+    return {r["metric"]: float(r["value"]) for r in found if r["value"] is not None}
+
+
+def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> SeedInputs:
+    """The staged inputs and required compute of `scenario` that seed.reconcile reads."""
+    keys = {"run_id": run_id, "scenario": scenario}
+    cls = rows(con, "seed_class", **keys, default=DEFAULT_KEY)
+    return SeedInputs(
+        model_class=cls[0]["model_class"] if cls else None,
+        firms=int(cls[0]["firms"]) if cls else 0,
+        model=_point_values(cls),
+        usage=_point_values(rows(con, "seed_usage", **keys, default=DEFAULT_KEY)),
+        fleet=_point_values(rows(con, "seed_fleet", **keys)),
+        a100_tflops=rows(con, "seed_a100_tflops", **keys, families=list(A100_FAMILIES)),
+        formulas={r["name"]: r["expression"] for r in rows(con, "seed_formulas", **keys)},
+        need=rows(con, "seed_need", **keys),
+    )
+
+
+def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
+    """All rows the report shows of `run_id` (ValueError for a run not in the warehouse)."""
+    run = rows(con, "run", run_id=run_id)
+    if not run:
+        raise ValueError(f"run {run_id!r} is not in the warehouse (see mart_runs)")
+    comparison = rows(con, "scenario_comparison", run_id=run_id)
+    scenarios = scenario_order(r["scenario"] for r in comparison)
+    comparison.sort(key=lambda r: scenarios.index(r["scenario"]))
+    families = list(A100_FAMILIES)
+    return ReportData(
+        run_id=run_id,
+        run=run[0],
+        scenarios=scenarios,
+        comparison=comparison,
+        family_monthly=rows(con, "a100_a800_monthly", run_id=run_id, families=families),
+        workload=rows(con, "required_by_workload", run_id=run_id),
+        sku=rows(con, "units_by_sku", run_id=run_id),
+        regimes=rows(con, "regimes", run_id=run_id),
+        bands=rows(con, "bands", run_id=run_id, families=families, all=ALL),
+        sensitivity=rows(con, "sensitivity", run_id=run_id),
+        suites=rows(con, "validation_suites", run_id=run_id),
+        failures=rows(con, "validation_failures", run_id=run_id),
+        files=rows(con, "input_files", run_id=run_id),
+        seed=seed_inputs(con, run_id, SEED_SCENARIO) if SEED_SCENARIO in scenarios else None,
+    )

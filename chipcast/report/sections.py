@@ -1,0 +1,688 @@
+"""The report's sections: rows (data.ReportData) turned into charts, tables and notes.
+
+A section is a list of items (Chart, Table, Heading) under a title; the template renders any
+section the same way. A new chart is a function `(ReportData) -> Chart | None` added to a
+section's list of items (see `nvidia_section`); a new section is a function
+`(ReportData) -> Section` added to SECTIONS.
+
+The primary scenario (base) gets the full set of charts; every other scenario appears in
+comparison charts (one line per scenario) and in tables, so that the page stays small with
+many scenarios. SKUs, vendors, workloads and headlines are whatever the rows hold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+
+from chipcast.contracts import (
+    A100_FAMILIES,
+    HEADLINES,
+    OUTPUT_METRICS,
+    QUANTILE_NAMES,
+    SEED_SCENARIO,
+    WORKLOADS,
+    label_of,
+)
+from chipcast.report import charts
+from chipcast.report.charts import Band, Bar, Marker, Series
+from chipcast.report.data import ReportData, Rows
+from chipcast.report.fmt import fmt_input, fmt_month, fmt_num
+
+FAMILY_LABEL = " and ".join(A100_FAMILIES)  # "A100 and A800"
+WORKLOAD_COLOURS = dict(zip(WORKLOADS, ("#D55E00", "#0072B2"), strict=True))
+BAND_COLOUR = "#0072B2"
+MEAN_COLOUR = "#D55E00"
+# A comparison chart leaves out scenarios whose peak is more than this multiple of the
+# primary's (e.g. the article's world buying 1.7 million A100s at once would flatten the
+# others); they stay in the chart's table.
+OFF_SCALE = 10.0
+TOP_INPUTS = 12  # inputs listed for a scenario other than the primary (largest effect first)
+# Headline columns whose values reach this are shown in millions, to keep the table narrow.
+MILLIONS_FROM = 1e9
+# mart_scenario_comparison.peak_month is the month of this headline.
+PEAK_MONTH_HEADLINE = "peak_installed_units"
+
+
+@dataclass
+class Table:
+    """A plain data table: caption, header cells, rows of display strings. `folded` tables
+    are shown in a <details> element (summary: the caption)."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: list[bool] = field(default_factory=list)
+    id: str = ""
+    folded: bool = False
+    kind: str = "table"
+
+
+@dataclass
+class Chart:
+    """A figure: inline SVG, legend entries, its data table (under the chart) and a note."""
+
+    id: str
+    title: str
+    svg: Markup
+    legend: list[dict[str, str]]
+    table: Table
+    note: str = ""
+    kind: str = "chart"
+
+
+@dataclass
+class Heading:
+    """A sub-heading inside a section."""
+
+    text: str
+    kind: str = "heading"
+
+
+@dataclass
+class Section:
+    """A titled part of the report: intro paragraphs, then items (charts, tables, headings);
+    `empty` (with `empty_id`) is shown instead when there are no items."""
+
+    id: str
+    title: str
+    nav: str
+    intro: list[Markup] = field(default_factory=list)
+    items: list[Chart | Table | Heading] = field(default_factory=list)
+    empty: Markup | None = None
+    empty_id: str = ""
+
+    @property
+    def charts(self) -> int:
+        return sum(1 for item in self.items if isinstance(item, Chart))
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _slug(*parts: str) -> str:
+    return "-".join(parts).replace("_", "-").replace(" ", "-").lower()
+
+
+def _legend(items: Iterable[Series | Band], kind: str) -> list[dict[str, str]]:
+    out = []
+    clear = 1.0  # bands are drawn on top of each other: a swatch shows the colour seen
+    for it in items:
+        if isinstance(it, Band):
+            clear *= 1 - it.opacity
+            out.append({"name": it.name, "colour": it.colour, "dash": "", "kind": "band",
+                        "opacity": f"{1 - clear:.2f}"})
+        else:
+            out.append({"name": it.name, "colour": it.colour, "dash": charts.dash_array(it.dash),
+                        "kind": kind, "opacity": "1"})
+    return out
+
+
+def _monthly_table(caption: str, months: Sequence[date], columns: Sequence[Series],
+                   unit: str) -> Table:
+    return Table(
+        caption=caption,
+        columns=["month"] + [f"{s.name} ({unit})" for s in columns],
+        rows=[[fmt_month(m)] + [fmt_num(s.values[i]) for s in columns]
+              for i, m in enumerate(months)],
+        numeric=[False] + [True] * len(columns),
+    )
+
+
+def _scenario_style(d: ReportData, scenario: str) -> tuple[str, tuple[float, ...]]:
+    """One colour and dash per scenario, the same in every chart."""
+    i = d.scenarios.index(scenario) if scenario in d.scenarios else len(d.scenarios)
+    return charts.PALETTE[i % len(charts.PALETTE)], charts.DASHES[i % len(charts.DASHES)]
+
+
+def _peak(values: Sequence[float]) -> float:
+    return max((v for v in values if not math.isnan(v)), default=0.0)
+
+
+def comparison_chart(
+    d: ReportData, chart_id: str, title: str, unit: str,
+    values: Mapping[str, Mapping[date, float]], note: str = "",
+) -> Chart | None:
+    """One line per scenario of `values` (scenario -> month -> value): scenarios off the
+    primary's scale are left out of the picture but kept in the table."""
+    scenarios = [s for s in d.scenarios if values.get(s)]
+    if not scenarios:
+        return None
+    months = sorted({m for s in scenarios for m in values[s]})
+    series = []
+    for s in scenarios:
+        colour, dash = _scenario_style(d, s)
+        series.append(Series(s, [values[s].get(m, math.nan) for m in months], colour, dash))
+    ref = next((_peak(s.values) for s in series if s.name == d.primary), 0.0)
+    shown = [s for s in series if ref <= 0 or _peak(s.values) <= OFF_SCALE * ref]
+    off = [s.name for s in series if s not in shown]
+    svg = charts.time_chart(chart_id, months, title=title, y_label=unit, lines=shown)
+    if off:
+        note = " ".join(n for n in (note, f"Off this scale, in the table only: {', '.join(off)} "
+                                          f"(peak above {OFF_SCALE:g}× {d.primary}'s).") if n)
+    return Chart(id=chart_id, title=title, svg=svg, legend=_legend(shown, "line"),
+                 table=_monthly_table(f"{title} ({unit})", months, series, unit), note=note)
+
+
+def _by_scenario_month(rows: Rows, key: str) -> dict[str, dict[date, float]]:
+    """scenario -> month -> sum of `key` over the rows (None counts as missing)."""
+    out: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    for r in rows:
+        if r[key] is not None:
+            out[r["scenario"]][r["month"]] += float(r[key])
+    return out
+
+
+# --- NVIDIA A100 family ------------------------------------------------------------------------
+
+
+def family_chart(d: ReportData, metric: str) -> Chart | None:
+    """Monthly A100-family units (`units_shipped` or `units_installed`), one line a scenario."""
+    spec = OUTPUT_METRICS[metric]
+    title = f"NVIDIA {FAMILY_LABEL} {spec.label}, by scenario"
+    return comparison_chart(
+        d, _slug("a100-a800", metric), title, spec.unit,
+        _by_scenario_month(d.family_monthly, metric),
+        note=f"Summed over firms, workloads and the {FAMILY_LABEL} SKUs (family from "
+             "chips.csv).")
+
+
+def nvidia_section(d: ReportData) -> Section:
+    items = [family_chart(d, "units_shipped"), family_chart(d, "units_installed")]
+    return Section("nvidia", f"NVIDIA {FAMILY_LABEL} by scenario", "/".join(A100_FAMILIES),
+                   items=[c for c in items if c])
+
+
+# --- workloads ---------------------------------------------------------------------------------
+
+
+def _workload_areas(d: ReportData, scenario: str | None, suffix: str = ""
+                    ) -> tuple[list[date], list[Series]]:
+    """Months and one series per workload (registry order first) of a scenario's required
+    compute, summed over firms."""
+    mine = [r for r in d.workload if r["scenario"] == scenario]
+    months = sorted({r["month"] for r in mine})
+    values = {(r["month"], r["workload"]): float(r["value"]) for r in mine}
+    known = list(WORKLOADS)
+    names = sorted({r["workload"] for r in mine},
+                   key=lambda w: (known.index(w) if w in known else len(known), w))
+    return months, [Series(f"{w}{suffix}", [values.get((m, w), 0.0) for m in months],
+                           WORKLOAD_COLOURS.get(w, charts.PALETTE[(i + 2) % len(charts.PALETTE)]))
+                    for i, w in enumerate(names)]
+
+
+def workload_chart(d: ReportData, scenario: str | None) -> Chart | None:
+    """Required compute of one scenario by workload, stacked, summed over firms."""
+    months, series = _workload_areas(d, scenario)
+    if not series:
+        return None
+    unit = OUTPUT_METRICS["a100_equivalents_required"].unit
+    title = f"Required compute by workload, {scenario} scenario (stacked)"
+    chart_id = _slug("required-by-workload", scenario or "")
+    table = _monthly_table(f"{title} ({unit})", months, series, unit)
+    table.columns.append(f"total ({unit})")
+    table.numeric.append(True)
+    for i, row in enumerate(table.rows):
+        row.append(fmt_num(sum(s.values[i] for s in series)))
+    return Chart(
+        id=chart_id, title=title,
+        svg=charts.time_chart(chart_id, months, title=title, y_label=unit, areas=series),
+        legend=_legend(series, "area"), table=table,
+        note="Compute the firms need (metric a100_equivalents_required), summed over firms: "
+             "one A100-eq is 312 dense FP16 TFLOPS.",
+    )
+
+
+def required_comparison_chart(d: ReportData) -> Chart | None:
+    """Required compute, all workloads and firms, one line a scenario."""
+    if len(d.scenarios) < 2:
+        return None
+    spec = OUTPUT_METRICS["a100_equivalents_required"]
+    return comparison_chart(d, "required-by-scenario", "Required compute, by scenario",
+                            spec.unit, _by_scenario_month(d.workload, "value"),
+                            note="Summed over firms and workloads.")
+
+
+def workload_section(d: ReportData) -> Section:
+    items = [workload_chart(d, d.primary), required_comparison_chart(d)]
+    return Section("workloads", "Required compute by workload"
+                   + (f" ({d.primary})" if d.primary else ""), "Workloads",
+                   items=[c for c in items if c],
+                   empty=Markup("No required-compute rows in this run."))
+
+
+# --- SKUs and export controls ------------------------------------------------------------------
+
+
+def _sku_order(rows: Rows) -> list[str]:
+    """Every SKU of the run, those of a vendor and family next to each other."""
+    return [sku for _, _, sku in sorted({(r["vendor"] or "~", r["family"] or "", r["sku"])
+                                         for r in rows})]
+
+
+def _regime_label(regime: str, start: date) -> str:
+    """'2025-04-09 h20-licence' for regime '2025-04-h20-licence' (no repeated month)."""
+    rest = regime.removeprefix(f"{start:%Y-%m}").lstrip("-_ ")
+    return f"{start:%Y-%m-%d} {rest}".strip()
+
+
+def sku_chart(d: ReportData, scenario: str | None) -> Chart | None:
+    """Units shipped per month by SKU of one scenario, stacked, with its regimes' start
+    dates as rules."""
+    order = _sku_order(d.sku)
+    colours = {sku: charts.PALETTE[i % len(charts.PALETTE)] for i, sku in enumerate(order)}
+    mine = [r for r in d.sku if r["scenario"] == scenario and r["metric"] == "units_shipped"]
+    if not mine:
+        return None
+    months = sorted({r["month"] for r in mine})
+    values: dict[tuple[date, str], float] = defaultdict(float)
+    for r in mine:
+        values[(r["month"], r["sku"])] += float(r["value"])
+    # A SKU never shipped in this scenario would only add an empty legend entry.
+    skus = sorted({r["sku"] for r in mine if r["value"] > 0}, key=order.index)
+    series = [Series(sku, [values.get((m, sku), 0.0) for m in months], colours[sku])
+              for sku in skus]
+    markers: list[Marker] = []
+    for r in d.regimes:
+        if r["scenario"] == scenario and r["start_date"] and all(
+                m.day != r["start_date"] for m in markers):
+            markers.append(Marker(r["start_date"], _regime_label(r["regime"], r["start_date"])))
+    inside = [m.label for m in markers if months[0] < m.day <= months[-1]]
+    unit = OUTPUT_METRICS["units_shipped"].unit
+    title = f"Units shipped per month by SKU, {scenario} scenario (stacked)"
+    chart_id = _slug("units-by-sku", scenario or "")
+    return Chart(
+        id=chart_id, title=title,
+        svg=charts.time_chart(chart_id, months, title=title, y_label=unit, areas=series,
+                              markers=markers),
+        legend=_legend(series, "area"),
+        table=_monthly_table(f"{title} ({unit})", months, series, unit),
+        note="Dashed rules: export-control regimes coming into force"
+             + (f" ({'; '.join(inside)})." if inside else " (none inside the horizon).")
+             + " Domestic and other vendors' chips are included; 'other' vendors appear "
+               "in A100-eq only.",
+    )
+
+
+def sku_year_table(d: ReportData, scenario: str) -> Table | None:
+    """Units shipped by SKU and year of one scenario, SKUs that ship only (a compact table
+    for non-primary scenarios)."""
+    totals: dict[tuple[str, int], float] = defaultdict(float)
+    for r in d.sku:
+        if r["scenario"] == scenario and r["metric"] == "units_shipped":
+            totals[(r["sku"], r["month"].year)] += float(r["value"])
+    shipped = {sku for (sku, _), v in totals.items() if v > 0}
+    skus = [s for s in _sku_order(d.sku) if s in shipped]
+    if not skus:
+        return None
+    years = sorted({y for _, y in totals})
+    return Table(caption=f"Units shipped by SKU and year, {scenario} scenario (units summed "
+                         "over each year)",
+                 columns=["year", *skus], numeric=[False] + [True] * len(skus),
+                 rows=[[str(y)] + [fmt_num(totals.get((s, y), 0.0)) for s in skus]
+                       for y in years],
+                 id=_slug("units-by-sku-year", scenario), folded=True)
+
+
+def regime_table(d: ReportData) -> Table | None:
+    mine = [r for r in d.regimes if r["scenario"] == d.primary]
+    if not mine:
+        return None
+    return Table(
+        caption=f"Export-control regimes read by the {d.primary} scenario (export_regimes.csv)",
+        columns=["regime", "from", "until", "SKUs that may be sold into China"],
+        rows=[[r["regime"], str(r["start_date"]), str(r["end_date"] or "open"),
+               ", ".join(r["skus"])] for r in mine],
+        numeric=[False, True, True, False],  # dates: right-aligned, unbroken
+        id="regime-table")
+
+
+def sku_section(d: ReportData) -> Section:
+    items: list[Chart | Table | Heading] = [x for x in (sku_chart(d, d.primary),
+                                                        regime_table(d)) if x]
+    others = [t for s in d.scenarios[1:] if (t := sku_year_table(d, s))]
+    if others:
+        items += [Heading("Other scenarios by SKU and year"), *others]
+    return Section(
+        "skus", "Units by SKU and export-control regimes", "SKUs and export controls",
+        intro=[Markup("Which SKU is shipped follows the export-control regime in force: a SKU "
+                      "outside the regime of a month is not sold into China that month.")],
+        items=items, empty=Markup("No unit rows in this run."))
+
+
+# --- uncertainty -------------------------------------------------------------------------------
+
+BAND_SERIES = {  # series of sql/report/bands.sql -> (label, unit)
+    "a100_equivalents_required": ("required compute",
+                                  OUTPUT_METRICS["a100_equivalents_required"].unit),
+    "a100_a800_units_shipped": (f"NVIDIA {FAMILY_LABEL} units shipped",
+                                OUTPUT_METRICS["units_shipped"].unit),
+}
+BAND_COLUMNS = (*QUANTILE_NAMES.values(), "mean")  # columns of sql/report/bands.sql: p05 ... mean
+
+
+def _band_rows(d: ReportData, scenario: str, series: str) -> Rows:
+    return sorted((r for r in d.bands if r["scenario"] == scenario and r["series"] == series),
+                  key=lambda r: r["month"])
+
+
+def _col(rows: Rows, key: str) -> list[float]:
+    return [float(r[key]) if r[key] is not None else math.nan for r in rows]
+
+
+def _summed_note(rows: Rows) -> str:
+    leaves = max((r["leaves"] for r in rows), default=1)
+    return (f"Quantiles summed over {leaves:,} series (firms, workloads, SKUs): the band of the "
+            "total only if they all move together, so the true band is narrower."
+            if leaves > 1 else "")
+
+
+def _deterministic(d: ReportData, scenario: str, series: str) -> dict[date, float]:
+    """The deterministic values of a band series, drawn over its band."""
+    if series == "a100_a800_units_shipped":
+        return _by_scenario_month(d.family_monthly, "units_shipped").get(scenario, {})
+    return _by_scenario_month(d.workload, "value").get(scenario, {})
+
+
+def band_chart(d: ReportData, scenario: str, series: str) -> Chart | None:
+    """P05-P95 and P10-P90 bands, median, mean and deterministic value of one series."""
+    mine = _band_rows(d, scenario, series)
+    if not mine:
+        return None
+    label, unit = BAND_SERIES[series]
+    months = [r["month"] for r in mine]
+    bands = [Band("P05-P95", _col(mine, "p05"), _col(mine, "p95"), BAND_COLOUR, 0.18),
+             Band("P10-P90", _col(mine, "p10"), _col(mine, "p90"), BAND_COLOUR, 0.30)]
+    lines = [Series("P50 (median)", _col(mine, "p50"), BAND_COLOUR),
+             Series("mean", _col(mine, "mean"), MEAN_COLOUR, (7, 3))]
+    det = _deterministic(d, scenario, series)
+    if det:
+        lines.append(Series("deterministic", [det.get(m, math.nan) for m in months],
+                            "#000000", (2, 3)))
+    lines = [s for s in lines if not all(map(math.isnan, s.values))]
+    title = f"Uncertainty of {label}, {scenario} scenario"
+    chart_id = _slug("bands", series, scenario)
+    cols = [Series(k, _col(mine, k), "") for k in BAND_COLUMNS]
+    return Chart(
+        id=chart_id, title=title,
+        svg=charts.time_chart(chart_id, months, title=title, y_label=unit, bands=bands,
+                              lines=lines),
+        legend=_legend([*bands, *lines], "line"),
+        table=_monthly_table(f"{title} ({unit})", months, cols, unit),
+        note=_summed_note(mine),
+    )
+
+
+def band_table(d: ReportData, scenario: str, series: str) -> Table | None:
+    """The quantiles of one series of a non-primary scenario, month by month."""
+    mine = _band_rows(d, scenario, series)
+    if not mine:
+        return None
+    label, unit = BAND_SERIES[series]
+    title = f"Uncertainty of {label}, {scenario} scenario"
+    table = _monthly_table(f"{title} ({unit})", [r["month"] for r in mine],
+                           [Series(k, _col(mine, k), "") for k in BAND_COLUMNS], unit)
+    table.id, table.folded = _slug("bands", series, scenario), True
+    note = _summed_note(mine)
+    table.caption += f". {note}" if note else ""
+    return table
+
+
+def median_comparison_chart(d: ReportData, series: str = "a100_equivalents_required"
+                            ) -> Chart | None:
+    """The Monte Carlo median of a band series, one line per scenario that has bands."""
+    values = {s: {r["month"]: float(r["p50"]) for r in _band_rows(d, s, series)
+                  if r["p50"] is not None} for s in d.scenarios}
+    if sum(1 for v in values.values() if v) < 2:
+        return None
+    label, unit = BAND_SERIES[series]
+    return comparison_chart(d, _slug("bands-median", series),
+                            f"Median (P50) of {label}, by scenario", unit, values,
+                            note="Monte Carlo medians; each scenario's quantiles are in the "
+                                 "tables below.")
+
+
+def uncertainty_section(d: ReportData) -> Section:
+    primary = d.primary or ""
+    items: list[Chart | Table | Heading] = [
+        c for c in (band_chart(d, primary, s) for s in BAND_SERIES) if c]
+    comparison = median_comparison_chart(d)
+    tables = [t for s in d.scenarios[1:] if (t := band_table(d, s, "a100_equivalents_required"))]
+    if comparison or tables:
+        items += [Heading("Other scenarios"), *([comparison] if comparison else []), *tables]
+    run = d.run
+    draws = (f"{run['draws']:,} Monte Carlo draws ({run['sampler']} sampler, seed "
+             f"{run['seed']})" if run.get("draws") else "Monte Carlo draws")
+    intro = [Markup("Shaded bands: the range holding 80 % (P10-P90) and 90 % (P05-P95) of the "
+                    "{}; the line is the median (P50).").format(draws)]
+    if any(r["leaves"] > 1 for r in d.bands):
+        intro.append(Markup("Where <code>mart_bands</code> holds no total of a series, its band "
+                            "is the sum of its parts' quantiles (noted under the chart)."))
+    return Section(
+        "uncertainty", "Uncertainty (Monte Carlo)", "Uncertainty",
+        intro=intro if items else [], items=items, empty_id="no-bands",
+        empty=Markup("This run has no Monte Carlo bands (<code>mart_bands</code> is empty for "
+                     "it): the figures above are the deterministic forecast. Run with "
+                     "<code>--draws N</code> for P05-P95 ranges."))
+
+
+# --- sensitivity -------------------------------------------------------------------------------
+
+
+def _swing(r: dict[str, Any]) -> float:
+    return float(r["swing"]) if r["swing"] is not None else abs(r["high"] - r["low"])
+
+
+def _tornado_rows(items: Rows) -> Rows:
+    rows = [r for r in items if r["method"] == "tornado"
+            and r["low"] is not None and r["high"] is not None]
+    return sorted(rows, key=lambda r: (-_swing(r), r["input"]))
+
+
+def _sobol_rows(items: Rows) -> Rows:
+    return sorted((r for r in items if r["method"] == "sobol" and r["st"] is not None),
+                  key=lambda r: (-r["st"], r["input"]))
+
+
+def _deterministic_headline(d: ReportData, scenario: str, headline: str) -> float | None:
+    row = next((r for r in d.comparison if r["scenario"] == scenario), None)
+    value = row.get(headline) if row else None
+    return float(value) if value is not None else None
+
+
+def headline_tornado(d: ReportData, scenario: str, headline: str, items: Rows) -> Chart | None:
+    """The tornado of one headline: the inputs with the largest swing, the all-at-median
+    baseline as the bars' centre and the deterministic value as a separate dashed rule."""
+    tornado = _tornado_rows(items)
+    if not tornado:
+        return None
+    unit = next((r["unit"] for r in items if r["unit"]), "") or HEADLINES[headline].unit
+    label = label_of(headline)
+    base = next((float(r["baseline"]) for r in tornado if r["baseline"] is not None), None)
+    det = _deterministic_headline(d, scenario, headline)
+    shown = tornado[:charts.TORNADO_MAX_BARS]
+    # Swings within rounding of the headline: no input moves it (e.g. a world of fixed inputs).
+    unmoved = max(_swing(r) for r in tornado) <= 1e-9 * max(abs(base or 0.0), 1.0)
+    title = f"Tornado: {label}, {scenario} scenario"
+    chart_id = _slug("tornado", headline, scenario)
+    legend = [{"name": "input at its P10", "colour": charts.LOW_COLOUR, "dash": "",
+               "kind": "area", "opacity": "1"},
+              {"name": "input at its P90", "colour": charts.HIGH_COLOUR, "dash": "",
+               "kind": "area", "opacity": "1"}]
+    if base is not None:
+        legend.append({"name": f"all inputs at their median ({fmt_num(base)})",
+                       "colour": charts.BASELINE_COLOUR, "dash": "", "kind": "line",
+                       "opacity": "1"})
+    if det is not None:
+        legend.append({"name": f"deterministic forecast ({fmt_num(det)})",
+                       "colour": charts.DETERMINISTIC_COLOUR,
+                       "dash": charts.dash_array(charts.DETERMINISTIC_DASH), "kind": "line",
+                       "opacity": "1"})
+    table = Table(
+        caption=f"{title} ({unit}; all inputs at their median: {fmt_num(base)})"
+        if base is not None else f"{title} ({unit})",
+        columns=["input", "input P10", "input P90", f"headline at input P10 ({unit})",
+                 f"headline at input P90 ({unit})", f"swing ({unit})"],
+        rows=[[r["input"], fmt_input(r["input_low"]), fmt_input(r["input_high"]),
+               fmt_num(r["low"]), fmt_num(r["high"]), fmt_num(_swing(r))] for r in tornado],
+        numeric=[False, True, True, True, True, True],
+    )
+    return Chart(
+        id=chart_id, title=title,
+        svg=charts.tornado_chart(chart_id, title, unit or "headline",
+                                 [Bar(r["input"], float(r["low"]), float(r["high"]))
+                                  for r in shown], base, det),
+        legend=legend, table=table,
+        note=" ".join(n for n in (
+            "No input moves this headline: every swing is within rounding of zero."
+            if unmoved else "",
+            f"The {len(shown)} inputs with the largest swing of {len(tornado)}."
+            if len(tornado) > len(shown) else "",
+            "Bars start at the headline with every input at its median; the dashed "
+            "rule is the deterministic forecast (every input at its point value)."
+            if base is not None and det is not None else "",
+        ) if n),
+    )
+
+
+def sobol_indices_table(scenario: str, headline: str, items: Rows) -> Table | None:
+    sobol = _sobol_rows(items)
+    if not sobol:
+        return None
+    return Table(
+        caption=f"Sobol indices: {label_of(headline)}, {scenario} scenario",
+        columns=["input", "first-order S1", "± (95 %)", "total ST", "± (95 %)", "share of ST"],
+        rows=[[r["input"], _fixed(r["s1"], 3), _fixed(r["s1_conf"], 3), _fixed(r["st"], 3),
+               _fixed(r["st_conf"], 3), _fixed(max(r["st"], 0.0), 4)]
+              for r in sobol[:TOP_INPUTS]],
+        numeric=[False, True, True, True, True, True],
+    )
+
+
+def _fixed(value: float | None, decimals: int) -> str:
+    return f"{value:.{decimals}f}" if value is not None else ""
+
+
+def sensitivity_table(scenario: str, headline: str, items: Rows) -> Table | None:
+    """A compact table of one headline's sensitivity in a non-primary scenario: the inputs
+    with the largest swing, their headline at P10/P90 and their total Sobol index."""
+    tornado = _tornado_rows(items)
+    st = {r["input"]: r["st"] for r in _sobol_rows(items)}
+    ranked = tornado or [{"input": i, "low": None, "high": None, "swing": None} for i in st]
+    if not ranked:
+        return None
+    unit = next((r["unit"] for r in items if r["unit"]), "")
+    label = label_of(headline)
+    base = next((r["baseline"] for r in tornado if r.get("baseline") is not None), None)
+    return Table(
+        caption=f"Sensitivity: {label}, {scenario} scenario ({unit}"
+                + (f"; all inputs at their median: {fmt_num(base)}" if base is not None else "")
+                + (f"; {TOP_INPUTS} of {len(ranked)} inputs" if len(ranked) > TOP_INPUTS
+                   else "") + ")",
+        columns=["input", f"headline at input P10 ({unit})", f"headline at input P90 ({unit})",
+                 f"swing ({unit})", "Sobol total ST"],
+        rows=[[r["input"], fmt_num(r["low"]), fmt_num(r["high"]),
+               fmt_num(_swing(r)) if r["low"] is not None else "", _fixed(st.get(r["input"]), 3)]
+              for r in ranked[:TOP_INPUTS]],
+        numeric=[False, True, True, True, True],
+        id=_slug("sensitivity", headline, scenario), folded=True,
+    )
+
+
+def sensitivity_section(d: ReportData) -> Section:
+    """Tornado charts and Sobol tables for the primary and the seed scenario; compact tables
+    for the others."""
+    groups: dict[tuple[str, str], Rows] = defaultdict(list)
+    for r in d.sensitivity:
+        groups[(r["scenario"], r["headline"])].append(r)
+    order = {s: i for i, s in enumerate(d.scenarios)}
+    heads = list(HEADLINES)
+    keys = sorted(groups, key=lambda k: (order.get(k[0], len(order)), k[0],
+                                         heads.index(k[1]) if k[1] in heads else len(heads),
+                                         k[1]))
+    drawn = {d.primary, SEED_SCENARIO}
+    items: list[Chart | Table | Heading] = []
+    rest: list[Table] = []
+    for scenario, headline in keys:
+        group = groups[(scenario, headline)]
+        if scenario in drawn:
+            parts = [headline_tornado(d, scenario, headline, group),
+                     sobol_indices_table(scenario, headline, group)]
+            if any(parts):
+                items.append(Heading(f"{label_of(headline)} · {scenario}"))
+                items += [p for p in parts if p]
+        elif table := sensitivity_table(scenario, headline, group):
+            rest.append(table)
+    if rest:
+        items += [Heading("Other scenarios"), *rest]
+    return Section(
+        "sensitivity", "Sensitivity", "Sensitivity", items=items, empty_id="no-sensitivity",
+        empty=Markup("No sensitivity analysis is stored for this run (table "
+                     "<code>sensitivity</code>)."),
+        intro=[Markup(
+            "Tornado: each uncertain input is set to its P10 and P90 while the others stay at "
+            "their median; bars run from the headline with every input at its median (solid "
+            "line) to the headline at those two settings, largest swing first. The dashed rule "
+            "is the deterministic forecast of the headline table, which puts inputs at their "
+            "point values instead of their medians. Sobol indices: the share of the headline's "
+            "variance due to an input alone (S1) and with its interactions (ST).")]
+        if items else [],
+    )
+
+
+# --- seed-2023 ---------------------------------------------------------------------------------
+
+
+def seed_chart(d: ReportData) -> Chart | None:
+    """The seed world month by month: required compute by workload (stacked) with the
+    A100-family units installed as a line."""
+    unit = OUTPUT_METRICS["a100_equivalents_required"].unit
+    months, areas = _workload_areas(d, SEED_SCENARIO, f" ({unit})")
+    if not areas:
+        return None
+    installed = _by_scenario_month(d.family_monthly, "units_installed").get(SEED_SCENARIO, {})
+    lines = [Series(f"{FAMILY_LABEL} units installed",
+                    [installed.get(m, 0.0) for m in months], "#000000", (2, 3))]
+    title = f"{SEED_SCENARIO} scenario: required compute and {FAMILY_LABEL} units installed"
+    chart_id = _slug(SEED_SCENARIO, "chart")
+    return Chart(
+        id=chart_id, title=title,
+        svg=charts.time_chart(chart_id, months, title=title, y_label=f"{unit} or units",
+                              areas=areas, lines=lines),
+        legend=_legend(areas, "area") + _legend(lines, "line"),
+        table=_monthly_table(f"{title} ({unit}; units)", months, [*areas, *lines], "per month"),
+        note="Summed over firms. In this world every chip is an A100, so one A100-eq is one "
+             "unit.",
+    )
+
+
+# --- headline table ----------------------------------------------------------------------------
+
+
+def headline_columns(d: ReportData) -> list[dict[str, Any]]:
+    """The headline table's columns, one per headline of chipcast.contracts.HEADLINES: key,
+    label, unit as shown and the divisor of the values (millions for very large ones)."""
+    out = []
+    for name, h in HEADLINES.items():
+        values = [abs(float(r[name])) for r in d.comparison if r.get(name) is not None]
+        div = 1e6 if values and max(values) >= MILLIONS_FROM else 1.0
+        out.append({"key": name, "label": h.label, "div": div,
+                    "unit": f"{h.unit} million" if div > 1 else h.unit,
+                    "month": "peak_month" if name == PEAK_MONTH_HEADLINE else None})
+    return out
+
+
+SECTIONS: tuple[Callable[[ReportData], Section], ...] = (
+    nvidia_section, workload_section, sku_section, uncertainty_section, sensitivity_section,
+)
+
+
+def build_sections(d: ReportData) -> list[Section]:
+    """Every chart section of the report, in page order."""
+    return [make(d) for make in SECTIONS]
