@@ -7,7 +7,6 @@ fingerprint the ingest flow returned, refuses inputs that changed in between."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from pathlib import Path
 
@@ -36,13 +35,6 @@ from flows.common import stage
 from flows.ingest import read_inputs, record_checks
 
 
-def cutoff(fit_until: date | None) -> date | None:
-    """The last day of the fit_until month (actuals published by then are fitted)."""
-    if fit_until is None:
-        return None
-    return fit_until.replace(day=calendar.monthrange(fit_until.year, fit_until.month)[1])
-
-
 @task(cache_policy=NO_CACHE)
 def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The deterministic forecast (the published series at every input's point value) and its
@@ -61,7 +53,7 @@ def compute_monte_carlo(inputs: Inputs, draws: int, seed: int, sampler: str, cal
     sample size is under the floor, draws are multiplied by 4 (chipcast.uncertainty.backtest:
     ESS_FLOOR, MAX_DRAW_GROWTH)."""
     targets = backtest.targets(compile_structure(inputs), inputs.actuals)
-    fitted = tuple(t.id for t in backtest.fitted_targets(targets, cutoff(fit_until)))
+    fitted = tuple(t.id for t in backtest.fitted_targets(targets, fit_until))
     actuals = Actuals(targets, calibrate and bool(targets), fitted)
     n = draws
     while True:
@@ -82,7 +74,7 @@ def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.
     targets = backtest.targets(compile_structure(inputs), inputs.actuals)
     if not targets or mc.actual_values is None:
         return pl.DataFrame()
-    fitted = {t.id for t in backtest.fitted_targets(targets, cutoff(fit_until))}
+    fitted = {t.id for t in backtest.fitted_targets(targets, fit_until)}
     frames = []
     for calibration, weights in (("prior", None), ("posterior", mc.weights)):
         if calibration == "posterior" and weights is None:
@@ -92,7 +84,7 @@ def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.
             pl.lit(inputs.settings.name).alias("scenario"), pl.lit(calibration).alias(
                 "calibration"), pl.col("id").is_in(sorted(fitted)).alias("fitted")
             if calibration == "posterior" else pl.lit(False).alias("fitted"),
-            pl.lit(cutoff(fit_until), pl.Date).alias("fit_until"),
+            pl.lit(backtest.cutoff(fit_until), pl.Date).alias("fit_until"),
             pl.lit(mc.draws).alias("draws"),
             pl.lit(mc.ess if calibration == "posterior" else None, pl.Float64).alias("ess")))
     return pl.concat(frames)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import polars as pl
 
 from chipcast.contracts import DEFAULT_KEY, SEGMENT_DRIVER_METRICS, required_metrics
 from chipcast.errors import InputError, Problem
@@ -55,8 +56,9 @@ class Supply:
     sku_vendor: np.ndarray  # (S,) vendor index of each SKU
     sku_family: tuple[str, ...]  # (S,) chips.csv family
     shippable: np.ndarray  # (M, S) bool: legal in China at mid-month and launched by month end
-    share_ids: list[list[str | None]]  # (Y, V) vendor_share ids per year, None = no row (0)
-    mix_ids: list[list[str | None]]  # (Y, S) sku_mix ids per year, None = no row (0)
+    # (Y, V) vendor_share ids per year (the table's latest listed year up to it), None = 0
+    share_ids: list[list[str | None]]
+    mix_ids: list[list[str | None]]  # (Y, S) sku_mix ids per year, likewise
     month_year: np.ndarray  # (M,) index into the years (months outside use the nearest year)
     tflops_ids: list[str]  # (S,) dense FP16 TFLOPS
     price_ids: list[str]  # (S,) price per card
@@ -270,8 +272,17 @@ def _supply(inputs: Inputs, res: _Resolver, months: np.ndarray, month_start: np.
         pid = param_id(table, key, metric)
         return pid if pid in res.params else None
 
-    share_ids = [[id_or_none("vendor_share", [y, v], "share") for v in vendors] for y in years]
-    mix_ids = [[id_or_none("sku_mix", [y, s], "share") for s in skus] for y in years]
+    def listed_year(table: pl.DataFrame, year: int) -> int:
+        """The table's own year governing `year`: the latest listed year up to it (a table's
+        last year carries forward, its first one back), so vendor_share and sku_mix may list
+        different years."""
+        own = sorted({int(y) for y in table["year"].to_list()}) or [year]
+        return max((y for y in own if y <= year), default=own[0])
+
+    share_ids = [[id_or_none("vendor_share", [listed_year(inputs.vendor_share, y), v], "share")
+                  for v in vendors] for y in years]
+    mix_ids = [[id_or_none("sku_mix", [listed_year(inputs.sku_mix, y), s], "share")
+                for s in skus] for y in years]
     month_years = months.astype("datetime64[Y]").astype(int) + EPOCH_YEAR
     month_year = np.searchsorted(years, np.clip(month_years, years[0], years[-1]))
     return Supply(

@@ -11,19 +11,25 @@ never a sum of monthly quantiles):
 - units_installed: cards installed at the end month (cards shipped before the grid included);
 - tokens_per_day: the mean over the window of the tokens a day of the filtered firms.
 
-Calibration (importance weighting, "history matching"): each draw gets the likelihood of the
-actuals published by a cutoff under a log-normal error. Its scale combines the actual's own
-range, ln(high / low) / (2 x 1.645) (low/high read as a 90 % range, at least SIGMA_FLOOR), with
-a model discrepancy (DISCREPANCY, a log-sd): the model is a smooth structure that cannot pass
-through every reported point, and without the discrepancy a few tight figures put all the
-weight on one draw. weights w = exp(loglik - max loglik); the effective sample size is
-(sum w)^2 / sum w^2; posterior quantiles are weighted quantiles (chipcast.uncertainty.
-quantiles.weighted_quantiles).
+Calibration by history matching (Craig et al. 1997; Vernon, Goldstein and Bower 2010): each
+draw's implausibility for an actual is |ln model - ln reported| / sqrt(sigma^2 + DISCREPANCY^2),
+where sigma is the figure's own error, ln(high / low) / (2 x 1.645) (low/high read as a 90 %
+range, at least SIGMA_FLOOR), and DISCREPANCY the model's own error against any reported figure
+(a log-sd: a smooth structure cannot pass through every reported point). A draw is ruled out
+when its IMPLAUSIBILITY_RANK-th largest implausibility over the fitted actuals exceeds
+IMPLAUSIBILITY_CUT (3: Pukelsheim's three-sigma rule; the second largest, so one misreported
+figure cannot rule out every draw). The calibrated forecast is the draws not ruled out, equally
+weighted (weights 1/kept, 0 for the others: quantiles are chipcast.uncertainty.quantiles.
+weighted_quantiles); its effective sample size is the number kept. Unlike a likelihood
+weighting, this keeps every input combination the figures do not contradict, so the bands
+narrow only as far as the reported figures and the model's discrepancy justify.
 """
 
 from __future__ import annotations
 
+import calendar
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,12 +43,14 @@ from chipcast.model.demand import Simulation, simulate
 from chipcast.model.fleet import rolling_installed, surviving_before
 from chipcast.model.params import parameters
 from chipcast.model.structure import Structure, compile_structure
-from chipcast.uncertainty.quantiles import weighted_quantiles
+from chipcast.uncertainty.quantiles import exact_quantiles, weighted_quantiles
 from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 
 Z90 = 1.6448536269514722  # a 90 % range spans +-Z90 standard deviations
 SIGMA_FLOOR = 0.05  # a reported point with no range still carries ~5 % error
 DISCREPANCY = 0.3  # log-sd of the model's own error against any reported figure (~ +-35 %)
+IMPLAUSIBILITY_CUT = 3.0  # three-sigma rule
+IMPLAUSIBILITY_RANK = 2  # the second-largest implausibility decides (max with one target)
 LEVELS = (0.10, 0.50, 0.90)
 
 
@@ -180,34 +188,66 @@ def evaluate(st: Structure, sim: Simulation, targets: list[Target]) -> np.ndarra
     return out
 
 
-def log_likelihood(values: np.ndarray, targets: list[Target],
+def implausibility(values: np.ndarray, targets: list[Target],
                    discrepancy: float = DISCREPANCY) -> np.ndarray:
-    """(D,) log-likelihood of the targets under log-normal errors (module docstring)."""
-    if not targets:
-        return np.zeros(values.shape[0])
+    """(D, T) implausibility of every draw for every target (module docstring)."""
     value = np.array([t.value for t in targets])
-    sigma = np.hypot([t.sigma for t in targets], discrepancy)
+    scale = np.hypot([t.sigma for t in targets], discrepancy)
     with np.errstate(divide="ignore"):
-        z = (np.log(np.maximum(values, 1e-300)) - np.log(value)) / sigma
-    return -0.5 * (z ** 2).sum(axis=1)
+        return np.abs(np.log(np.maximum(values, 1e-300)) - np.log(value)) / scale
 
 
-def importance_weights(loglik: np.ndarray) -> np.ndarray:
-    """Normalised weights (sum 1) from log-likelihoods, computed stably."""
-    w = np.exp(loglik - loglik.max())
-    return w / w.sum()
+def plausible(values: np.ndarray, targets: list[Target], discrepancy: float = DISCREPANCY
+              ) -> np.ndarray:
+    """(D,) bool: draws not ruled out by the targets (module docstring); all with none."""
+    if not targets:
+        return np.ones(values.shape[0], dtype=bool)
+    imp = np.sort(implausibility(values, targets, discrepancy), axis=1)
+    rank = min(IMPLAUSIBILITY_RANK, len(targets))
+    return imp[:, -rank] <= IMPLAUSIBILITY_CUT
+
+
+def calibration_weights(values: np.ndarray, targets: list[Target],
+                        discrepancy: float = DISCREPANCY) -> np.ndarray:
+    """(D,) weights of the calibrated forecast: 1/kept for the draws not ruled out, else 0
+    (all 0 when every draw is ruled out)."""
+    keep = plausible(values, targets, discrepancy)
+    return keep / max(int(keep.sum()), 1)
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
-    """(sum w)^2 / sum w^2: how many equally weighted draws the weights are worth."""
-    return float(weights.sum() ** 2 / (weights ** 2).sum())
+    """(sum w)^2 / sum w^2: how many equally weighted draws the weights are worth (the number
+    kept for history matching's weights; 0 when none is)."""
+    total = float((weights ** 2).sum())
+    return float(weights.sum() ** 2 / total) if total > 0 else 0.0
+
+
+def ruled_out_by(values: np.ndarray, targets: list[Target],
+                 discrepancy: float = DISCREPANCY) -> list[tuple[str, float]]:
+    """The targets no draw reaches, as (id, the smallest implausibility of any draw), worst
+    first: the figures to check (or the priors to widen) when every draw is ruled out."""
+    best = implausibility(values, targets, discrepancy).min(axis=0)
+    order = np.argsort(-best)
+    return [(targets[j].id, float(best[j])) for j in order if best[j] > IMPLAUSIBILITY_CUT]
+
+
+def no_plausible_draw(values: np.ndarray, targets: list[Target], discrepancy: float,
+                      scenario: str) -> InputError:
+    """The error when every draw is ruled out: which actuals no draw reaches."""
+    worst = ", ".join(f"{i} (implausibility {v:.1f})" for i, v in
+                      ruled_out_by(values, targets, discrepancy)[:5]) or "several together"
+    return InputError(Problem(
+        "actuals.csv", f"calibrating {scenario}: every draw is ruled out by the actuals "
+        f"(history matching, cut {IMPLAUSIBILITY_CUT:g}); no draw reaches {worst}",
+        hint="check those figures and their low/high, or widen the priors of the inputs that "
+             "drive them (chipcast sensitivity), then run again"))
 
 
 def score(targets: list[Target], values: np.ndarray, weights: np.ndarray | None
           ) -> pl.DataFrame:
     """One row per target: id, quantity, unit, value, low, high, p10, p50, p90, inside (value
     within P10-P90), ratio (value / P50), published."""
-    q = (np.quantile(values, LEVELS, axis=0) if weights is None
+    q = (exact_quantiles(values, LEVELS) if weights is None
          else weighted_quantiles(values, weights, LEVELS))
     rows = []
     for j, t in enumerate(targets):
@@ -223,7 +263,7 @@ def score(targets: list[Target], values: np.ndarray, weights: np.ndarray | None
         "p90": pl.Float64, "inside": pl.Boolean, "ratio": pl.Float64, "published": pl.Date})
 
 
-ESS_FLOOR = 200.0  # fewer effective draws than this: quantiles of the posterior are too noisy
+ESS_FLOOR = 200.0  # fewer draws kept than this: the calibrated quantiles are too noisy
 CHUNK = 1024  # draws evaluated at once
 MAX_DRAW_GROWTH = 16  # more draws are taken, up to this factor, until the floor is met
 
@@ -234,10 +274,10 @@ class Study:
 
     scenario: str
     draws: int
-    fit_until: date | None  # actuals published up to this date were fitted (None: all)
+    fit_until: date | None  # actuals published by this month's end were fitted (None: all)
     prior: pl.DataFrame  # score() rows of every actual under the prior draws
-    posterior: pl.DataFrame | None  # score() rows under the importance weights
-    ess: float | None  # effective sample size of the weights
+    posterior: pl.DataFrame | None  # score() rows of the draws not ruled out
+    ess: float | None  # draws kept (the weights' effective sample size)
     fitted: tuple[str, ...]  # ids of the actuals the weights used
 
     def rows(self, calibration: str) -> pl.DataFrame:
@@ -255,41 +295,59 @@ def coverage(rows: pl.DataFrame) -> float | None:
     return float(rows["inside"].mean()) if rows.height else None
 
 
+def cutoff(fit_until: date | None) -> date | None:
+    """The last day of the `fit_until` month: actuals published by then are fitted."""
+    if fit_until is None:
+        return None
+    return fit_until.replace(day=calendar.monthrange(fit_until.year, fit_until.month)[1])
+
+
 def fitted_targets(all_targets: list[Target], fit_until: date | None) -> list[Target]:
-    """The targets a calibration fits: those published up to `fit_until` (all if None)."""
-    return [t for t in all_targets if fit_until is None or t.published <= fit_until]
+    """The targets a calibration fits: those published by the end of the `fit_until` month
+    (all if None)."""
+    last = cutoff(fit_until)
+    return [t for t in all_targets if last is None or t.published <= last]
 
 
-def draw_values(st: Structure, plan: DrawPlan, all_targets: list[Target], draws: int
-                ) -> np.ndarray:
-    """(draws, T): every target's quantity for the first `draws` draws of `plan`."""
+def draw_values(st: Structure, plan: DrawPlan, all_targets: list[Target], draws: int,
+                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """(draws, T): every target's quantity for the first `draws` draws of `plan`;
+    `progress(done, draws)` after each chunk."""
     if plan.dims == 0:  # every input fixed: one evaluation is every draw
         one = evaluate(st, simulate(st, plan.paramset(np.zeros((1, 0)))), all_targets)
         return np.repeat(one, draws, axis=0)
-    return np.concatenate([evaluate(st, simulate(st, ps), all_targets)
-                           for ps in plan.chunks(draws, CHUNK)])
+    parts = []
+    for ps in plan.chunks(draws, CHUNK):
+        parts.append(evaluate(st, simulate(st, ps), all_targets))
+        if progress is not None:
+            progress(sum(len(p) for p in parts), draws)
+    return np.concatenate(parts)
 
 
 def study(inputs: Inputs, actuals: pl.DataFrame, draws: int = 4096, seed: int = 20231,
           sampler: str = "sobol", calibrate: bool = False, fit_until: date | None = None,
-          ess_floor: float = ESS_FLOOR, discrepancy: float = DISCREPANCY) -> Study:
+          ess_floor: float = ESS_FLOOR, discrepancy: float = DISCREPANCY,
+          progress: Callable[[int, int], None] | None = None) -> Study:
     """Back-test a scenario against `actuals` (module docstring). With `calibrate`, the actuals
-    published up to `fit_until` weight the draws; while the effective sample size is under
-    `ess_floor` the draws are multiplied by 4 (at most MAX_DRAW_GROWTH x the first count)."""
+    published by the end of the `fit_until` month rule out draws (history matching); while
+    fewer than `ess_floor` draws are kept the draws are multiplied by 4 (at most
+    MAX_DRAW_GROWTH x the first count). InputError when every draw is ruled out."""
     st = compile_structure(inputs)
     all_targets = targets(st, actuals)
     plan = draw_plan(inputs, parameters(inputs), sampler=sampler, seed=seed)
     n = draws
     while True:
-        values = draw_values(st, plan, all_targets, n)
+        values = draw_values(st, plan, all_targets, n, progress)
         prior = score(all_targets, values, None)
         if not calibrate:
             return Study(st.scenario, n, fit_until, prior, None, None, ())
         fit = fitted_targets(all_targets, fit_until)
         idx = [all_targets.index(t) for t in fit]
-        weights = importance_weights(log_likelihood(values[:, idx], fit, discrepancy))
+        weights = calibration_weights(values[:, idx], fit, discrepancy)
         ess = effective_sample_size(weights)
         if ess >= ess_floor or n * 4 > draws * MAX_DRAW_GROWTH:
+            if ess == 0:
+                raise no_plausible_draw(values[:, idx], fit, discrepancy, st.scenario)
             posterior = score(all_targets, values, weights)
             return Study(st.scenario, n, fit_until, prior, posterior, ess,
                          tuple(t.id for t in fit))

@@ -19,6 +19,7 @@ from chipcast.inputs import Inputs, resolve_sku
 from chipcast.model import compute
 from chipcast.model.formulas import formula_set
 from chipcast.model.params import Parameter, param_id, parameters
+from chipcast.uncertainty.quantiles import QUANTILE_METHOD
 from chipcast.uncertainty.sampling import DrawPlan
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
@@ -94,7 +95,7 @@ def _summarise(x: Any, uncertain: bool) -> float | dict[str, float] | None:
     arr = np.asarray(x, float)
     if not uncertain:
         return float(arr.reshape(-1)[0])
-    return {k: float(np.quantile(arr, q)) for k, q in QUANTILES.items()}
+    return {k: float(np.quantile(arr, q, method=QUANTILE_METHOD)) for k, q in QUANTILES.items()}
 
 
 def estimate(inputs: Inputs, run: Training | Serving, chip: str) -> dict[str, Any]:

@@ -5,14 +5,16 @@ a chunk of draws at a time (`model.demand.simulate` is vectorised over draws), r
 chunk to the series of chipcast.model.series and aggregates them without keeping more than a
 chunk of model state in memory. Units: the contract's (chipcast.contracts).
 
-Aggregation: when draws x series x 8 bytes fits `exact_bytes` (default 512 MiB; 4,096 draws of
-the base scenario fit) all series values are kept and quantiles are exact (`np.quantile`,
-linear). Beyond that, two streamed passes over the same draws (the samplers replay them from
-the seed): pass 1 keeps each series' min, max and sum; pass 2 counts values in `bins`
-equal-width bins between min and max (uint32 counts) and a quantile is read from the bin holding
-its order statistics, interpolating by rank inside the bin. Stated error:
-|estimate - exact linear quantile| <= (max - min) / bins per series (default bins 2048: 0.05 %
-of the series' range); the mean is exact in both modes.
+Aggregation: when draws x series x 4 bytes (float32) fits `exact_bytes` (default 1 GiB; 4,096
+draws of the base scenario fit) all series values are kept and quantiles are exact
+(`np.quantile`, Hazen's method: chipcast.uncertainty.quantiles.QUANTILE_METHOD). Beyond that,
+two streamed passes over the same draws (the samplers replay them from the seed): pass 1 keeps
+each series' min, max and sum; pass 2 counts values in `bins` equal-width bins between min and
+max (uint32 counts) and a quantile is read from the bin holding its order statistics,
+interpolating by rank inside the bin. Stated error: |estimate - exact quantile| <= (max - min) /
+bins per series (default bins 2048: 0.05 % of the series' range); the mean is exact in both
+modes. Calibrated (posterior) quantiles are weighted (weighted_quantiles, or WeightedHistogram
+when streamed).
 Memory is one chunk of model state plus series x bins x 4 bytes, independent of the draw count.
 """
 
@@ -118,8 +120,8 @@ def _frame(st: Structure, meta: SeriesMeta, mean: np.ndarray, qv: np.ndarray,
 @dataclass(frozen=True)
 class Actuals:
     """Reported figures to score every draw against (chipcast.uncertainty.backtest.Target),
-    and, when `calibrate`, to weight the draws by: those in `fitted` (all when None), with the
-    model discrepancy (a log-sd added to each actual's own error scale)."""
+    and, when `calibrate`, to rule draws out by (history matching): those in `fitted` (all when
+    None), with the model discrepancy (a log-sd added to each actual's own error scale)."""
 
     targets: list[Target]
     calibrate: bool = False
@@ -142,8 +144,8 @@ class MonteCarlo:
     inputs: np.ndarray  # (n, d) the first SAMPLE_DRAWS draws of the uncertain inputs
     input_ids: list[str]  # (d,) their param ids
     headlines: np.ndarray  # (n, H) the headlines of those draws (contracts.HEADLINES order)
-    weights: np.ndarray | None  # (draws,) calibration weights (sum 1), None without one
-    ess: float | None  # effective sample size of the weights
+    weights: np.ndarray | None  # (draws,) 1/kept or 0 (history matching), None uncalibrated
+    ess: float | None  # draws kept by the calibration
 
 
 def headline_quantiles(quantiles: pl.DataFrame) -> pl.DataFrame:
@@ -178,7 +180,7 @@ def run_monte_carlo(
     quantiles: tuple[float, ...] = QUANTILES,
 ) -> MonteCarlo:
     """Mean and quantiles of the Monte Carlo series (module docstring) for one scenario, under
-    the prior and, when `actuals` calibrate, under the importance weights of the fitted actuals
+    the prior and, when `actuals` calibrate, over the draws the fitted actuals do not rule out
     (chipcast.uncertainty.backtest). Every draw is also scored against `actuals`.
 
     Quantile columns: scenario, month (Date), firm, workload, sku, vendor, metric, stat ('mean'
@@ -252,9 +254,8 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
             return None, None
         idx = actuals.fit_index
         fit = [actuals.targets[i] for i in idx]
-        loglik = backtest.log_likelihood(np.concatenate(scored)[:, idx], fit,
+        w = backtest.calibration_weights(np.concatenate(scored)[:, idx], fit,
                                          actuals.discrepancy)
-        w = backtest.importance_weights(loglik)
         return w, backtest.effective_sample_size(w)
 
     if exact:
@@ -267,7 +268,7 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         frames = [_frame(st, meta, allv.mean(axis=0, dtype=np.float64),
                          exact_quantiles(allv, qs), qs, "prior")]
         weights, ess = calibrate()
-        if weights is not None:
+        if weights is not None and ess:  # every draw ruled out: no posterior (the caller says)
             frames.append(_frame(st, meta, weights @ allv, weighted_quantiles(allv, weights, qs),
                                  qs, "posterior"))
     else:
@@ -276,7 +277,8 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
             hist.observe(evaluate(x, True))
             step()
         weights, ess = calibrate()
-        weighted = None if weights is None else WeightedHistogram(hist.lo, hist.hi, bins=bins)
+        weighted = None if weights is None or not ess else WeightedHistogram(hist.lo, hist.hi,
+                                                                              bins=bins)
         start = 0
         for x in plan.matrices(draws, chunk):  # the same draws again
             values = evaluate(x, False)

@@ -10,13 +10,20 @@ from chipcast.contracts import QUANTILES
 DEFAULT_BINS = 2048
 
 
+# Every quantile of draws is Hazen's (R type 5): the k-th of n sorted values sits at (k - 1/2)
+# / n. Its weighted form (weighted_quantiles) is the natural one (a draw sits at the middle of
+# its weight), so the prior's and the calibrated forecast's quantiles share one definition.
+QUANTILE_METHOD = "hazen"
+
+
 def exact_quantiles(values: np.ndarray, qs: tuple[float, ...] = QUANTILES,
                     block: int = 2048) -> np.ndarray:
-    """(len(qs), n_series) linear quantiles over axis 0, computed a column block at a time so the
-    sort copy stays small."""
+    """(len(qs), n_series) quantiles over axis 0 (QUANTILE_METHOD), computed a column block at
+    a time so the sort copy stays small."""
     out = np.empty((len(qs), values.shape[1]))
     for j in range(0, values.shape[1], block):
-        out[:, j:j + block] = np.quantile(values[:, j:j + block], qs, axis=0)
+        out[:, j:j + block] = np.quantile(values[:, j:j + block], qs, axis=0,
+                                          method=QUANTILE_METHOD)
     return out
 
 
@@ -74,7 +81,8 @@ class HistogramQuantiles:
         return est
 
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
-        """(len(qs), n_series) estimates, each within `width` of the exact linear quantile."""
+        """(len(qs), n_series) estimates, each within `width` of the exact quantile
+        (QUANTILE_METHOD: the rank n q - 1/2, 0-based, interpolated)."""
         if self.counts is None:
             raise RuntimeError("count() every chunk before asking for quantiles")
         n = self.n
@@ -85,7 +93,7 @@ class HistogramQuantiles:
             cum = np.cumsum(counts, axis=1)
             lo, hi, width = self.lo[sl], self.hi[sl], self.width[sl]
             for i, q in enumerate(qs):
-                h = (n - 1) * q
+                h = min(max(n * q - 0.5, 0.0), n - 1.0)  # Hazen's 0-based rank
                 k = int(np.floor(h))
                 frac = h - k
                 ests = []
@@ -105,9 +113,17 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
                        qs: tuple[float, ...] = QUANTILES, block: int = 1024) -> np.ndarray:
     """(len(qs), n_series) quantiles over axis 0 of values (D, n) with draw weights (D,):
     linear interpolation of the sorted values at plotting positions (cumulative weight - w/2)
-    / total weight (equal weights give Hazen's quantiles). Vectorised a column block at a
-    time."""
+    / total weight (ties in draw order), clamped to the extreme values; equal weights give
+    exactly Hazen's quantiles (exact_quantiles). Draws of weight 0 take no part (those a
+    calibration ruled out). Vectorised a column block at a time."""
     w = np.asarray(weights, dtype=float)
+    if (w < 0).any() or not (w > 0).any():
+        raise ValueError("weights must be >= 0 with at least one > 0")
+    keep = w > 0
+    if not keep.all():
+        values, w = values[keep], w[keep]
+    if values.shape[0] == 1:
+        return np.repeat(values[:1].astype(float), len(qs), axis=0)
     out = np.empty((len(qs), values.shape[1]))
     for j in range(0, values.shape[1], block):
         v = values[:, j:j + block]

@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+from grain import by_buyer, by_sku, monthly
 from seed_facts import (
     HOW_TEN_FIRMS_A100,
     HOW_TOKENS_PER_WORD,
@@ -45,8 +46,7 @@ def seed() -> pl.DataFrame:
 
 
 def _peak_installed(seed: pl.DataFrame) -> float:
-    return (seed.filter(pl.col("metric") == "units_installed")
-            .group_by("month").agg(pl.col("value").sum())["value"].max())
+    return monthly(by_buyer(seed, "units_installed"))["value"].max()
 
 
 def test_s12_ten_firms_at_ten_x_need_1_71_million_a100s(seed: pl.DataFrame) -> None:
@@ -54,7 +54,7 @@ def test_s12_ten_firms_at_ten_x_need_1_71_million_a100s(seed: pl.DataFrame) -> N
     assert expected == pytest.approx(HOW_TEN_FIRMS_A100, abs=THREE_DIGITS)
     assert _peak_installed(seed) == pytest.approx(expected, rel=1e-9)
     # ... all of them A100s, as the article counts
-    shipped = seed.filter(pl.col("metric") == "units_shipped", pl.col("value") > 0)
+    shipped = by_sku(seed, "units_shipped").filter(pl.col("value") > 0)
     assert set(shipped["sku"]) == {"A100-80GB-SXM"}
     # within the 5-year lifetime nothing retires: cumulative shipments equal the peak fleet
     first_life = shipped.filter(pl.col("month") < date(2028, 1, 1))
@@ -70,7 +70,7 @@ def test_s12_the_articles_two_million_needs_more_than_its_inputs(seed: pl.DataFr
 
 
 def test_s7_s10_training_and_serving_per_firm(seed: pl.DataFrame) -> None:
-    req = seed.filter(pl.col("metric") == "a100_equivalents_required")
+    req = by_buyer(seed, "a100_equivalents_required")
     per_firm = req.filter(pl.col("month") == date(2024, 1, 1)).pivot(
         on="workload", index="firm", values="value")
     assert per_firm.height == S12_FIRMS

@@ -9,12 +9,21 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from fixture_data import SERVE_A100E, TRAIN_A100E, copy_data, read_text
+from fixture_data import (
+    ASCEND_A100E,
+    CARDS_PER_A100E_2022,
+    CARDS_PER_A100E_2023,
+    SERVE_A100E,
+    TRAIN_A100E,
+    copy_data,
+    read_text,
+)
+from grain import by_buyer, by_sku, by_vendor, monthly, total
 
 from chipcast.checks.outputs import UNITS
 from chipcast.errors import InputError
 from chipcast.inputs import load_inputs
-from chipcast.model import demand, fleet, inference, outputs, params, structure
+from chipcast.model import demand, fleet, inference, outputs, params, series, structure
 from chipcast.model.params import parameters, point_params
 
 
@@ -34,13 +43,13 @@ def _value(out: pl.DataFrame, **where: object) -> float:
 
 
 def test_long_table_contract(out: pl.DataFrame) -> None:
-    assert out.columns == ["month", "scenario", "firm", "workload", "sku", "metric", "value",
-                           "unit"]
+    assert out.columns == ["month", "scenario", "firm", "workload", "sku", "vendor", "metric",
+                           "value", "unit"]
     assert out.schema["month"] == pl.Date
     months = out["month"].unique().sort()
     assert months[0] == date(2022, 1, 1) and months[-1] == date(2023, 12, 1)
     assert months.len() == 24
-    keys = ["month", "firm", "workload", "sku", "metric"]
+    keys = ["month", "firm", "workload", "sku", "vendor", "metric"]
     assert out.select(keys).is_duplicated().sum() == 0
     assert (out["value"] >= 0).all()
     assert set(out["metric"]) == set(UNITS)
@@ -68,13 +77,15 @@ def test_a_run_straddling_two_months_needs_its_cluster_in_both(tmp_path: Path) -
 
 
 def test_a_month_with_no_chip_to_sell_is_an_input_error(tmp_path: Path) -> None:
-    # without the Huawei rows, October 2022 has no legal, launched chip: the A100 is banned
-    # and the A800 not out yet
-    regimes = "\n".join(line for line in read_text("export_regimes.csv").splitlines()
-                        if "Ascend" not in line) + "\n"
-    folder = copy_data(tmp_path, {"export_regimes.csv": regimes})
-    with pytest.raises(InputError, match=r"no vendor has a legal, launched chip in 1 month"):
-        structure.compile_structure(load_inputs(folder, "base"))
+    # without Huawei's mix, October 2022 has no legal, launched chip: the A100 is banned and
+    # the A800 not out yet
+    mix = "\n".join(line for line in read_text("sku_mix.csv").splitlines()
+                    if "Ascend" not in line) + "\n"
+    folder = copy_data(tmp_path, {"sku_mix.csv": mix})
+    inputs = load_inputs(folder, "base")
+    st = structure.compile_structure(inputs)
+    with pytest.raises(InputError, match=r"legal, launched chip in its mix in 1 month"):
+        demand.simulate(st, point_params(parameters(inputs)))
 
 
 def test_inference_need_from_release(out: pl.DataFrame) -> None:
@@ -84,51 +95,89 @@ def test_inference_need_from_release(out: pl.DataFrame) -> None:
     assert _value(out, firm="b", month=date(2023, 1, 1), **req) == pytest.approx(SERVE_A100E)
 
 
-def test_vendor_share_and_units(out: pl.DataFrame) -> None:
-    june = dict(firm="a", month=date(2022, 6, 1), metric="units_shipped")
-    # 2022: NVIDIA 0.8 of A100-e, on the A100 (1 A100-e a unit)
-    assert _value(out, sku="A100-80GB-SXM", **june) == pytest.approx(0.8 * TRAIN_A100E)
-    # Huawei 0.2 on a 256-TFLOPS chip: 312/256 units per A100-e
-    assert _value(out, sku="Ascend-910", **june) == pytest.approx(0.2 * TRAIN_A100E * 312 / 256)
+def test_vendor_shares_are_shares_of_cards(out: pl.DataFrame) -> None:
+    june = dict(month=date(2022, 6, 1), metric="units_shipped")
+    # June 2022: only firm a ships (its training cluster); 0.8 of the cards are NVIDIA's (all
+    # A100: the A800 is not out) and 0.2 Huawei's, whatever each card's compute
+    cards = TRAIN_A100E * CARDS_PER_A100E_2022
+    assert _value(out, firm="a", sku="all", **june) == pytest.approx(cards)
+    assert _value(out, firm="all", sku="A100-80GB-SXM", **june) == pytest.approx(0.8 * cards)
+    assert _value(out, firm="all", sku="Ascend-910", **june) == pytest.approx(0.2 * cards)
+    assert _value(out, firm="all", sku="all", vendor="Huawei", **june) == pytest.approx(
+        0.2 * cards)
+    # the cards carry exactly the A100-e shipped
+    a100e = by_sku(out, "a100_equivalents_shipped").filter(pl.col("month") == date(2022, 6, 1))
+    assert a100e["value"].sum() == pytest.approx(TRAIN_A100E)
+    assert a100e.filter(pl.col("sku") == "Ascend-910")["value"].sum() == pytest.approx(
+        0.2 * cards * ASCEND_A100E)
     capex = _value(out, firm="a", month=date(2022, 6, 1), metric="capex_usd")
-    expected = 0.8 * TRAIN_A100E * 10_000 + 0.2 * TRAIN_A100E * 312 / 256 * 8_000
-    assert capex == pytest.approx(expected)
+    assert capex == pytest.approx(0.8 * cards * 10_000 + 0.2 * cards * 8_000)
+
+
+def test_card_shares_equal_the_inputs_in_every_month_with_both_vendors(out: pl.DataFrame
+                                                                        ) -> None:
+    vendors = by_vendor(out, "units_shipped").pivot(on="vendor", index="month", values="value")
+    shipping = vendors.filter((pl.col("NVIDIA") + pl.col("Huawei")) > 0)
+    assert shipping.height >= 4  # June, December 2022; January and June 2023 at least
+    for row in shipping.iter_rows(named=True):
+        share = row["NVIDIA"] / (row["NVIDIA"] + row["Huawei"])
+        if row["month"] == date(2022, 10, 1):
+            assert share == 0.0  # no NVIDIA chip is legal and launched in October 2022
+        else:
+            assert share == pytest.approx(0.8 if row["month"].year == 2022 else 0.5)
 
 
 def test_regime_switch_from_a100_to_a800_in_november_2022(out: pl.DataFrame) -> None:
-    shipped = out.filter(pl.col("metric") == "units_shipped", pl.col("value") > 0)
+    shipped = by_sku(out, "units_shipped").filter(pl.col("value") > 0)
     a100 = shipped.filter(pl.col("sku") == "A100-80GB-SXM")["month"]
     a800 = shipped.filter(pl.col("sku") == "A800-80GB-SXM")["month"]
     assert a100.max() < date(2022, 10, 1)
     assert a800.min() >= date(2022, 11, 1)
-    # firm b trains in December 2022: NVIDIA's 0.8 goes to the A800
-    dec = dict(firm="b", month=date(2022, 12, 1), metric="units_shipped")
-    assert _value(out, sku="A800-80GB-SXM", **dec) == pytest.approx(0.8 * TRAIN_A100E)
+    # firm b trains in December 2022: NVIDIA's 0.8 of the cards are all A800 (the A100 is
+    # banned, so NVIDIA's mix renormalises onto the A800)
+    dec = dict(firm="all", month=date(2022, 12, 1), metric="units_shipped")
+    cards = TRAIN_A100E * CARDS_PER_A100E_2022
+    assert _value(out, sku="A800-80GB-SXM", **dec) == pytest.approx(0.8 * cards)
+    assert _value(out, sku="A100-80GB-SXM", **dec) == 0.0
 
 
 def test_stock_flow_reuses_the_training_cluster_then_replaces(out: pl.DataFrame) -> None:
     a = out.filter(pl.col("firm") == "a")
-    shipped = (a.filter(pl.col("metric") == "a100_equivalents")  # installed A100-e
-               .group_by("month").agg(pl.col("value").sum()).sort("month"))
-    by_month = dict(zip(shipped["month"], shipped["value"], strict=True))
+    installed = monthly(a.filter(pl.col("metric") == "a100_equivalents"))
+    by_month = dict(zip(installed["month"], installed["value"], strict=True))
     # June 2022: the training cluster is bought; it serves inference until it retires
     assert by_month[date(2022, 6, 1)] == pytest.approx(TRAIN_A100E)
     assert by_month[date(2023, 5, 1)] == pytest.approx(TRAIN_A100E)
     # lifetime 12 months: June 2023 replaces it with what inference needs
     assert by_month[date(2023, 6, 1)] == pytest.approx(SERVE_A100E)
-    units = a.filter(pl.col("metric") == "units_shipped").group_by("month").agg(
-        pl.col("value").sum())
+    units = monthly(a.filter(pl.col("metric") == "units_shipped"))
     months_with_shipments = sorted(units.filter(pl.col("value") > 0)["month"])
     assert months_with_shipments == [date(2022, 6, 1), date(2023, 6, 1)]
+    # cards at each month's market mix: 2023's is 0.5/0.5
+    june_2023 = dict(zip(units["month"], units["value"], strict=True))[date(2023, 6, 1)]
+    assert june_2023 == pytest.approx(SERVE_A100E * CARDS_PER_A100E_2023)
 
 
-def test_fleet_metrics_split_by_workload_share(out: pl.DataFrame) -> None:
-    july = out.filter(pl.col("firm") == "a", pl.col("month") == date(2022, 7, 1),
-                      pl.col("metric") == "a100_equivalents")
-    # July: no training need, so the whole (former training) fleet counts as inference
-    assert july.filter(pl.col("workload") == "training")["value"].sum() == 0.0
-    assert july.filter(pl.col("workload") == "inference")["value"].sum() == pytest.approx(
-        TRAIN_A100E)
+def test_idle_compute_is_the_fleet_beyond_the_need(out: pl.DataFrame) -> None:
+    idle = monthly(by_buyer(out, "a100_equivalents_idle").filter(pl.col("firm") == "a"))
+    by_month = dict(zip(idle["month"], idle["value"], strict=True))
+    # July 2022 - May 2023: the training cluster serves a smaller inference need
+    assert by_month[date(2022, 7, 1)] == pytest.approx(TRAIN_A100E - SERVE_A100E)
+    assert by_month[date(2022, 6, 1)] == pytest.approx(0.0, abs=1e-9)
+    assert by_month[date(2023, 6, 1)] == pytest.approx(0.0, abs=1e-9)
+    # market total idle = the sum over buyers
+    t = monthly(total(out, "a100_equivalents_idle"))
+    np.testing.assert_allclose(t["value"], idle["value"] + monthly(
+        by_buyer(out, "a100_equivalents_idle").filter(pl.col("firm") == "b"))["value"])
+
+
+def test_the_two_partitions_sum_to_the_same_total(out: pl.DataFrame) -> None:
+    for metric in ("units_shipped", "units_installed", "a100_equivalents",
+                   "a100_equivalents_shipped", "capex_usd"):
+        t = monthly(total(out, metric))["value"]
+        np.testing.assert_allclose(monthly(by_buyer(out, metric))["value"], t, rtol=1e-9)
+        np.testing.assert_allclose(monthly(by_sku(out, metric))["value"], t, rtol=1e-9)
+        np.testing.assert_allclose(monthly(by_vendor(out, metric))["value"], t, rtol=1e-9)
 
 
 def test_retention_keeps_the_training_cluster(tiny: Path, tmp_path: Path) -> None:
@@ -174,14 +223,13 @@ def test_simulate_many_draws_equals_one_draw_at_a_time(tiny: Path) -> None:
     many = params.ParamSet(dict(point), 4).with_values(
         {"model_classes:*:mfu": mfu, "usage:*:serving_utilization": util})
     sim = demand.simulate(st, many)
-    metrics = outputs.sku_metrics(sim)
+    values = series.series_values(st, sim, False)[0]
     for d in range(4):
         one = point.with_values({"model_classes:*:mfu": mfu[d],
                                  "usage:*:serving_utilization": util[d]})
         ref = demand.simulate(st, one)
         np.testing.assert_allclose(sim.installed[d], ref.installed[0])
-        for name, arr in outputs.sku_metrics(ref).items():
-            np.testing.assert_allclose(metrics[name][d], arr[0], equal_nan=True)
+        np.testing.assert_allclose(values[d], series.series_values(st, ref, False)[0][0])
 
 
 def test_bass_adoption() -> None:

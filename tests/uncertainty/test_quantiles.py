@@ -1,0 +1,103 @@
+"""Weighted quantiles (the calibrated forecast's) against a slow reference and numpy, and the
+streamed weighted histogram against its stated error bound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chipcast.uncertainty.quantiles import (
+    HistogramQuantiles,
+    exact_quantiles,
+    WeightedHistogram,
+    weighted_quantiles,
+)
+
+QS = (0.0, 0.05, 0.1, 0.5, 0.9, 0.95, 1.0)
+
+
+def reference(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """One series, one level, by the definition: drop weight-0 draws; sort (ties in draw
+    order); a value sits at
+    (the weight before it + half its own) / the total; interpolate linearly, clamped to the
+    extremes."""
+    pairs = sorted(((float(v), float(w), i) for i, (v, w) in enumerate(zip(values, weights,
+                                                                             strict=True))
+                    if w > 0), key=lambda p: (p[0], p[2]))
+    total = sum(w for _, w, _ in pairs)
+    positions, acc = [], 0.0
+    for _, w, _ in pairs:
+        positions.append((acc + w / 2) / total)
+        acc += w
+    xs = [v for v, _, _ in pairs]
+    if q <= positions[0]:
+        return xs[0]
+    for k in range(1, len(xs)):
+        if positions[k] >= q:
+            t = (q - positions[k - 1]) / (positions[k] - positions[k - 1])
+            return xs[k - 1] + t * (xs[k] - xs[k - 1])
+    return xs[-1]
+
+
+def test_equal_weights_are_hazens_quantiles_as_the_prior_uses() -> None:
+    rng = np.random.default_rng(1)
+    for n in (2, 3, 10, 257):
+        v = rng.lognormal(0, 1, (n, 7))
+        got = weighted_quantiles(v, np.full(n, 3.0), QS)
+        np.testing.assert_allclose(got, np.quantile(v, QS, axis=0, method="hazen"), rtol=1e-12)
+        np.testing.assert_allclose(exact_quantiles(v, QS), got, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unequal_weights_match_the_slow_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, k = 60, 5
+    v = np.round(rng.gamma(2.0, 3.0, (n, k)), 1)  # rounding makes ties
+    w = rng.exponential(1.0, n) * (rng.random(n) > 0.2)  # some zero weights
+    got = weighted_quantiles(v, w, QS, block=2)  # blocks smaller than the series count
+    for i, q in enumerate(QS):
+        for j in range(k):
+            assert got[i, j] == pytest.approx(reference(v[:, j], w, q), rel=1e-12, abs=1e-12)
+
+
+def test_weight_on_one_draw_gives_that_draw() -> None:
+    v = np.array([[1.0, 30.0], [5.0, 20.0], [9.0, 10.0]])
+    for hot in range(3):
+        w = np.zeros(3)
+        w[hot] = 1.0
+        got = weighted_quantiles(v, w, QS)
+        np.testing.assert_allclose(got, np.repeat(v[hot:hot + 1], len(QS), axis=0))
+
+
+def test_negative_or_all_zero_weights_are_refused() -> None:
+    v = np.ones((3, 1))
+    with pytest.raises(ValueError):
+        weighted_quantiles(v, np.zeros(3))
+    with pytest.raises(ValueError):
+        weighted_quantiles(v, np.array([1.0, -1.0, 1.0]))
+
+
+def test_weights_shift_the_median_towards_the_heavy_draws() -> None:
+    rng = np.random.default_rng(3)
+    v = rng.normal(0, 1, (4000, 1))
+    w = np.exp(-0.5 * ((v[:, 0] - 1.0) / 0.5) ** 2)  # a N(1, 0.5) likelihood
+    med = weighted_quantiles(v, w, (0.5,))[0, 0]
+    # the posterior of N(0, 1) prior x N(1, 0.5^2) likelihood is N(0.8, 0.447^2)
+    assert med == pytest.approx(0.8, abs=0.05)
+
+
+def test_streamed_weighted_histogram_within_its_bound() -> None:
+    rng = np.random.default_rng(4)
+    v = rng.lognormal(0, 0.7, (3000, 6))
+    w = rng.exponential(1.0, 3000)
+    bins = 128
+    first = HistogramQuantiles(v.shape[1], bins=bins)
+    first.observe(v)
+    hist = WeightedHistogram(first.lo, first.hi, bins=bins)
+    for start in range(0, 3000, 700):  # chunks, as the Monte Carlo streams them
+        hist.count(v[start:start + 700], w[start:start + 700])
+    exact = weighted_quantiles(v, w, QS[1:-1])
+    bound = (v.max(axis=0) - v.min(axis=0)) / bins
+    # a bin holds values within one width; interpolation inside it adds at most one more
+    assert (np.abs(hist.quantiles(QS[1:-1]) - exact) <= 2 * bound + 1e-12).all()
+    np.testing.assert_allclose(hist.mean(), (w @ v) / w.sum(), rtol=1e-12)
