@@ -68,7 +68,8 @@ def test_quantiles_equal_numpy_on_the_per_draw_values(inputs, structure, result)
     np.testing.assert_allclose(vals[:, n_series:], np.stack(list(heads.values()), axis=1))
     for q in QUANTILES:
         got = result.filter(pl.col("quantile") == q)["value"].to_numpy()
-        np.testing.assert_allclose(got, np.quantile(vals, q, axis=0, method="hazen"), rtol=F32, atol=1e-6)
+        want = np.quantile(vals, q, axis=0, method="hazen")
+        np.testing.assert_allclose(got, want, rtol=F32, atol=1e-6)
     mean = result.filter(pl.col("stat") == "mean")["value"].to_numpy()
     np.testing.assert_allclose(mean, vals.mean(axis=0), rtol=F32, atol=1e-6)
     assert meta.size * (len(QUANTILES) + 1) == result.height

@@ -8,8 +8,8 @@ import pytest
 
 from chipcast.uncertainty.quantiles import (
     HistogramQuantiles,
-    exact_quantiles,
     WeightedHistogram,
+    exact_quantiles,
     weighted_quantiles,
 )
 
