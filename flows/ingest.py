@@ -39,14 +39,15 @@ def check_inputs(inputs: Inputs) -> CheckReport:
 
 
 @task(cache_policy=NO_CACHE)
-def record_checks(database: str, run_id: str, report: CheckReport, json_path: str) -> int:
-    """Keep a check report: rows in validation_results and the GX result JSON on disk.
-    Returns the expectation rows written."""
+def record_checks(database: str, run_id: str, report: CheckReport, json_path: str,
+                  scenario: str | None = None) -> int:
+    """Keep a check report of a scenario: rows in validation_results and the GX result JSON on
+    disk. Returns the expectation rows written."""
     Path(json_path).parent.mkdir(parents=True, exist_ok=True)
     report.write_json(Path(json_path))
     with duckdb.connect(database) as con:
         warehouse.create_schema(con)
-        return warehouse.write_validation(con, report.results_frame(run_id))
+        return warehouse.write_validation(con, report.results_frame(run_id, scenario))
 
 
 @task(cache_policy=NO_CACHE)
@@ -67,8 +68,8 @@ def ingest(database: str, run_id: str, scenario: str, data_dir: str,
     inputs = read_inputs(data_dir, scenario)
     stage(f"[{scenario}] checking {len(inputs.tables())} input tables")
     report = check_inputs(inputs)
-    record_checks(database, run_id, report, str(Path(validation_dir) /
-                                                 f"inputs-{scenario}.json"))
+    record_checks(database, run_id, report,
+                  str(Path(validation_dir) / f"inputs-{scenario}.json"), scenario)
     report.raise_for_failure()
     rows = stage_tables(database, run_id, scenario, inputs)
     stage(f"[{scenario}] staged {rows:,} input rows from {len(inputs.files)} files")

@@ -3,7 +3,8 @@
 -- (grain: run_id x scenario x headline x stat x quantile).
 -- stat 'deterministic': every input at its point value; 'mean' and 'quantile' (quantile in
 -- (0, 1)) over the Monte Carlo draws. month: the month the value refers to (a peak's month for
--- the deterministic row, else the last month of the headline's window).
+-- the deterministic row, else the last month of the headline's window). calibration: as in
+-- forecast_quantiles ('prior' for deterministic rows).
 CREATE TABLE IF NOT EXISTS headlines (
     run_id   VARCHAR NOT NULL,
     scenario VARCHAR NOT NULL,
@@ -12,5 +13,6 @@ CREATE TABLE IF NOT EXISTS headlines (
     quantile DOUBLE,
     month    DATE NOT NULL,
     value    DOUBLE NOT NULL,
-    unit     VARCHAR NOT NULL
+    unit     VARCHAR NOT NULL,
+    calibration VARCHAR NOT NULL DEFAULT 'prior'
 );

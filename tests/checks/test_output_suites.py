@@ -47,10 +47,16 @@ def test_valid_forecast_passes_and_report_api(tmp_path: Path) -> None:
     report = validate_forecast(_forecast())
     assert report.success, [str(p) for p in report.problems()]
     report.raise_for_failure()
-    frame = report.results_frame("run-1")
-    assert frame.columns == ["run_id", "suite", "expectation", "column", "success",
-                             "unexpected_count", "sample", "checked_at"]
+    frame = report.results_frame("run-1", "base")
+    assert frame.columns == ["run_id", "scenario", "table_name", "suite", "position", "message",
+                             "expectation", "column", "success", "unexpected_count", "sample",
+                             "checked_at"]
     assert frame.height > 10 and frame["success"].all() and (frame["run_id"] == "run-1").all()
+    assert (frame["scenario"] == "base").all() and set(frame["table_name"]) == {"forecast"}
+    # positions number each suite's expectations 0, 1, ... and every rule says what it checks
+    for _, group in frame.group_by("suite"):
+        assert sorted(group["position"].to_list()) == list(range(group.height))
+    assert frame["message"].str.len_chars().min() > 0
     path = report.write_json(tmp_path / "v" / "forecast.json")
     doc = json.loads(path.read_text())
     assert doc["success"] is True and "forecast" in doc["suites"]
