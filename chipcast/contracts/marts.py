@@ -24,6 +24,8 @@ INTERVALS: dict[int, tuple[float, float]] = {
     for lo in QUANTILES for hi in QUANTILES if lo < 0.5 < hi and abs(lo + hi - 1) < 1e-9
 }
 RUN = "run_id"
+# The calibration of Monte Carlo rows written without one (inputs as written in data/).
+PRIOR = "prior"
 
 
 @dataclass(frozen=True)

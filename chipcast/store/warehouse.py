@@ -21,7 +21,7 @@ import polars as pl
 from chipcast import __version__
 from chipcast.contracts import HEADLINES, META_COLUMNS, QUANTILE_NAMES, TABLES, TableSpec
 from chipcast.contracts.inputs import DATE, INTEGER, NUMBER, TEXT_LIST
-from chipcast.contracts.marts import INTERVALS, MARTS, MartSpec
+from chipcast.contracts.marts import INTERVALS, MARTS, PRIOR, MartSpec
 from chipcast.inputs import Inputs
 from chipcast.paths import ROOT, SQL_DIR
 from chipcast.store.sql import sql
@@ -315,9 +315,17 @@ def write_forecast(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFr
     return append_frame(con, "forecast", frame, {"run_id": run_id})
 
 
+def _calibrated(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows without a calibration are the prior's (the column's default, also for nulls)."""
+    if "calibration" in frame.columns:
+        return frame.with_columns(pl.col("calibration").fill_null(PRIOR))
+    return frame
+
+
 def write_quantiles(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
-    """Append Monte Carlo summaries (scenario, month, ..., stat, quantile, value, unit)."""
-    return append_frame(con, "forecast_quantiles", frame, {"run_id": run_id})
+    """Append Monte Carlo summaries (scenario, month, ..., stat, quantile, value, unit and
+    optionally calibration, 'prior' when absent)."""
+    return append_frame(con, "forecast_quantiles", _calibrated(frame), {"run_id": run_id})
 
 
 def write_sensitivity(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
@@ -326,8 +334,9 @@ def write_sensitivity(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.Dat
 
 
 def write_headlines(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
-    """Append headline rows (scenario, headline, stat, quantile, month, value, unit)."""
-    return append_frame(con, "headlines", frame, {"run_id": run_id})
+    """Append headline rows (scenario, headline, stat, quantile, month, value, unit and
+    optionally calibration, 'prior' when absent)."""
+    return append_frame(con, "headlines", _calibrated(frame), {"run_id": run_id})
 
 
 def write_validation(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:

@@ -60,4 +60,5 @@ FROM det_c AS d
 FULL JOIN mc AS m
   ON m.run_id = d.run_id AND m.scenario = d.scenario AND m.calibration = d.calibration
  AND m.metric = d.metric AND m.firm = d.firm AND m.workload = d.workload AND m.sku = d.sku
- AND m.month = d.month;
+ AND m.month = d.month
+ORDER BY {order_by};
