@@ -138,7 +138,8 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _ident(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """A double-quoted SQL identifier (a registry or warehouse name, never user data)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -148,7 +149,7 @@ def comment_statements(spec: MartSpec) -> list[str]:
            .replace("{comment}", _literal(spec.comment))]
     for col in spec.columns:
         out.append(sql("warehouse/comment_column").replace("{view}", spec.name)
-                   .replace("{column}", _ident(col.name)).replace("{comment}",
+                   .replace("{column}", quote_ident(col.name)).replace("{comment}",
                                                                    _literal(col.comment)))
     return out
 
@@ -226,7 +227,7 @@ def append_frame(
     # By name: DuckDB casts each column to the table's type and fills the others' defaults.
     con.register("_append_frame", frame.to_arrow())
     try:
-        con.execute(sql("warehouse/insert_by_name").replace("{table}", _ident(table)))
+        con.execute(sql("warehouse/insert_by_name").replace("{table}", quote_ident(table)))
     finally:
         con.unregister("_append_frame")
     return frame.height
