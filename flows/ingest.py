@@ -17,6 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from chipcast.checks import validate_inputs
+from chipcast.checks.docs import build_data_docs
 from chipcast.inputs import Inputs, load_inputs
 from chipcast.inputs.scenarios import fingerprint
 from chipcast.store import warehouse
@@ -41,10 +42,12 @@ def check_inputs(inputs: Inputs) -> CheckReport:
 @task(cache_policy=NO_CACHE)
 def record_checks(database: str, run_id: str, report: CheckReport, json_path: str,
                   scenario: str | None = None) -> int:
-    """Keep a check report of a scenario: rows in validation_results and the GX result JSON on
-    disk. Returns the expectation rows written."""
+    """Keep a check report of a scenario: rows in validation_results, the GX result JSON on
+    disk and its Data Docs pages beside it (index.html of the run's folder). Returns the
+    expectation rows written."""
     Path(json_path).parent.mkdir(parents=True, exist_ok=True)
     report.write_json(Path(json_path))
+    build_data_docs(Path(json_path), f"Check results of run {run_id}")
     with duckdb.connect(database) as con:
         warehouse.create_schema(con)
         return warehouse.write_validation(con, report.results_frame(run_id, scenario))
