@@ -15,7 +15,16 @@ from collections.abc import Sequence
 import typer
 
 from chipcast import __version__
-from chipcast.cli import estimate, goalseek, prune, query, run, sensitivity, validate
+from chipcast.cli import (
+    dashboard,
+    estimate,
+    goalseek,
+    prune,
+    query,
+    run,
+    sensitivity,
+    validate,
+)
 from chipcast.errors import ChipcastError
 
 app = typer.Typer(
@@ -41,7 +50,7 @@ def _root(
 
 
 app.add_typer(estimate.app, name="estimate")
-for module in (run, query, validate, sensitivity, goalseek, prune):
+for module in (run, query, validate, sensitivity, goalseek, prune, dashboard):
     module.register(app)
 
 

@@ -3,108 +3,28 @@ series and point, mart_headlines, comments from the registry, deterministic orde
 
 from __future__ import annotations
 
-import itertools
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from warehouses import (
+    MC_KEYS,
+    R1,
+    R2,
+    expected_series,
+    headline_rows,
+    leaves,
+    publish_run,
+    quantile_rows,
+)
 
 from chipcast.config import RunConfig
-from chipcast.contracts import HEADLINES, QUANTILE_NAMES
+from chipcast.contracts import HEADLINES
 from chipcast.contracts.marts import MARTS
 from chipcast.store import warehouse as wh
 from chipcast.store.publish import write_pinned
-
-UNITS = {"units_shipped": "units/month", "units_installed": "units",
-         "a100_equivalents_required": "A100-eq", "a100_equivalents": "A100-eq"}
-R1, R2, R3 = ("20250101T000000000Z-aaaaaa", "20250102T000000000Z-bbbbbb",
-              "20250103T000000000Z-cccccc")
-
-
-def leaves(scenario: str, scale: float) -> list[dict]:
-    """Leaves of two firms, two workloads, two SKUs, two months; required compute is not split
-    by SKU (its sku is 'all', as the model writes it). value = a distinct number per leaf."""
-    rows = []
-    for i, (firm, work, sku, m, metric) in enumerate(itertools.product(
-            ("f1", "f2"), ("training", "inference"), ("A100", "H20"), (1, 2),
-            ("units_shipped", "units_installed"))):
-        rows.append(dict(month=date(2024, m, 1), scenario=scenario, firm=firm, workload=work,
-                         sku=sku, metric=metric, value=scale * (i + 1), unit=UNITS[metric]))
-    for i, (firm, work, m) in enumerate(itertools.product(("f1", "f2"),
-                                                         ("training", "inference"), (1, 2))):
-        rows.append(dict(month=date(2024, m, 1), scenario=scenario, firm=firm, workload=work,
-                         sku="all", metric="a100_equivalents_required", value=scale * (100 + i),
-                         unit="A100-eq"))
-    return rows
-
-
-def expected_series(rows: list[dict]) -> dict[tuple, float]:
-    """Independent cube: every leaf summed into each of its 8 (firm, workload, sku) totals; a
-    dimension already 'all' in the leaves is not totalled twice."""
-    out: dict[tuple, float] = defaultdict(float)
-    for r in rows:
-        for mask in itertools.product((False, True), repeat=3):
-            key = tuple("all" if m else r[d] for m, d in zip(mask, ("firm", "workload", "sku"),
-                                                            strict=True))
-            if any(m and r[d] == "all" for m, d in zip(mask, ("firm", "workload", "sku"),
-                                                        strict=True)):
-                continue
-            out[(r["metric"], *key, r["month"])] += r["value"]
-    return dict(out)
-
-
-def quantile_rows(scenario: str, key: tuple, center: float, calibration: str = "prior"
-                  ) -> list[dict]:
-    metric, firm, workload, sku, month = key
-    base = dict(scenario=scenario, month=month, firm=firm, workload=workload, sku=sku,
-                metric=metric, unit=UNITS.get(metric, "units"), calibration=calibration)
-    rows = [dict(base, stat="quantile", quantile=q, value=center * (0.5 + q))
-            for q in QUANTILE_NAMES]
-    return rows + [dict(base, stat="mean", quantile=None, value=center * 1.1)]
-
-
-def headline_rows(scenario: str, scale: float, draws: bool, calibration: str = "prior"
-                  ) -> pl.DataFrame:
-    rows = []
-    for i, (name, h) in enumerate(HEADLINES.items()):
-        month = date(2024, 2, 1)
-        rows.append(dict(scenario=scenario, headline=name, stat="deterministic", quantile=None,
-                         month=month, value=scale * (i + 1), unit=h.unit))
-        if draws:
-            rows += [dict(scenario=scenario, headline=name, stat="quantile", quantile=q,
-                          month=month, value=scale * (i + 1) * (1 + q), unit=h.unit,
-                          calibration=calibration) for q in QUANTILE_NAMES]
-            rows.append(dict(scenario=scenario, headline=name, stat="mean", quantile=None,
-                             month=month, value=scale * (i + 1) * 1.4, unit=h.unit,
-                             calibration=calibration))
-    return pl.DataFrame(rows, schema_overrides={"quantile": pl.Float64})
-
-
-MC_KEYS = [("units_installed", "all", "all", "all", date(2024, 1, 1)),
-           ("units_installed", "all", "all", "A100", date(2024, 2, 1)),
-           ("a100_equivalents_required", "f1", "training", "all", date(2024, 1, 1))]
-
-
-def publish_run(con: duckdb.DuckDBPyConnection, run_id: str, scenarios: dict[str, float],
-                draws: bool) -> None:
-    """A run as the pipeline writes it: forecast, headlines and (with draws) Monte Carlo rows
-    and sensitivity rows of every scenario, then closed as published."""
-    wh.start_run(con, run_id, RunConfig(scenarios=tuple(scenarios), draws=64 if draws else 0))
-    for scenario, scale in scenarios.items():
-        wh.write_forecast(con, run_id, pl.DataFrame(leaves(scenario, scale)))
-        wh.write_headlines(con, run_id, headline_rows(scenario, scale, draws))
-        if draws:
-            q = [r for k in MC_KEYS for r in quantile_rows(scenario, k, scale * 1000)]
-            q += quantile_rows(scenario, ("peak_installed_units", "all", "all", "all",
-                                          date(2024, 2, 1)), 1.0)  # a headline row
-            wh.write_quantiles(con, run_id, pl.DataFrame(q))
-            wh.write_sensitivity(con, run_id, pl.DataFrame([dict(
-                scenario=scenario, headline="peak_installed_units", input="fleet:x:y",
-                method="tornado", low=1.0, high=3.0, swing=2.0, unit="units")]))
-    wh.finish_run(con, run_id, "published")
 
 
 @pytest.fixture
