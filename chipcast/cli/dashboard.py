@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -41,9 +40,8 @@ def dashboard_command(
     folder = (out_dir or FORECASTS_DIR).resolve()
     env = {**os.environ, "CHIPCAST_DASHBOARD_OUT_DIR": str(folder)}
     print(f"chipcast dashboard on http://{address}:{port} (warehouse {folder}); Ctrl-C stops it",
-          file=sys.stderr)
-    try:
-        code = subprocess.call(streamlit_command(port, address), env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+          file=sys.stderr, flush=True)
+    command = streamlit_command(port, address)
+    # Streamlit takes this process's place, so a signal that stops `chipcast dashboard` (Ctrl-C,
+    # a service manager's SIGTERM) reaches the server itself and leaves no orphan behind.
+    os.execve(command[0], command, env)

@@ -75,7 +75,8 @@ def main() -> None:
         band = (f"P10-P90 {number(row['p10'])} to {number(row['p90'])}"
                 if row["p10"] is not None else "no Monte Carlo in this run")
         col.metric(row["label"], f"{number(row['point'])} {row['unit']}", help=(
-            f"{row['definition']} ({row['window']}). Point: {row['point_basis']}; "
+            f"{row['definition']} ({row['window']}). Point {row['point']:,.0f} "
+            f"{row['unit']} ({row['point_basis']}); "
             f"deterministic {number(row['deterministic'])}; {band}. Run {row['run_id']}."))
         col.caption(band)
 

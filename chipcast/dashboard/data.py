@@ -76,9 +76,16 @@ class ServingFile:
             self._identity = None
 
 
+SCALES = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k"))
+
+
 def number(value: Any) -> str:
-    """A headline as the dashboard shows it: grouped digits, 3 significant digits below 100."""
+    """A headline as the dashboard's cards show it: 4 significant digits with a k/M/bn/tn
+    suffix (e.g. '195.3 k', '10.37 M'), so it fits a card; '-' for none."""
     if value is None:
         return "-"
     v = float(value)
-    return f"{v:,.0f}" if abs(v) >= 100 or v == 0 else f"{v:,.3g}"
+    for scale, suffix in SCALES:
+        if abs(v) >= scale:
+            return f"{v / scale:.4g} {suffix}"
+    return f"{v:.4g}"

@@ -116,9 +116,15 @@ def test_the_dashboard_follows_a_publish_and_reads_a_backtest_view(served: Path)
     after = _shown(at)
     assert after != before
     want = _points(served, "base")
-    assert [v.split(" ")[0] for v in after.values()] == [number(v) for v in want.values()]
+    assert list(after.values()) == [f"{number(v)} {u}" for v, u in zip(
+        want.values(), _units(served), strict=True)]
     assert "No back-test in this run." not in [i.value for i in at.info]
     assert any("actual" in df.value.columns for df in at.dataframe)
+
+
+def test_headline_cards_use_four_significant_digits() -> None:
+    assert [number(v) for v in (None, 5, 0.25, 195_260, 10_372_172, 52_157_516_125, 2.5e12)] \
+        == ["-", "5", "0.25", "195.3 k", "10.37 M", "52.16 bn", "2.5 tn"]
 
 
 def test_serving_file_reconnects_only_when_the_file_changes(tmp_path: Path) -> None:
