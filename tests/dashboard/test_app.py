@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouses import R1, R2, publish_run
 
 from chipcast.dashboard.data import ServingFile, number
 from chipcast.store import warehouse as wh
-from warehouses import R1, R2, publish_run
 
 APP = Path(__file__).resolve().parents[2] / "chipcast" / "dashboard" / "app.py"
 

@@ -206,3 +206,15 @@ def test_an_older_file_gains_the_new_columns_with_their_defaults(con) -> None:
         wh.table_columns(old, "validation_results"))
     wh.create_marts(old)  # the views bind to the upgraded tables
     old.close()
+
+
+def test_docs_marts_md_is_rendered_from_the_registry() -> None:
+    from chipcast.store.catalogue import DOC, marts_markdown
+
+    text = DOC.read_text(encoding="utf-8")
+    assert text == marts_markdown(), ("docs/marts.md is stale: run "
+                                      "`.venv/bin/python -m chipcast.store.catalogue`")
+    for view, spec in MARTS.items():  # every view and column is documented with its comment
+        assert f"## `{view}`" in text and spec.comment in text
+        for col in spec.columns:
+            assert f"| `{col.name}` |" in text, (view, col.name)
