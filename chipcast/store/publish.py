@@ -150,7 +150,16 @@ def point_latest(out_dir: Path, run_id: str) -> None:
     tmp = exports / f".{LATEST}-{run_id}"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(run_id, target_is_directory=True)  # relative: the folder can move
-    os.replace(tmp, exports / LATEST)
+    latest = exports / LATEST
+    if latest.is_dir() and not latest.is_symlink():
+        # A real folder (the tree was copied with links followed): rename cannot replace it,
+        # so move it aside first; readers miss `latest` only between these two renames.
+        aside = exports / f".{LATEST}-old-{run_id}"
+        os.replace(latest, aside)
+        os.replace(tmp, latest)
+        shutil.rmtree(aside, ignore_errors=True)
+        return
+    os.replace(tmp, latest)
 
 
 
@@ -314,7 +323,10 @@ class Publication:
         for path in (self.out_dir / EXPORTS).glob(".tmp-*"):
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.out_dir / EXPORTS).glob(f".{LATEST}-*"):
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         for path in (self.out_dir / REPORTS).glob(".*.html"):
             path.unlink(missing_ok=True)
 

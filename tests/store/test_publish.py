@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -110,6 +111,12 @@ def test_exports_latest_is_a_folder_swapped_atomically_with_a_manifest(tmp_path:
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert entry["rows"] == pl.read_parquet(path).height
     assert not list(exports.glob(".latest-*"))  # no temporary link left behind
+    # a copy of the tree that followed the link holds a real folder: the next publish mends it
+    latest.unlink()
+    shutil.copytree(exports / second, latest)
+    third = _publish(tmp_path, 3.0)
+    assert latest.is_symlink() and publish.latest_run_id(tmp_path) == third
+    assert not list(exports.glob(".latest-*"))
 
 
 def test_a_failed_check_leaves_published_outputs_byte_identical(tmp_path: Path) -> None:
