@@ -267,6 +267,14 @@ def start_run(
     )
 
 
+def missing_tables(con: duckdb.DuckDBPyConnection, run_id: str, draws: int
+                   ) -> list[tuple[str, str]]:
+    """(scenario, table) pairs a run has no rows in although every run of its kind writes them
+    (sql/warehouse/run_missing_tables.sql); [] when the run is complete."""
+    return [tuple(r) for r in con.execute(sql("warehouse/run_missing_tables"),
+                                          {"run_id": run_id, "draws": draws}).fetchall()]
+
+
 def finish_run(
     con: duckdb.DuckDBPyConnection, run_id: str, status: str, error: str | None = None
 ) -> None:

@@ -218,3 +218,18 @@ def test_docs_marts_md_is_rendered_from_the_registry() -> None:
         assert f"## `{view}`" in text and spec.comment in text
         for col in spec.columns:
             assert f"| `{col.name}` |" in text, (view, col.name)
+
+
+def test_an_incomplete_run_is_named_before_it_can_publish(con) -> None:
+    wh.start_run(con, R1, RunConfig(scenarios=("base", "bull"), draws=64))
+    for scenario in ("base", "bull"):
+        wh.write_forecast(con, R1, pl.DataFrame(leaves(scenario, 1.0)))
+        wh.write_validation(con, pl.DataFrame({
+            "run_id": [R1], "scenario": [scenario], "suite": ["forecast"], "position": [0],
+            "expectation": ["x"], "success": [True]}))
+    wh.write_headlines(con, R1, headline_rows("base", 1.0, True))
+    wh.write_quantiles(con, R1, pl.DataFrame(quantile_rows("base", MC_KEYS[0], 1.0)))
+    missing = wh.missing_tables(con, R1, draws=64)
+    assert missing == [("base", "input_files"), ("bull", "forecast_quantiles"),
+                       ("bull", "headlines"), ("bull", "input_files")]
+    assert ("bull", "forecast_quantiles") not in wh.missing_tables(con, R1, draws=0)
