@@ -65,7 +65,7 @@ def test_every_sql_file_holds_one_statement_with_a_header_comment() -> None:
             text = wh.comment_statements(MARTS["mart_runs"])[0]
         elif name == "warehouse/comment_column":
             text = wh.comment_statements(MARTS["mart_runs"])[1]
-        elif name == "warehouse/insert_by_name":
+        elif name in ("warehouse/insert_by_name", "warehouse/prune_table"):
             text = text.replace("{table}", "forecast")
         assert "{" not in text.split("\n", 3)[-1] or name.startswith("warehouse/"), path
         assert len(c.extract_statements(text)) == 1, path
