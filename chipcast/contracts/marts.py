@@ -147,8 +147,9 @@ MARTS: dict[str, MartSpec] = {m.name: m for m in (
                  RUN_ID, _c("needs", "tables the run has rows in for the scenario, which the "
                             "view needs"))),
     MartSpec(
-        "forecast_series", "Helper: the forecast series of every published run (mart_forecast "
-        "is this view for one run per scenario).",
+        "forecast_series", "Helper: the forecast series of the runs mart_forecast and mart_bands "
+        "show (mart_forecast is this view for its run of each scenario).",
+        vintage="per scenario, the runs mart_forecast and mart_bands show (one or two)",
         key=("run_id", "scenario", "calibration", "metric", "firm", "workload", "sku", "month"),
         all_runs=True, columns=FORECAST_COLUMNS),
     MartSpec(

@@ -1,5 +1,6 @@
--- forecast_series (helper, not a mart): every published run's forecast series
--- (grain: run_id x scenario x calibration x metric x firm x workload x sku x month).
+-- forecast_series (helper, not a mart): the forecast series of the runs mart_forecast and
+-- mart_bands show (grain: run_id x scenario x calibration x metric x firm x workload x sku x
+-- month); restricted to those runs first, so its cost does not grow with the runs kept.
 -- Deterministic: the forecast leaves and their totals over any of firm, workload and sku
 -- ('all' = summed over that dimension; a dimension whose leaves are already 'all', like the
 -- SKU of required compute, is not summed again). Monte Carlo: the run's forecast_quantiles
@@ -7,13 +8,25 @@
 -- quantile of chipcast.contracts.QUANTILES, for each calibration the run drew ('prior' when
 -- it drew none). point = p50 where the run drew the series, else the deterministic value.
 CREATE OR REPLACE VIEW forecast_series AS
-WITH det AS (
+WITH shown AS (
+    SELECT DISTINCT run_id, scenario FROM mart_vintages
+    WHERE view_name IN ('mart_forecast', 'mart_bands')
+),
+leaves AS (
+    SELECT f.* FROM forecast AS f
+    JOIN shown AS s ON s.run_id = f.run_id AND s.scenario = f.scenario
+),
+draws AS (
+    SELECT q.* FROM forecast_quantiles AS q
+    JOIN shown AS s ON s.run_id = q.run_id AND s.scenario = q.scenario
+),
+det AS (
     SELECT run_id, scenario, metric, unit, month,
            CASE WHEN grouping(firm) = 1 THEN 'all' ELSE firm END AS firm,
            CASE WHEN grouping(workload) = 1 THEN 'all' ELSE workload END AS workload,
            CASE WHEN grouping(sku) = 1 THEN 'all' ELSE sku END AS sku,
            sum(value) AS deterministic
-    FROM forecast
+    FROM leaves
     GROUP BY run_id, scenario, metric, unit, month, CUBE (firm, workload, sku)
     HAVING NOT ((grouping(firm) = 1 AND bool_and(firm = 'all'))
              OR (grouping(workload) = 1 AND bool_and(workload = 'all'))
@@ -24,15 +37,15 @@ mc AS (
            any_value(q.unit) AS unit,
            max(q.value) FILTER (WHERE q.stat = 'mean') AS mean,
 {quantile_columns}
-    FROM forecast_quantiles AS q
+    FROM draws AS q
     WHERE q.metric NOT IN (SELECT headline FROM headline_catalogue)
     GROUP BY q.run_id, q.scenario, q.calibration, q.metric, q.firm, q.workload, q.sku, q.month
 ),
 calibrations AS (  -- what the run drew per scenario; 'prior' stands for a run without draws
-    SELECT DISTINCT run_id, scenario, calibration FROM forecast_quantiles
+    SELECT DISTINCT run_id, scenario, calibration FROM draws
     UNION
-    SELECT DISTINCT f.run_id, f.scenario, 'prior' FROM forecast AS f
-    WHERE NOT EXISTS (SELECT 1 FROM forecast_quantiles AS q
+    SELECT DISTINCT f.run_id, f.scenario, 'prior' FROM leaves AS f
+    WHERE NOT EXISTS (SELECT 1 FROM draws AS q
                       WHERE q.run_id = f.run_id AND q.scenario = f.scenario)
 ),
 det_c AS (
