@@ -103,7 +103,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _quantile(q: float) -> str:
-    return f"abs(q.quantile - {q!r}) < 1e-9"
+    """The filter of one quantile level: matched to 1e-9 (the producer's float is not exact)."""
+    return f"abs(quantile - {q!r}) < 1e-9"
 
 
 def mart_sql(view: str) -> str:
@@ -117,9 +118,8 @@ def mart_sql(view: str) -> str:
         "{headline_columns}": ",\n".join(
             f"    max(h.value) FILTER (WHERE h.headline = '{name}') AS {name}"
             for name in HEADLINES),
-        # A quantile is matched by its value (to 1e-9): the producer's float is not exact.
         "{quantile_columns}": ",\n".join(
-            f"           max(value) FILTER (WHERE {_quantile(q).replace('q.', '')}) AS {n}"
+            f"           max(value) FILTER (WHERE {_quantile(q)}) AS {n}"
             for q, n in names.items()),
         "{quantile_select}": ",\n".join(f"    m.{n}" for n in names.values()),
         "{quantile_names}": ", ".join(f"s.{n}" for n in names.values()),
