@@ -175,7 +175,7 @@ def forecast(
     def checked(report: CheckReport, suite: str) -> None:
         """Keep a report (warehouse rows + GX JSON); failures raise once all are recorded."""
         record_checks(database, run_id, report,
-                      str(Path(validation_dir) / f"{suite}-{scenario}.json"))
+                      str(Path(validation_dir) / f"{suite}-{scenario}.json"), scenario)
         reports.append(report)
 
     stage(f"[{scenario}] computing the deterministic forecast")

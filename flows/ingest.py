@@ -17,6 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from chipcast.checks import validate_inputs
+from chipcast.checks.docs import build_data_docs
 from chipcast.inputs import Inputs, load_inputs
 from chipcast.inputs.scenarios import fingerprint
 from chipcast.store import warehouse
@@ -39,14 +40,17 @@ def check_inputs(inputs: Inputs) -> CheckReport:
 
 
 @task(cache_policy=NO_CACHE)
-def record_checks(database: str, run_id: str, report: CheckReport, json_path: str) -> int:
-    """Keep a check report: rows in validation_results and the GX result JSON on disk.
-    Returns the expectation rows written."""
+def record_checks(database: str, run_id: str, report: CheckReport, json_path: str,
+                  scenario: str | None = None) -> int:
+    """Keep a check report of a scenario: rows in validation_results, the GX result JSON on
+    disk and its Data Docs pages beside it (index.html of the run's folder). Returns the
+    expectation rows written."""
     Path(json_path).parent.mkdir(parents=True, exist_ok=True)
     report.write_json(Path(json_path))
+    build_data_docs(Path(json_path), f"Check results of run {run_id}")
     with duckdb.connect(database) as con:
         warehouse.create_schema(con)
-        return warehouse.write_validation(con, report.results_frame(run_id))
+        return warehouse.write_validation(con, report.results_frame(run_id, scenario))
 
 
 @task(cache_policy=NO_CACHE)
@@ -67,8 +71,8 @@ def ingest(database: str, run_id: str, scenario: str, data_dir: str,
     inputs = read_inputs(data_dir, scenario)
     stage(f"[{scenario}] checking {len(inputs.tables())} input tables")
     report = check_inputs(inputs)
-    record_checks(database, run_id, report, str(Path(validation_dir) /
-                                                 f"inputs-{scenario}.json"))
+    record_checks(database, run_id, report,
+                  str(Path(validation_dir) / f"inputs-{scenario}.json"), scenario)
     report.raise_for_failure()
     rows = stage_tables(database, run_id, scenario, inputs)
     stage(f"[{scenario}] staged {rows:,} input rows from {len(inputs.files)} files")

@@ -17,6 +17,7 @@ from chipcast.config import DEFAULT_DRAWS, DEFAULT_SEED, DEFAULT_SENSITIVITY_N, 
 from chipcast.paths import DATA_DIR, FORECASTS_DIR
 from chipcast.store import warehouse
 from chipcast.store.publish import Publication
+from chipcast.store.retention import keep_setting, prune
 from flows.common import stage, transient_only
 from flows.forecast import forecast
 from flows.ingest import ingest
@@ -50,6 +51,21 @@ def swap_in(pub: Publication) -> Path:
     return pub.commit()
 
 
+@task(cache_policy=NO_CACHE)
+def prune_runs(out_dir: str, keep: int) -> None:
+    """Apply the retention setting right after the publish, under the run's own lock. A failure
+    only warns: the run is published already."""
+    try:
+        result = prune(Path(out_dir), keep, locked=True)
+    except Exception as exc:  # noqa: BLE001 - retention must never fail a published run
+        stage(f"warning: pruning old runs failed ({type(exc).__name__}: {exc}); run "
+              "`chipcast prune --keep N` later")
+        return
+    if result.dropped or result.files_removed:
+        stage(f"pruned {len(result.dropped)} old run(s), kept {len(result.kept)} "
+              f"(CHIPCAST_KEEP_RUNS={keep})")
+
+
 @flow(name="chipcast-pipeline")
 def pipeline(
     scenarios: list[str] = ["base"],  # noqa: B006 - Prefect shows the default; never mutated
@@ -62,9 +78,12 @@ def pipeline(
     sensitivity: str = "given",
     calibrate: bool | None = None,
     fit_until: date | None = None,
+    keep_runs: int | None = None,
 ) -> RunSummary:
-    """Run the whole pipeline for the scenarios and publish one new run into out_dir.
-    `calibrate`/`fit_until` None: each scenario's own settings."""
+    """Run the whole pipeline for the scenarios and publish one new run into out_dir; then
+    keep only `keep_runs` published runs (default: the CHIPCAST_KEEP_RUNS setting; unset =
+    keep all). `calibrate`/`fit_until` None: each scenario's own settings."""
+    keep = keep_runs if keep_runs is not None else keep_setting()
     config = RunConfig(
         scenarios=tuple(scenarios), data_dir=Path(data_dir), out_dir=Path(out_dir),
         draws=draws, seed=seed, sampler=sampler, sensitivity_n=sensitivity_n,
@@ -85,6 +104,8 @@ def pipeline(
         comparison = publish(str(config.out_dir), pub.run_id)
         path = swap_in(pub)
         stage(f"published {path} (run {pub.run_id})")
+        if keep is not None:
+            prune_runs(str(config.out_dir), keep)
     return RunSummary(
         run_id=pub.run_id, scenarios=config.scenarios, rows=rows, database=pub.published,
         exports=pub.exports_dir, validation=pub.paths.validation, report=pub.report,

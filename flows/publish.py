@@ -19,8 +19,14 @@ from flows.common import stage, transient_only
 @task(cache_policy=NO_CACHE)
 def build_marts(out_dir: str, run_id: str) -> list[dict[str, Any]]:
     """Close the run as 'published' in the private copy and (re)create the mart views;
-    returns mart_scenario_comparison (one dict per scenario)."""
+    returns mart_scenario_comparison (one dict per scenario). A run missing a table for a
+    scenario it ran is not published (views would show it for some views only)."""
     with RunPaths(Path(out_dir), run_id).connect() as con:
+        draws = con.execute(warehouse.sql("warehouse/run_draws"), {"run_id": run_id}).fetchone()
+        missing = warehouse.missing_tables(con, run_id, draws[0] if draws else 0)
+        if missing:
+            raise RuntimeError(f"run {run_id} is incomplete, not published: no rows in "
+                               + ", ".join(f"{t} for {s}" for s, t in missing))
         warehouse.finish_run(con, run_id, "published")
         warehouse.create_marts(con)
         return warehouse.scenario_comparison(con)

@@ -78,6 +78,8 @@ class Outcome:
     unexpected_count: int
     sample: list[str]
     problems: list[Problem]
+    position: int | None = None  # the rule's place in its suite
+    message: str = ""  # what the rule asserts, in words
 
 
 class SuiteResult:
@@ -123,14 +125,19 @@ class CheckReport:
     def success(self) -> bool:
         return all(s.success for s in self.suite_results)
 
-    def results_frame(self, run_id: str) -> pl.DataFrame:
-        """One row per expectation: run_id, suite, expectation, column, success,
-        unexpected_count, sample (str), checked_at (UTC timestamp)."""
+    def results_frame(self, run_id: str, scenario: str | None = None) -> pl.DataFrame:
+        """One row per expectation: run_id, scenario, table_name (the suite's name up to its
+        first '.'), suite, position, expectation, column, message, success, unexpected_count,
+        sample (str), checked_at (UTC timestamp)."""
         now = datetime.now(UTC).replace(tzinfo=None)
         rows = [
             {
                 "run_id": run_id,
+                "scenario": scenario,
+                "table_name": s.suite.split(".", 1)[0],
                 "suite": s.suite,
+                "position": o.position,
+                "message": o.message,
                 "expectation": o.expectation,
                 "column": o.column,
                 "success": o.success,
@@ -141,7 +148,9 @@ class CheckReport:
             for s in self.suite_results
             for o in s.outcomes
         ]
-        schema = {"run_id": pl.Utf8, "suite": pl.Utf8, "expectation": pl.Utf8,
+        schema = {"run_id": pl.Utf8, "scenario": pl.Utf8, "table_name": pl.Utf8,
+                  "suite": pl.Utf8, "position": pl.Int32, "message": pl.Utf8,
+                  "expectation": pl.Utf8,
                   "column": pl.Utf8, "success": pl.Boolean, "unexpected_count": pl.Int64,
                   "sample": pl.Utf8, "checked_at": pl.Datetime("us")}
         return pl.DataFrame(rows, schema=schema)
@@ -324,7 +333,7 @@ def _outcome(check: CheckFrame, rule: Rule, res: Any) -> Outcome:
             problems.append(Problem(check.file, rule.message, hint=rule.hint,
                                     column=rule.column, values=sample))
     return Outcome(res.expectation_config.type, rule.column, bool(res.success), count, sample,
-                   problems)
+                   problems, int(res.expectation_config.meta["rule"]), rule.message)
 
 
 def run_check(check: CheckFrame) -> SuiteResult:

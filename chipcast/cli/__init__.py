@@ -15,7 +15,17 @@ from collections.abc import Sequence
 import typer
 
 from chipcast import __version__
-from chipcast.cli import backtest, estimate, goalseek, query, run, sensitivity, validate
+from chipcast.cli import (
+    backtest,
+    dashboard,
+    estimate,
+    goalseek,
+    prune,
+    query,
+    run,
+    sensitivity,
+    validate,
+)
 from chipcast.errors import ChipcastError
 
 app = typer.Typer(
@@ -41,7 +51,7 @@ def _root(
 
 
 app.add_typer(estimate.app, name="estimate")
-for module in (run, query, validate, sensitivity, goalseek, backtest):
+for module in (run, query, validate, sensitivity, goalseek, backtest, prune, dashboard):
     module.register(app)
 
 

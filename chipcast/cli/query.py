@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Annotated
 import typer
 
 from chipcast.cli.format import console, table
-from chipcast.errors import EXIT_DATA, EXIT_USAGE
+from chipcast.errors import EXIT_DATA, EXIT_USAGE, ChipcastError
 
 SHOWN_ROWS = 200  # rows a terminal table shows; --format csv|json print all
 
@@ -33,12 +34,13 @@ def query_command(
     = None,
     fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.table,
 ) -> None:
-    """Run read-only SQL on the published warehouse. Exit 0 ok, 1 nothing published, 2 SQL
-    error."""
+    """Run read-only SQL on the published warehouse. Exit 0 ok, 1 nothing published or an
+    unreadable file, 2 SQL error, 3 the file is held open for writing by another program. Every
+    error is one line on stderr."""
     import duckdb  # imported here: the CLI's start-up stays light
 
     from chipcast.paths import FORECASTS_DIR
-    from chipcast.store.query import run_query
+    from chipcast.store.query import first_line, run_query
 
     folder = out_dir or FORECASTS_DIR
     try:
@@ -47,12 +49,26 @@ def query_command(
         print(f"no published warehouse at {folder / 'chipcast.duckdb'}: run `make run` "
               "(or `chipcast run`) first", file=sys.stderr)
         raise typer.Exit(EXIT_DATA) from None
+    except ChipcastError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code) from None
     except duckdb.Error as exc:
-        print(f"SQL error: {exc}", file=sys.stderr)
+        print(f"SQL error: {first_line(exc)}", file=sys.stderr)
         raise typer.Exit(EXIT_USAGE) from None
+    except (OSError, ValueError, TypeError) as exc:  # e.g. a value Python cannot represent
+        print(f"error: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
+        raise typer.Exit(EXIT_DATA) from None
     if result is None:
         print("(statement returned no rows)")
         return
+    try:
+        _print(result, fmt)
+    except BrokenPipeError:  # `chipcast query ... | head`: the reader left; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return
+
+
+def _print(result: tuple[list[str], list[tuple]], fmt: Format) -> None:
     columns, rows = result
     if fmt is Format.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")

@@ -12,7 +12,8 @@ outputs into place:
    rename the export folder to `exports/<run_id>/` and the report to `report/<run_id>.html`
    (new names: removed again if the run fails before the next step), `os.replace` the file
    over `chipcast.duckdb` (the commit point), then `report/latest.html` and the
-   `exports/latest` pointer;
+   `exports/latest` symlink (to `<run_id>`, replaced atomically: a file-based BI tool binds to
+   `exports/latest/<name>.parquet` and its `manifest.json`);
 5. append one JSON line to `runs.log` (published or failed) and remove the private files.
 
 A run that fails before commit leaves `chipcast.duckdb`, `exports/` and `latest` byte-identical.
@@ -24,6 +25,7 @@ transaction the parent flow holds (lock, copy, commit or discard).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -38,6 +40,7 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 from chipcast.errors import ChipcastError
 from chipcast.store import warehouse
@@ -47,6 +50,8 @@ RUNS_LOG = "runs.log"
 EXPORTS = "exports"
 LATEST = "latest"
 REPORTS = "report"
+MANIFEST = "manifest.json"
+VALIDATION = "validation"
 
 
 class UnreadableWarehouse(ChipcastError):
@@ -108,9 +113,53 @@ def read_runs_log(out_dir: Path) -> list[dict[str, Any]]:
 
 
 def latest_run_id(out_dir: Path) -> str | None:
-    """The run id the `exports/latest` pointer names, or None."""
+    """The run id `exports/latest` names (the symlink's target; a text file holding the id in
+    folders published before it became a symlink), or None."""
     path = Path(out_dir) / EXPORTS / LATEST
-    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+    if path.is_symlink():
+        return Path(os.readlink(path)).name
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, run_id: str, files: list[Path]) -> Path:
+    """<folder>/manifest.json: the run id and, per Parquet file, its name, rows and sha256."""
+    entries = [{"file": f.name, "rows": pq.read_metadata(f).num_rows, "sha256": _sha256(f)}
+               for f in sorted(files)]
+    doc = {"run_id": run_id, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+           "files": entries}
+    path = Path(folder) / MANIFEST
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def point_latest(out_dir: Path, run_id: str) -> None:
+    """Make exports/latest a symlink to exports/<run_id> in one atomic rename (a reader sees the
+    old folder or the new one, never a missing or half-written one)."""
+    exports = Path(out_dir) / EXPORTS
+    exports.mkdir(parents=True, exist_ok=True)
+    tmp = exports / f".{LATEST}-{run_id}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_id, target_is_directory=True)  # relative: the folder can move
+    latest = exports / LATEST
+    if latest.is_dir() and not latest.is_symlink():
+        # A real folder (the tree was copied with links followed): rename cannot replace it,
+        # so move it aside first; readers miss `latest` only between these two renames.
+        aside = exports / f".{LATEST}-old-{run_id}"
+        os.replace(latest, aside)
+        os.replace(tmp, latest)
+        shutil.rmtree(aside, ignore_errors=True)
+        return
+    os.replace(tmp, latest)
 
 
 
@@ -154,7 +203,7 @@ class RunPaths:
 
     @property
     def validation(self) -> Path:
-        return self.out_dir / "validation" / self.run_id
+        return self.out_dir / VALIDATION / self.run_id
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -170,10 +219,12 @@ class RunPaths:
             con.close()
 
     def export(self) -> list[Path]:
-        """Write this run's Parquet exports into a private folder (moved into place on
-        commit)."""
+        """Write this run's Parquet exports and their manifest.json into a private folder
+        (moved into place on commit). Returns the Parquet files."""
         with self.connect(read_only=True) as con:
-            return warehouse.export_parquet(con, self.run_id, self.exports_tmp)
+            files = warehouse.export_parquet(con, self.run_id, self.exports_tmp)
+        write_manifest(self.exports_tmp, self.run_id, files)
+        return files
 
 
 class Publication:
@@ -251,10 +302,8 @@ class Publication:
             latest_tmp = p.report.with_name(f".{LATEST}-{self.run_id}.html")
             shutil.copyfile(p.report, latest_tmp)
             os.replace(latest_tmp, self.out_dir / REPORTS / f"{LATEST}.html")
-        pointer = self.out_dir / EXPORTS / f".{LATEST}-{self.run_id}"
-        pointer.parent.mkdir(parents=True, exist_ok=True)
-        pointer.write_text(self.run_id + "\n", encoding="utf-8")
-        os.replace(pointer, self.out_dir / EXPORTS / LATEST)
+        if p.exports_dir.exists():
+            point_latest(self.out_dir, self.run_id)
         _fsync_dir(self.out_dir)
         return p.published
 
@@ -274,7 +323,10 @@ class Publication:
         for path in (self.out_dir / EXPORTS).glob(".tmp-*"):
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.out_dir / EXPORTS).glob(f".{LATEST}-*"):
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         for path in (self.out_dir / REPORTS).glob(".*.html"):
             path.unlink(missing_ok=True)
 
@@ -317,5 +369,6 @@ def _describe(exc: BaseException | None) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-__all__ = ["LOCK_NAME", "Publication", "RunPaths", "UnreadableWarehouse", "append_runs_log",
-           "latest_run_id", "new_run_id", "read_runs_log", "write_pinned"]
+__all__ = ["LOCK_NAME", "MANIFEST", "Publication", "RunPaths", "UnreadableWarehouse",
+           "append_runs_log", "latest_run_id", "new_run_id", "point_latest", "read_runs_log",
+           "write_manifest", "write_pinned"]

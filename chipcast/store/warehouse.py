@@ -19,8 +19,9 @@ import duckdb
 import polars as pl
 
 from chipcast import __version__
-from chipcast.contracts import HEADLINES, META_COLUMNS, TABLES, TableSpec
+from chipcast.contracts import HEADLINES, META_COLUMNS, QUANTILE_NAMES, TABLES, TableSpec
 from chipcast.contracts.inputs import DATE, INTEGER, MONTH, NUMBER, TEXT_LIST
+from chipcast.contracts.marts import INTERVALS, MARTS, PRIOR, MartSpec
 from chipcast.inputs import Inputs
 from chipcast.paths import ROOT, SQL_DIR
 from chipcast.store.sql import sql
@@ -42,14 +43,26 @@ SCHEMA_TABLES = (
     "sensitivity",
     "headlines",
     "backtest",
+    "run_contents",
+    "view_needs",
+    "headline_catalogue",
 )
-# Views in dependency order (a view binds to what exists when it is created).
-MARTS = (
+# Views in dependency order (a view binds to what exists when it is created); each is declared
+# in chipcast.contracts.marts (grain, vintage, columns), whose comments they carry.
+VIEWS = (
     "latest_runs",
+    "mart_vintages",
+    "forecast_series",
+    "mart_forecast",
+    "mart_headlines",
     "mart_demand_monthly",
     "mart_demand_total",
     "mart_scenario_comparison",
     "mart_bands",
+    "mart_sensitivity",
+    "mart_backtest",
+    "mart_skus",
+    "mart_export_regimes",
     "mart_runs",
     "mart_validation",
 )
@@ -76,33 +89,117 @@ def writable_tables() -> frozenset[str]:
     return frozenset(SCHEMA_TABLES) | frozenset(staging_tables())
 
 
+def upgrades() -> tuple[str, ...]:
+    """The column additions of sql/upgrade/ (each `ADD COLUMN IF NOT EXISTS`), in name order."""
+    return tuple(sorted(f"upgrade/{p.stem}" for p in (SQL_DIR / "upgrade").glob("*.sql")))
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table (idempotent: existing tables and their rows are kept)."""
+    """Create every table (idempotent: existing tables and their rows are kept) and add the
+    columns a file written by an older chipcast lacks (sql/upgrade/)."""
     for table in SCHEMA_TABLES:
         con.execute(sql(f"schema/{table}"))
+    for name in upgrades():
+        con.execute(sql(name))
     for spec in TABLES.values():
         con.execute(staging_ddl(spec))
 
 
+def _quantile(q: float) -> str:
+    """The filter of one quantile level: matched to 1e-9 (the producer's float is not exact)."""
+    return f"abs(quantile - {q!r}) < 1e-9"
+
+
 def mart_sql(view: str) -> str:
-    """The CREATE VIEW of a mart, with the columns generated from chipcast.contracts filled in
-    (one column per headline: identifiers from the registry only)."""
+    """The CREATE VIEW of a mart, with the parts generated from chipcast.contracts filled in:
+    the ORDER BY (the view's key), one column per headline or quantile level and the interval
+    aliases (identifiers and numbers from the registry only, never user data)."""
     text = sql(f"marts/{view}")
-    if "{headline_columns}" in text:
-        columns = ",\n".join(
-            f"    coalesce(max(p.value) FILTER (WHERE p.headline = '{name}'), 0) AS {name},\n"
-            f"    coalesce(max(h.value) FILTER (WHERE h.headline = '{name}'"
-            f" AND h.stat = 'deterministic'), 0) AS {name}_deterministic"
-            for name in HEADLINES)
-        text = text.replace("{headline_columns}", columns)
+    names = QUANTILE_NAMES
+    parts = {
+        "{order_by}": MARTS[view].order_by,
+        "{headline_columns}": ",\n".join(
+            f"    max(p.point) FILTER (WHERE p.headline = '{name}') AS {name},\n"
+            f"    max(p.deterministic) FILTER (WHERE p.headline = '{name}') AS "
+            f"{name}_deterministic"
+            for name in HEADLINES),
+        "{quantile_columns}": ",\n".join(
+            f"           max(value) FILTER (WHERE {_quantile(q)}) AS {n}"
+            for q, n in names.items()),
+        "{quantile_select}": ",\n".join(f"    m.{n}" for n in names.values()),
+        "{quantile_names}": ", ".join(f"s.{n}" for n in names.values()),
+        "{interval_select}": ",\n".join(
+            f'    m.{names[q]} AS "{side}-{level}"'
+            for level, pair in sorted(INTERVALS.items(), reverse=True)
+            for side, q in zip(("lo", "hi"), pair, strict=True)),
+    }
+    for placeholder, value in parts.items():
+        text = text.replace(placeholder, value)
     return text
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal of registry text (DuckDB's COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """A double-quoted SQL identifier (a registry or warehouse name, never user data)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def comment_statements(spec: MartSpec) -> list[str]:
+    """COMMENT ON statements of one view and each of its columns, from the registry."""
+    out = [sql("warehouse/comment_view").replace("{view}", spec.name)
+           .replace("{comment}", _literal(spec.comment))]
+    for col in spec.columns:
+        out.append(sql("warehouse/comment_column").replace("{view}", spec.name)
+                   .replace("{column}", quote_ident(col.name)).replace("{comment}",
+                                                                   _literal(col.comment)))
+    return out
+
+
+def write_catalogue(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite view_needs and headline_catalogue from the registry (values bound)."""
+    con.execute(sql("warehouse/clear_view_needs"))
+    needs = [(view, table) for view, spec in MARTS.items() for table in spec.needs]
+    append_frame(con, "view_needs", pl.DataFrame(needs, schema=["view_name", "table_name"],
+                                                 orient="row"))
+    con.execute(sql("warehouse/clear_headline_catalogue"))
+    append_frame(con, "headline_catalogue", pl.DataFrame(
+        [(h.name, h.label, h.unit, h.window, h.definition) for h in HEADLINES.values()],
+        schema=["headline", "label", "unit", "window", "definition"], orient="row"))
+
+
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the BI views. They select the latest published run, so they need no update
-    when runs are added; recreating them each run rolls out changed definitions."""
-    for view in MARTS:
+    """(Re)create the BI views with their comments. They pick their runs through run_contents
+    and mart_vintages, so they need no update when runs are added; recreating them each run
+    rolls out changed definitions. Raises RuntimeError if a view's columns differ from the
+    registry's (a programming error)."""
+    write_catalogue(con)
+    con.execute(sql("warehouse/record_contents"))  # runs published before run_contents existed
+    for view in VIEWS:
         con.execute(mart_sql(view))
+        spec = MARTS[view]
+        got = view_columns(con, view)
+        if got != [c.name for c in spec.columns]:
+            raise RuntimeError(f"view {view} has columns {got}, chipcast.contracts.marts "
+                               f"declares {[c.name for c in spec.columns]}")
+        for statement in comment_statements(spec):
+            con.execute(statement)
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
+    """Column names of a view (or table) of the current database, in order."""
+    return table_columns(con, view)
+
+
+def view_comments(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str | None, str | None]]:
+    """{view: {None: the view's comment, column: its comment}} for every view of the file."""
+    out: dict[str, dict[str | None, str | None]] = {}
+    for view, column, comment, _ in con.execute(sql("warehouse/view_comments")).fetchall():
+        out.setdefault(view, {})[column] = comment
+    return out
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -119,8 +216,8 @@ def append_frame(
     """Append a polars frame to a warehouse table, matching columns by name.
 
     `constants` adds columns with one value for every row (e.g. run_id). Table columns the frame
-    lacks are NULL (a NOT NULL column then fails loudly); frame columns the table lacks are
-    dropped (e.g. a reader's helper columns). Returns the rows appended."""
+    lacks take their DEFAULT, else NULL (a NOT NULL column then fails loudly); frame columns the
+    table lacks are dropped (e.g. a reader's helper columns). Returns the rows appended."""
     if table not in writable_tables():
         raise ValueError(f"not a warehouse table: {table}")
     columns = table_columns(con, table)
@@ -129,13 +226,15 @@ def append_frame(
     frame = frame.with_columns(
         [pl.lit(v).alias(k) for k, v in (constants or {}).items()]
     )
-    frame = frame.select(
-        [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in columns]
-    )
+    frame = frame.select([c for c in columns if c in frame.columns])
     if frame.height == 0:
         return 0
-    # The relation is positional in table order; DuckDB casts each column to the table's type.
-    con.from_arrow(frame.to_arrow()).insert_into(table)
+    # By name: DuckDB casts each column to the table's type and fills the others' defaults.
+    con.register("_append_frame", frame.to_arrow())
+    try:
+        con.execute(sql("warehouse/insert_by_name").replace("{table}", quote_ident(table)))
+    finally:
+        con.unregister("_append_frame")
     return frame.height
 
 
@@ -173,14 +272,26 @@ def start_run(
     )
 
 
+def missing_tables(con: duckdb.DuckDBPyConnection, run_id: str, draws: int
+                   ) -> list[tuple[str, str]]:
+    """(scenario, table) pairs a run has no rows in although every run of its kind writes them
+    (sql/warehouse/run_missing_tables.sql); [] when the run is complete."""
+    return [tuple(r) for r in con.execute(sql("warehouse/run_missing_tables"),
+                                          {"run_id": run_id, "draws": draws}).fetchall()]
+
+
 def finish_run(
     con: duckdb.DuckDBPyConnection, run_id: str, status: str, error: str | None = None
 ) -> None:
-    """Set the run's final status ('published' or 'failed'), end time and fingerprints."""
+    """Set the run's final status ('published' or 'failed'), end time and fingerprints; a
+    published run's contents (rows per scenario and table) go to run_contents, where the views
+    find it."""
     con.execute(
         sql("warehouse/run_finish"),
         {"run_id": run_id, "status": status, "finished_at": datetime.now(UTC), "error": error},
     )
+    if status == "published":
+        con.execute(sql("warehouse/record_contents"))
 
 
 def stage_inputs(
@@ -218,9 +329,17 @@ def write_forecast(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFr
     return append_frame(con, "forecast", frame, {"run_id": run_id})
 
 
+def _calibrated(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows without a calibration are the prior's (the column's default, also for nulls)."""
+    if "calibration" in frame.columns:
+        return frame.with_columns(pl.col("calibration").fill_null(PRIOR))
+    return frame
+
+
 def write_quantiles(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
-    """Append Monte Carlo summaries (scenario, month, ..., stat, quantile, value, unit)."""
-    return append_frame(con, "forecast_quantiles", frame, {"run_id": run_id})
+    """Append Monte Carlo summaries (scenario, month, ..., stat, quantile, value, unit and
+    optionally calibration, 'prior' when absent)."""
+    return append_frame(con, "forecast_quantiles", _calibrated(frame), {"run_id": run_id})
 
 
 def write_sensitivity(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
@@ -229,8 +348,9 @@ def write_sensitivity(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.Dat
 
 
 def write_headlines(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:
-    """Append headline rows (scenario, headline, stat, quantile, month, value, unit)."""
-    return append_frame(con, "headlines", frame, {"run_id": run_id})
+    """Append headline rows (scenario, headline, stat, quantile, month, value, unit and
+    optionally calibration, 'prior' when absent)."""
+    return append_frame(con, "headlines", _calibrated(frame), {"run_id": run_id})
 
 
 def write_backtest(con: duckdb.DuckDBPyConnection, run_id: str, frame: pl.DataFrame) -> int:

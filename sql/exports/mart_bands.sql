@@ -1,2 +1,3 @@
--- Export: Monte Carlo bands as published with this run.
-SELECT * FROM mart_bands ORDER BY scenario, month, firm, workload, sku, metric;
+-- Export: Monte Carlo bands as published with this run (grain: scenario x calibration x month
+-- x firm x workload x sku x metric).
+SELECT * FROM mart_bands ORDER BY scenario, calibration, month, firm, workload, sku, metric;

@@ -1,24 +1,12 @@
--- mart_bands: Monte Carlo bands of the latest published run with quantiles, per scenario
--- (grain: scenario x month x firm x workload x sku x metric); one column per quantile
--- (p05, p10, p50, p90, p95) and the mean, in the series' unit. A quantile is matched by its
--- value (to 1e-9), so it does not matter how the producer names `stat` for quantile rows.
+-- mart_bands: the forecast series that have Monte Carlo bands
+-- (grain: scenario x calibration x month x firm x workload x sku x metric), from the latest
+-- published run with forecast_quantiles rows for the scenario (after a --draws 0 run that is
+-- an older run than mart_forecast's: compare run_id). Headlines are in mart_headlines.
 CREATE OR REPLACE VIEW mart_bands AS
-WITH latest AS (
-    SELECT q.scenario, max(q.run_id) AS run_id
-    FROM forecast_quantiles AS q
-    JOIN runs AS r ON r.run_id = q.run_id
-    WHERE r.status = 'published'
-    GROUP BY q.scenario
-)
-SELECT
-    q.scenario, q.month, q.firm, q.workload, q.sku, q.metric, q.unit,
-    max(q.value) FILTER (WHERE abs(q.quantile - 0.05) < 1e-9) AS p05,
-    max(q.value) FILTER (WHERE abs(q.quantile - 0.10) < 1e-9) AS p10,
-    max(q.value) FILTER (WHERE abs(q.quantile - 0.50) < 1e-9) AS p50,
-    max(q.value) FILTER (WHERE abs(q.quantile - 0.90) < 1e-9) AS p90,
-    max(q.value) FILTER (WHERE abs(q.quantile - 0.95) < 1e-9) AS p95,
-    max(q.value) FILTER (WHERE q.stat = 'mean') AS mean,
-    q.run_id
-FROM forecast_quantiles AS q
-JOIN latest AS l ON q.run_id = l.run_id AND q.scenario = l.scenario
-GROUP BY q.run_id, q.scenario, q.month, q.firm, q.workload, q.sku, q.metric, q.unit;
+SELECT s.scenario, s.month, s.firm, s.workload, s.sku, s.vendor, s.metric, s.calibration, s.unit,
+       s.point, s.deterministic, {quantile_names}, s.mean, s.run_id
+FROM forecast_series AS s
+JOIN mart_vintages AS v
+  ON v.view_name = 'mart_bands' AND v.scenario = s.scenario AND v.run_id = s.run_id
+WHERE s.point_basis = 'p50'
+ORDER BY {order_by};

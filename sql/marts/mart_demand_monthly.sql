@@ -1,9 +1,14 @@
--- mart_demand_monthly: the latest published run's monthly forecast for each scenario
--- (grain: month x scenario x firm x workload x sku x metric). Leaves only: sum for totals.
--- Units: a100_equivalents[_required] 'A100-eq', a100_equivalents_shipped 'A100-eq/month',
--- units_installed 'units', units_shipped 'units/month', capex_usd 'USD/month'. Units and capex
--- count chips of known SKUs only; sku 'other' (vendor Other) carries the two A100-eq metrics.
+-- mart_demand_monthly: the deterministic forecast of each scenario's latest published run with
+-- forecast rows, as published (grain: scenario x month x firm x workload x sku x vendor x
+-- metric). The rows hold two partitions of the market and their totals ('all' = summed over
+-- that dimension; chipcast.model.series): per buyer (firm = a firm or segment, sku and vendor
+-- 'all'), per SKU (firm 'all', vendor = the chip's vendor), per vendor (sku 'all') and the
+-- market total (firm, sku and vendor 'all'). Filter on one partition before summing. Units per
+-- metric: chipcast.contracts OUTPUT_METRICS.
 CREATE OR REPLACE VIEW mart_demand_monthly AS
-SELECT f.month, f.scenario, f.firm, f.workload, f.sku, f.metric, f.value, f.unit, f.run_id
+SELECT f.month, f.scenario, f.firm, f.workload, f.sku, f.vendor, f.metric, f.value, f.unit,
+       f.run_id
 FROM forecast AS f
-JOIN latest_runs AS l ON f.run_id = l.run_id AND f.scenario = l.scenario;
+JOIN mart_vintages AS v
+  ON v.view_name = 'mart_demand_monthly' AND v.scenario = f.scenario AND v.run_id = f.run_id
+ORDER BY {order_by};

@@ -13,4 +13,4 @@ SELECT
     r.run_id = (SELECT max(run_id) FROM runs WHERE status = 'published') AS is_latest,
     r.error
 FROM runs AS r
-ORDER BY r.run_id DESC;
+ORDER BY {order_by};

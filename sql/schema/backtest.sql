@@ -1,9 +1,9 @@
 -- backtest: how each scenario's Monte Carlo fared against the reported figures of actuals.csv
 -- (grain: run_id x scenario x calibration x id). Quantiles are of exactly the reported
 -- quantity computed per draw (a sum over the window of one draw, then quantiles across
--- draws); calibration 'prior' scores the plain draws, 'posterior' the draws weighted by the
--- actuals published up to fit_until (fitted says which rows were fitted). inside: value lies
--- within p10..p90; ratio: value / p50; ess: the weights' effective sample size.
+-- draws); calibration 'prior' scores the plain draws, 'posterior' the draws not ruled out by
+-- the actuals published by fit_until (history matching; fitted says which). inside: value lies
+-- within p10..p90; ratio: value / p50; ess: the draws the calibration kept.
 CREATE TABLE IF NOT EXISTS backtest (
     run_id      VARCHAR NOT NULL,
     scenario    VARCHAR NOT NULL,

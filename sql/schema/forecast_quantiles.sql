@@ -1,8 +1,8 @@
 -- forecast_quantiles: Monte Carlo summaries of the forecast's series
 -- (grain: run_id x scenario x calibration x month x firm x workload x sku x vendor x metric x
 -- stat x quantile). stat 'quantile' rows carry quantile in (0, 1); stat 'mean' rows have
--- quantile NULL. calibration 'prior': the plain draws; 'posterior': the draws weighted by the
--- reported figures of actuals.csv (chipcast.uncertainty.backtest). Headline series carry the
+-- quantile NULL. calibration 'prior': the plain draws; 'posterior': the draws not ruled out by the
+-- reported figures of actuals.csv (history matching, chipcast.uncertainty.backtest). Headline series carry the
 -- headline's name as metric.
 CREATE TABLE IF NOT EXISTS forecast_quantiles (
     run_id      VARCHAR NOT NULL,

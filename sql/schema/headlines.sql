@@ -4,7 +4,7 @@
 -- stat 'deterministic': every input at its point value; 'mean' and 'quantile' (quantile in
 -- (0, 1)) over the Monte Carlo draws. month: the month the value refers to (a peak's month for
 -- the deterministic row, else the last month of the headline's window). calibration 'prior'
--- (and the deterministic rows) or 'posterior' (weighted by actuals.csv).
+-- (and the deterministic rows) or 'posterior' (the draws actuals.csv does not rule out).
 CREATE TABLE IF NOT EXISTS headlines (
     run_id   VARCHAR NOT NULL,
     scenario VARCHAR NOT NULL,

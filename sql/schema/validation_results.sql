@@ -1,6 +1,8 @@
 -- validation_results: one row per evaluated expectation of a run
--- (grain: run_id x suite x expectation x column; column NULL for table-level expectations).
--- sample holds a few offending values as text.
+-- (grain: run_id x scenario x suite x position; column NULL for table-level expectations).
+-- scenario: the scenario whose inputs or outputs were checked; table_name: the checked table
+-- (the suite's name up to its first '.'); position: the expectation's place in its suite;
+-- message: what it asserts, in words; sample holds a few offending values as text.
 CREATE TABLE IF NOT EXISTS validation_results (
     run_id           VARCHAR NOT NULL,
     suite            VARCHAR NOT NULL,
@@ -9,5 +11,9 @@ CREATE TABLE IF NOT EXISTS validation_results (
     success          BOOLEAN NOT NULL,
     unexpected_count BIGINT,
     sample           VARCHAR,
-    checked_at       TIMESTAMPTZ
+    checked_at       TIMESTAMPTZ,
+    scenario         VARCHAR,
+    table_name       VARCHAR,
+    position         INTEGER,
+    message          VARCHAR
 );

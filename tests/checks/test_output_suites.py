@@ -47,10 +47,16 @@ def test_valid_forecast_passes_and_report_api(tmp_path: Path) -> None:
     report = validate_forecast(_forecast())
     assert report.success, [str(p) for p in report.problems()]
     report.raise_for_failure()
-    frame = report.results_frame("run-1")
-    assert frame.columns == ["run_id", "suite", "expectation", "column", "success",
-                             "unexpected_count", "sample", "checked_at"]
+    frame = report.results_frame("run-1", "base")
+    assert frame.columns == ["run_id", "scenario", "table_name", "suite", "position", "message",
+                             "expectation", "column", "success", "unexpected_count", "sample",
+                             "checked_at"]
     assert frame.height > 10 and frame["success"].all() and (frame["run_id"] == "run-1").all()
+    assert (frame["scenario"] == "base").all() and set(frame["table_name"]) == {"forecast"}
+    # positions number each suite's expectations 0, 1, ... and every rule says what it checks
+    for _, group in frame.group_by("suite"):
+        assert sorted(group["position"].to_list()) == list(range(group.height))
+    assert frame["message"].str.len_chars().min() > 0
     path = report.write_json(tmp_path / "v" / "forecast.json")
     doc = json.loads(path.read_text())
     assert doc["success"] is True and "forecast" in doc["suites"]
@@ -159,3 +165,37 @@ def test_non_finite_values_fail_with_row(table: str, bad: float, fragment: str) 
 def test_huge_finite_values_pass() -> None:
     df = _forecast().with_columns(pl.col("value") * 1e290)
     assert validate_forecast(df).success
+
+
+def test_data_docs_index_and_pages_show_what_failed(tmp_path: Path) -> None:
+    from chipcast.checks.docs import INDEX, build_data_docs, page_path
+
+    folder = tmp_path / "validation" / "run-1"
+    good = validate_forecast(_forecast()).write_json(folder / "forecast-base.json")
+    bad_frame = _forecast().with_columns(
+        pl.when(pl.col("firm") == "baidu").then(-1.0).otherwise(pl.col("value")).alias("value"))
+    bad_report = validate_forecast(bad_frame)
+    bad = bad_report.write_json(folder / "forecast-bull.json")
+    build_data_docs(good, "Check results of run run-1")
+    index = build_data_docs(bad, "Check results of run run-1")
+    assert index == folder / INDEX
+    text = index.read_text(encoding="utf-8")
+    assert "<script" not in text  # readable offline
+    rows = [r for r in text.split("<tr>")[2:]]
+    # failed suites come first, with the rule's message in words
+    assert "FAILED" in rows[0] and "forecast-bull" in rows[0]
+    failed = [p for p in bad_report.problems()]
+    assert failed and any(p.message.split(" (")[0] in rows[0] for p in failed)
+    n_suites = len(json.loads(good.read_text())["suites"]) + len(
+        json.loads(bad.read_text())["suites"])
+    assert len(rows) == n_suites
+    for report_json in (good, bad):
+        for suite in json.loads(report_json.read_text())["suites"]:
+            page = page_path(folder, report_json.stem, suite)
+            assert page.exists() and f'href="{page.relative_to(folder)}"' in text
+            html = page.read_text(encoding="utf-8")
+            assert suite in html
+            # GX's "Home" link of a validation page leads back to this index
+            homes = {h.split('"')[0] for h in html.split('href="')[1:]
+                     if h.split('"')[0].endswith("index.html")}
+            assert {(page.parent / h).resolve() for h in homes} == {index.resolve()}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -68,3 +70,50 @@ def test_errors_and_sandbox(published: Path, capsys) -> None:
     assert "disabled by configuration" in capsys.readouterr().err and not leak.exists()
     assert (published / wh.DB_NAME).read_bytes() == before
     assert main(["query", "SELECT 1", "--format", "xml", "--out-dir", str(published)]) == 2
+
+
+def test_a_file_held_open_for_writing_is_one_line_and_exit_3(published: Path, capsys) -> None:
+    # Another program (a BI tool, the duckdb shell) holds the file read-write.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; "
+         f"c = duckdb.connect({str(published / wh.DB_NAME)!r}); print('ready', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert main(["query", "SELECT 1", "--out-dir", str(published)]) == 3
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "held open for writing" in err
+        assert "Traceback" not in err
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+@pytest.mark.parametrize("content, code, fragment", [
+    (b"not a database", 1, "cannot be opened"),
+    (None, 1, "make run"),
+])
+def test_unreadable_or_missing_file_is_one_line(tmp_path: Path, capsys, content, code,
+                                                fragment) -> None:
+    if content is not None:
+        (tmp_path / wh.DB_NAME).write_bytes(content)
+    assert main(["query", "SELECT 1", "--out-dir", str(tmp_path)]) == code
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and fragment in err
+
+
+def test_sql_errors_are_one_line(published: Path, capsys) -> None:
+    assert main(["query", "SELECT *\nFROM nowhere", "--out-dir", str(published)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("SQL error:") and "nowhere" in err
+
+
+def test_a_reader_that_leaves_early_is_no_error(published: Path) -> None:
+    sql = "SELECT range AS n FROM range(200000)"
+    proc = subprocess.run(
+        f"{Path(sys.executable).parent / 'chipcast'} query '{sql}' --format csv "
+        f"--out-dir {published} | head -n 2", shell=True, capture_output=True, text=True,
+        timeout=120)  # noqa: S602 - a fixed pipeline in a test
+    assert proc.stdout.splitlines() == ["n", "0"]
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr

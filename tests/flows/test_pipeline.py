@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from chipcast.contracts.marts import MARTS
 from chipcast.errors import CheckFailed
 from chipcast.paths import DATA_DIR
 from chipcast.store import publish
@@ -150,3 +152,66 @@ def test_failing_output_check_publishes_nothing_then_next_run_follows(
         assert statuses == [("published",), ("published",)]  # the failed run left no row
     finally:
         con.close()
+
+
+def test_a_draws_0_run_after_a_full_run_mixes_no_runs_in_any_view(published, tmp_path) -> None:
+    from flows.pipeline import pipeline
+
+    out = tmp_path / "forecasts"
+    shutil.copytree(published[0], out, symlinks=True)
+    full = published[1].run_id
+    quick = pipeline(scenarios=["base"], data_dir=str(DATA_DIR), out_dir=str(out),
+                     draws=0).run_id
+    con = duckdb.connect(str(out / wh.DB_NAME), read_only=True)
+    try:
+        for view, spec in MARTS.items():
+            cols = wh.view_columns(con, view)
+            if spec.all_runs or view == "mart_vintages" or "scenario" not in cols:
+                continue
+            runs = dict(con.execute(f'SELECT scenario, list(DISTINCT run_id) FROM "{view}" '  # noqa: S608 - registry names
+                                    "GROUP BY 1").fetchall())
+            assert all(len(r) == 1 for r in runs.values()), (view, runs)
+            if "base" in runs:
+                want = full if "forecast_quantiles" in spec.needs or "sensitivity" in \
+                    spec.needs else quick
+                assert runs["base"] == [want], view
+            if "seed-2023" in runs:
+                assert runs["seed-2023"] == [full], view
+        # base: the draws-0 run's deterministic values, never the older run's bands
+        row = con.execute(
+            "SELECT count(*), count(p50), bool_and(point_basis = 'deterministic'), "
+            "bool_and(point = deterministic) FROM mart_forecast WHERE scenario = 'base'"
+        ).fetchone()
+        assert row[0] > 0 and row[1:] == (0, True, True)
+        # seed-2023 keeps the full run: point = P50 wherever it drew the series
+        row = con.execute(
+            "SELECT count(*) FILTER (WHERE point_basis = 'p50'), bool_and(point = p50 OR p50 "
+            "IS NULL), count(*) FILTER (WHERE p50 IS NOT NULL AND deterministic IS NULL) "
+            "FROM mart_forecast WHERE scenario = 'seed-2023'").fetchone()
+        assert row[0] > 0 and row[1] is True and row[2] == 0  # every band has its series
+        heads = con.execute(
+            "SELECT scenario, bool_and(point_basis = CASE scenario WHEN 'base' THEN "
+            "'deterministic' ELSE 'p50' END), count(*) FROM mart_headlines GROUP BY 1 "
+            "ORDER BY 1").fetchall()
+        assert heads == [("base", True, 5), ("seed-2023", True, 5)]
+        # one row per check and scenario: the two coverage results are told apart
+        dup = con.execute(
+            "SELECT count(*) FROM (SELECT run_id, scenario, suite, position, count(*) AS n "
+            "FROM mart_validation GROUP BY ALL HAVING n > 1)").fetchone()[0]
+        assert dup == 0
+        scen = con.execute("SELECT DISTINCT scenario FROM mart_validation WHERE suite = "
+                           "'usage.coverage' AND run_id = ? ORDER BY 1", [full]).fetchall()
+        assert scen == [("base",), ("seed-2023",)]
+        comments = wh.view_comments(con)
+        assert all(all(c for c in cols.values()) for cols in comments.values())
+    finally:
+        con.close()
+    # files: exports/latest is the new run's folder; every run has its Data Docs
+    latest = out / "exports" / "latest"
+    assert latest.is_symlink() and publish.latest_run_id(out) == quick
+    assert json.loads((latest / publish.MANIFEST).read_text())["run_id"] == quick
+    for run_id in (full, quick):
+        index = out / "validation" / run_id / "index.html"
+        assert index.exists() and "passed" in index.read_text(encoding="utf-8")
+    html = (out / "report" / f"{quick}.html").read_text(encoding="utf-8")
+    assert f"../validation/{quick}/index.html" in html

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -85,6 +87,36 @@ def test_commit_publishes_a_pinned_read_only_file_exports_and_pointer(tmp_path: 
                                                          (second, "published")]
     leftovers = [p.name for p in tmp_path.rglob(".*") if p.name not in LOCK_FILES]
     assert leftovers == []
+
+
+def test_exports_latest_is_a_folder_swapped_atomically_with_a_manifest(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "latest").write_text("old-run-id\n")  # the pointer file of older versions
+    assert publish.latest_run_id(tmp_path) == "old-run-id"
+    first = _publish(tmp_path, 1.0)
+    latest = exports / "latest"
+    assert latest.is_symlink() and latest.resolve() == (exports / first).resolve()
+    second = _publish(tmp_path, 2.0)
+    assert latest.is_symlink() and latest.resolve() == (exports / second).resolve()
+    assert publish.latest_run_id(tmp_path) == second
+    # a BI tool binds to exports/latest/<name>.parquet and sees the newest run's rows
+    assert pl.read_parquet(latest / "forecast.parquet")["value"].to_list() == [2.0] * 3
+    manifest = json.loads((latest / publish.MANIFEST).read_text())
+    assert manifest["run_id"] == second
+    parquet = sorted(p.name for p in latest.glob("*.parquet"))
+    assert [e["file"] for e in manifest["files"]] == parquet and parquet
+    for entry in manifest["files"]:
+        path = latest / entry["file"]
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert entry["rows"] == pl.read_parquet(path).height
+    assert not list(exports.glob(".latest-*"))  # no temporary link left behind
+    # a copy of the tree that followed the link holds a real folder: the next publish mends it
+    latest.unlink()
+    shutil.copytree(exports / second, latest)
+    third = _publish(tmp_path, 3.0)
+    assert latest.is_symlink() and publish.latest_run_id(tmp_path) == third
+    assert not list(exports.glob(".latest-*"))
 
 
 def test_a_failed_check_leaves_published_outputs_byte_identical(tmp_path: Path) -> None:

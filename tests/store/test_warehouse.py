@@ -11,6 +11,7 @@ import pytest
 
 from chipcast.config import RunConfig
 from chipcast.contracts import HEADLINES, TABLES
+from chipcast.contracts.marts import MARTS
 from chipcast.inputs import InputFile, Inputs, ScenarioSettings
 from chipcast.inputs.types import schema
 from chipcast.paths import SQL_DIR
@@ -27,9 +28,15 @@ def leaf(month: date, firm: str, workload: str, sku: str, metric: str, value: fl
 
 
 def add_run(con: duckdb.DuckDBPyConnection, run_id: str, scenarios: tuple[str, ...],
-            rows: list[dict], status: str = "published") -> None:
+            rows: list[dict], status: str = "published", headlines: pl.DataFrame | None = None,
+            quantiles: pl.DataFrame | None = None) -> None:
+    """A run as the pipeline writes it: every table first, then closed (published)."""
     wh.start_run(con, run_id, RunConfig(scenarios=scenarios))
     wh.write_forecast(con, run_id, pl.DataFrame(rows))
+    if headlines is not None:
+        wh.write_headlines(con, run_id, headlines)
+    if quantiles is not None:
+        wh.write_quantiles(con, run_id, quantiles)
     if status != "running":
         wh.finish_run(con, run_id, status)
 
@@ -54,8 +61,15 @@ def test_every_sql_file_holds_one_statement_with_a_header_comment() -> None:
             text = wh.mart_sql(name.removeprefix("marts/"))
         elif name == "staging/create_table":
             text = wh.staging_ddl(TABLES["chips"])
+        elif name == "warehouse/comment_view":
+            text = wh.comment_statements(MARTS["mart_runs"])[0]
+        elif name == "warehouse/comment_column":
+            text = wh.comment_statements(MARTS["mart_runs"])[1]
+        elif name in ("warehouse/insert_by_name", "warehouse/prune_table"):
+            text = text.replace("{table}", "forecast")
+        assert "{" not in text.split("\n", 3)[-1] or name.startswith("warehouse/"), path
         assert len(c.extract_statements(text)) == 1, path
-        if path.parent.name in ("schema", "staging", "marts"):
+        if path.parent.name in ("schema", "staging", "marts", "upgrade"):
             assert text.startswith("-- ") and "grain" in text.lower(), path
     with pytest.raises(ValueError, match="outside"):
         wh.sql("../pyproject")
@@ -154,20 +168,49 @@ BASE_ROWS = [
 ]
 
 
+def _headlines(scenario: str, scale: float, stat: str = "deterministic",
+               quantile: float | None = None) -> pl.DataFrame:
+    rows = [dict(scenario=scenario, headline=name, stat=stat, quantile=quantile,
+                 month=date(2025, 1, 1) if name.startswith("peak") else date(2030, 12, 1),
+                 value=scale * (i + 1), unit=h.unit)
+            for i, (name, h) in enumerate(HEADLINES.items())]
+    return pl.DataFrame(rows, schema_overrides={"quantile": pl.Float64})
+
+
+def _bands(shift: float, key: dict | None = None, calibration: str | None = None
+           ) -> pl.DataFrame:
+    """Monte Carlo rows of one series (a base leaf unless `key` says otherwise): quantiles
+    1, 2, 5, 8, 9 and mean 5.5, all + shift."""
+    key = key or dict(scenario="base", month=date(2023, 1, 1), firm="f1", workload="training",
+                      sku="A100-80GB-SXM", metric="units_shipped", unit="units/month")
+    rows = [dict(key, stat="quantile", quantile=q, value=v + shift)
+            for q, v in ((0.05, 1), (0.1, 2), (0.5, 5), (0.9, 8), (0.95, 9))]
+    rows.append(dict(key, stat="mean", quantile=None, value=5.5 + shift))
+    frame = pl.DataFrame(rows)
+    return frame if calibration is None else frame.with_columns(calibration=pl.lit(calibration))
+
+
+OLD, MID, SEED, JUNK = ("20240101T000000000Z-aaaaaa", "20240201T000000000Z-bbbbbb",
+                        "20240301T000000000Z-cccccc", "20240401T000000000Z-dddddd")
+
+
 @pytest.fixture
 def marts(con) -> duckdb.DuckDBPyConnection:
     old = [dict(r, value=r["value"] * 1000) for r in BASE_ROWS]
-    add_run(con, "20240101T000000000Z-aaaaaa", ("base",), old)  # older published run
-    add_run(con, "20240201T000000000Z-bbbbbb", ("base",), BASE_ROWS)
+    add_run(con, OLD, ("base",), old, headlines=_headlines("base", 1000),
+            quantiles=_bands(100.0))  # older published run
+    heads = pl.concat([_headlines("base", 1), _headlines("base", 7, stat="mean"),
+                       _headlines("base", 6, stat="quantile", quantile=0.5)])
+    add_run(con, MID, ("base",), BASE_ROWS, headlines=heads, quantiles=_bands(0.0))
     stg = pl.DataFrame({"sku": ["X-ALT"], "family": ["A800"]})
-    wh.append_frame(con, "stg_chips", stg, {"run_id": "20240201T000000000Z-bbbbbb",
-                                            "scenario": "base"})
+    wh.append_frame(con, "stg_chips", stg, {"run_id": MID, "scenario": "base"})
     seed = [leaf(date(2023, 1, 1), f, "training", "A100-40GB-SXM", "units_shipped", 1,
                  scenario="seed-2023") for f in ("f1", "f2", "f3")]
-    add_run(con, "20240301T000000000Z-cccccc", ("seed-2023",), seed)
+    add_run(con, SEED, ("seed-2023",), seed)
     # A newer run that has not been published: the marts must ignore it.
     junk = [dict(r, value=-1.0) for r in BASE_ROWS]
-    add_run(con, "20240401T000000000Z-dddddd", ("base",), junk, status="running")
+    add_run(con, JUNK, ("base",), junk, status="running", headlines=_headlines("base", -1),
+            quantiles=_bands(-50.0))
     wh.create_marts(con)
     return con
 
@@ -192,29 +235,14 @@ def test_views_follow_new_runs_without_being_recreated(marts) -> None:
     assert latest == [("20240501T000000000Z-eeeeee",)]
 
 
-def _headlines(run_id: str, scenario: str, scale: float, stat: str = "deterministic"
-               ) -> pl.DataFrame:
-    rows = [dict(scenario=scenario, headline=name, stat=stat, quantile=None,
-                 month=date(2025, 1, 1) if name.startswith("peak") else date(2030, 12, 1),
-                 value=scale * (i + 1), unit=h.unit)
-            for i, (name, h) in enumerate(HEADLINES.items())]
-    return pl.DataFrame(rows)
-
-
 def test_scenario_comparison_pivots_the_latest_published_headlines(marts) -> None:
-    wh.write_headlines(marts, "20240101T000000000Z-aaaaaa", _headlines("", "base", 1000))
-    wh.write_headlines(marts, "20240201T000000000Z-bbbbbb", _headlines("", "base", 1))
-    wh.write_headlines(marts, "20240201T000000000Z-bbbbbb",
-                       _headlines("", "base", 7, stat="mean"))  # not the point: ignored
-    wh.write_headlines(marts, "20240401T000000000Z-dddddd", _headlines("", "base", -1))
     rows = {r["scenario"]: r for r in wh.scenario_comparison(marts)}
+    assert set(rows) == {"base"}  # seed-2023's run wrote no headlines: not shown at all
     base = rows["base"]
-    assert base["run_id"] == "20240201T000000000Z-bbbbbb"
+    assert base["run_id"] == MID  # not the older run (x1000), nor the unpublished one (-1)
     assert [base[name] for name in HEADLINES] == [float(i + 1) for i in range(len(HEADLINES))]
     assert base["peak_month"] == date(2025, 1, 1)
     assert (base["first_month"], base["last_month"]) == (date(2022, 6, 1), date(2030, 12, 1))
-    seed = rows["seed-2023"]  # a run without headline rows shows zeros, not another run's
-    assert all(seed[name] == 0 for name in HEADLINES) and seed["peak_month"] is None
 
 
 def test_demand_total_sums_over_firms(marts) -> None:
@@ -228,40 +256,49 @@ def test_demand_total_sums_over_firms(marts) -> None:
 
 
 def test_bands_pivot_quantiles_of_the_latest_run(marts) -> None:
-    def q(run_id: str, shift: float) -> pl.DataFrame:
-        rows = []
-        for qq, v in ((0.05, 1), (0.1, 2), (0.5, 5), (0.9, 8), (0.95, 9)):
-            rows.append(dict(scenario="base", month=date(2023, 1, 1), firm="f1",
-                             workload="training", sku="A100-80GB-SXM", metric="units_shipped",
-                             stat="quantile", quantile=qq, value=v + shift, unit="units/month"))
-        rows.append(dict(rows[0], stat="mean", quantile=None, value=5.5 + shift))
-        return pl.DataFrame(rows)
-
-    wh.write_quantiles(marts, "20240101T000000000Z-aaaaaa", q("x", 100.0))
-    wh.write_quantiles(marts, "20240201T000000000Z-bbbbbb", q("x", 0.0))
-    wh.write_quantiles(marts, "20240401T000000000Z-dddddd", q("x", -50.0))  # not published
     got = marts.execute(
-        "SELECT run_id, p05, p10, p50, p90, p95, mean FROM mart_bands").fetchall()
-    assert got == [("20240201T000000000Z-bbbbbb", 1.0, 2.0, 5.0, 8.0, 9.0, 5.5)]
+        "SELECT run_id, p05, p10, p50, p90, p95, mean, point, deterministic FROM mart_bands"
+    ).fetchall()
+    assert got == [(MID, 1.0, 2.0, 5.0, 8.0, 9.0, 5.5, 5.0, 10.0)]  # the leaf's value is 10
 
 
-def test_validation_mart_shows_published_runs_only(marts) -> None:
-    frame = pl.DataFrame({
-        "run_id": ["20240201T000000000Z-bbbbbb", "20240401T000000000Z-dddddd"],
-        "suite": ["forecast", "forecast"], "expectation": ["not_negative"] * 2,
-        "column": ["value"] * 2, "success": [True, False], "unexpected_count": [0, 3],
-        "sample": [None, "-1.0"],
+def _checks(run_id: str, scenario: str, success: bool) -> pl.DataFrame:
+    return pl.DataFrame({
+        "run_id": [run_id] * 2, "scenario": [scenario] * 2,
+        "suite": ["usage.coverage", "forecast"], "position": [0, 0],
+        "expectation": ["expect_x"] * 2, "column": [None, "value"],
+        "message": ["every firm has usage rows", "no negative value"],
+        "success": [True, success], "unexpected_count": [0, 0 if success else 3],
+        "sample": [None, None if success else "-1.0"],
     })
-    assert wh.write_validation(marts, frame) == 2
-    got = marts.execute("SELECT run_id, success, is_latest_run FROM mart_validation").fetchall()
-    assert got == [("20240201T000000000Z-bbbbbb", True, False)]  # seed-2023 run is newer
+
+
+def test_validation_mart_names_scenario_and_table_and_marks_latest(con) -> None:
+    for run_id, scenario, ok, status in ((OLD, "base", True, "published"),
+                                         (MID, "seed-2023", True, "published"),
+                                         (SEED, "base", True, "published"),
+                                         (JUNK, "base", False, "running")):
+        wh.start_run(con, run_id, RunConfig(scenarios=(scenario,)))
+        wh.write_validation(con, _checks(run_id, scenario, ok))
+        if status == "published":
+            wh.finish_run(con, run_id, status)
+    wh.create_marts(con)
+    got = con.execute(
+        "SELECT run_id, scenario, table_name, suite, success, is_latest_run "
+        "FROM mart_validation WHERE suite = 'usage.coverage'").fetchall()
+    # newest run first; the coverage suite of two scenarios is two distinguishable rows
+    assert got == [(SEED, "base", "usage", "usage.coverage", True, True),
+                   (MID, "seed-2023", "usage", "usage.coverage", True, True),
+                   (OLD, "base", "usage", "usage.coverage", True, False)]
+    assert con.execute("SELECT count(*) FROM mart_validation WHERE run_id = ?",
+                       [JUNK]).fetchone() == (0,)  # never published
 
 
 def test_export_parquet_writes_this_runs_rows(marts, tmp_path: Path) -> None:
-    files = wh.export_parquet(marts, "20240201T000000000Z-bbbbbb", tmp_path / "x")
+    files = wh.export_parquet(marts, MID, tmp_path / "x")
     assert {f.stem for f in files} == set(wh.export_names())
     forecast = pl.read_parquet(tmp_path / "x" / "forecast.parquet")
     assert forecast.height == len(BASE_ROWS)
-    assert forecast["run_id"].unique().to_list() == ["20240201T000000000Z-bbbbbb"]
+    assert forecast["run_id"].unique().to_list() == [MID]
     comparison = pl.read_parquet(tmp_path / "x" / "mart_scenario_comparison.parquet")
-    assert comparison["scenario"].to_list() == ["base", "seed-2023"]
+    assert comparison["scenario"].to_list() == ["base"]

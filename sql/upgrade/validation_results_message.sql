@@ -1,0 +1,3 @@
+-- upgrade: add validation_results.message to a warehouse written before it existed (no-op otherwise; grain
+-- unchanged: validation_results's own).
+ALTER TABLE validation_results ADD COLUMN IF NOT EXISTS message VARCHAR;
