@@ -41,3 +41,26 @@ def prefect_server() -> Iterator[None]:
 def _prefect_for_marked_tests(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("prefect") is not None:
         request.getfixturevalue("prefect_server")
+
+
+@pytest.fixture(autouse=True)
+def _prefect_console_follows_capture() -> Iterator[None]:
+    """Prefect's console log handler keeps the stderr stream of the test that first configured
+    logging; pytest closes that captured stream after the test, so a later flow failure would
+    log "I/O operation on closed file" with a traceback into the next test's stderr. Make the
+    handlers' rich consoles look sys.stderr up at each write (a console without a file does)."""
+    import logging
+    import sys
+
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(
+        logging.Logger.manager.loggerDict))]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            console = getattr(handler, "console", None)
+            if console is None:
+                continue
+            stream = console.file
+            if stream in (sys.stderr, sys.__stderr__) or getattr(stream, "closed", False):
+                console.file = None  # type: ignore[assignment]
+                console.stderr = True
+    yield

@@ -144,13 +144,17 @@ def main() -> None:
 
     st.subheader("Back-test")
     if data.has_view("mart_backtest"):
-        back = data.query("backtest")
-        if "scenario" in back.columns:
-            back = back.filter(pl.col("scenario") == scenario)
+        back = data.query("backtest", scenario=scenario, calibration=calibration)
         if back.is_empty():
             st.info("No back-test rows for this scenario.")
         else:
+            # a calibrated run scores out of sample the actuals it did not fit, if any
+            scored = back.filter(~pl.col("fitted")) if back["fitted"].any() else back
+            how = "out of sample" if scored.height < back.height else "all actuals"
             st.dataframe(back.to_pandas(), hide_index=True, width="stretch")
+            st.caption(f"Coverage ({how}): {scored['inside'].mean():.0%} of {scored.height} "
+                       "reported values inside P10-P90 of the figure's own quantity per draw. "
+                       f"Run {back['run_id'][0]}, {back['draws'][0]:,} draws.")
     else:
         st.info("No back-test in this run.")
 

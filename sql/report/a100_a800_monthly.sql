@@ -1,14 +1,14 @@
--- report/a100_a800_monthly: NVIDIA A100-family units of the run, summed over firms, workloads
--- and SKUs (grain: scenario x month). Every month of the run appears (0 when none).
--- units_shipped in units/month, units_installed in units. $families: the chips.csv families
--- counted (chipcast.contracts.A100_FAMILIES, bound as a list). A SKU's family comes from the
--- run's stg_chips, falling back to the text before its first '-' (as mart_scenario_comparison).
+-- report/a100_a800_monthly: NVIDIA A100-family units of the run, summed over the family's
+-- SKUs from the market's per-SKU rows (firm 'all', every buyer; grain: scenario x month).
+-- Every month of the run appears (0 when none). units_shipped in units/month, units_installed
+-- in units. $families: the chips.csv families counted (chipcast.contracts.A100_FAMILIES,
+-- bound as a list); a SKU's family comes from the run's stg_chips.
 WITH t AS (
-    SELECT t.*, coalesce(c.family, split_part(t.sku, '-', 1)) AS family
+    SELECT t.*, c.family
     FROM mart_demand_total AS t
     LEFT JOIN stg_chips AS c
         ON c.run_id = t.run_id AND c.scenario = t.scenario AND c.sku = t.sku
-    WHERE t.run_id = $run_id
+    WHERE t.run_id = $run_id AND t.sku <> 'all'
 )
 SELECT scenario, month,
        coalesce(sum(value) FILTER (

@@ -1,15 +1,21 @@
 -- report/bands: Monte Carlo bands of the run's headline series (grain: scenario x series x
--- month): required compute (A100-eq) and NVIDIA A100-family units shipped (units/month;
--- $families: chipcast.contracts.A100_FAMILIES, bound as a list). Where the producer wrote
--- total rows (firm and workload $all, chipcast.contracts.ALL) those are used; otherwise the
--- leaves' quantiles are summed (leaves counts them; partial totals such as firm 'all' of one
--- workload are not leaves), which is the band of the total only when the leaves move together.
+-- month), of the calibration the run published (posterior when calibrated, else prior):
+-- required compute (A100-eq) and NVIDIA A100-family units shipped (units/month; $families:
+-- chipcast.contracts.A100_FAMILIES, bound as a list). Where the producer wrote total rows
+-- (firm and workload $all, chipcast.contracts.ALL) those are used; otherwise the leaves'
+-- quantiles are summed (leaves counts them), which is the band of the total only when the
+-- leaves move together: the A100 family's SKUs are market per-SKU rows of one vendor, fixed
+-- shares of its cards while sku_mix.csv is fixed, so their quantiles add exactly.
 WITH b AS (
-    SELECT b.*, coalesce(c.family, split_part(b.sku, '-', 1)) AS family,
+    SELECT b.*, c.family,
            b.firm = $all AND b.workload = $all AS is_total
     FROM mart_bands AS b
     LEFT JOIN stg_chips AS c ON c.run_id = b.run_id AND c.scenario = b.scenario AND c.sku = b.sku
     WHERE b.run_id = $run_id
+      AND b.calibration = (SELECT CASE WHEN bool_or(x.calibration = 'posterior')
+                                       THEN 'posterior' ELSE 'prior' END
+                           FROM mart_bands AS x
+                           WHERE x.run_id = b.run_id AND x.scenario = b.scenario)
 ),
 tagged AS (
     SELECT *, 'a100_equivalents_required' AS series FROM b

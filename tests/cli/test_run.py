@@ -18,11 +18,11 @@ from chipcast.store import warehouse as wh
 
 @pytest.mark.prefect
 @pytest.mark.slow
-def test_run_prints_summary_then_query_reads_it(tmp_path: Path, capsys) -> None:
+def test_run_prints_summary_then_query_reads_it(tmp_path: Path, capfd) -> None:
     out = tmp_path / "forecasts"
     code = cli.main(["run", "--scenario", "seed-2023", "--data-dir", str(DATA_DIR),
                      "--out-dir", str(out)])
-    printed = capsys.readouterr()
+    printed = capfd.readouterr()
     assert code == 0, printed.err
     run_id = publish.latest_run_id(out)
     assert f"run {run_id} published: scenarios seed-2023" in printed.out
@@ -37,7 +37,7 @@ def test_run_prints_summary_then_query_reads_it(tmp_path: Path, capsys) -> None:
     sql = ("SELECT scenario, run_id, a100_a800_units_shipped_2023_2025 AS n "
            "FROM mart_scenario_comparison")
     assert cli.main(["query", sql, "--out-dir", str(out), "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capfd.readouterr().out)
     assert [(r["scenario"], r["run_id"]) for r in rows] == [("seed-2023", run_id)]
     assert f"{rows[0]['n']:,.0f}" in printed.out  # the summary printed the mart's number
     assert cli.main(["query", "SELECT * FROM no_such_table", "--out-dir", str(out)]) == 2
@@ -46,7 +46,7 @@ def test_run_prints_summary_then_query_reads_it(tmp_path: Path, capsys) -> None:
 @pytest.mark.prefect
 @pytest.mark.slow
 def test_bad_input_exits_1_names_the_problem_and_publishes_nothing(
-        tmp_path: Path, capsys) -> None:
+        tmp_path: Path, capfd) -> None:
     out = tmp_path / "forecasts"
     out.mkdir()
     previous = duckdb.connect(str(out / "chipcast.duckdb"))  # must survive untouched
@@ -65,7 +65,7 @@ def test_bad_input_exits_1_names_the_problem_and_publishes_nothing(
     before = hashlib.sha256((out / "chipcast.duckdb").read_bytes()).hexdigest()
 
     code = cli.main(["run", "--data-dir", str(data), "--out-dir", str(out)])
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert code == 1
     assert "nothing was published" in err and "chip_specs.csv" in err and f"row {row}" in err
     assert "Traceback" not in err  # a data error is a message, not a stack
@@ -74,12 +74,12 @@ def test_bad_input_exits_1_names_the_problem_and_publishes_nothing(
     assert publish.read_runs_log(out)[-1]["status"] == "failed"
 
 
-def test_query_without_a_published_file_says_what_to_do(tmp_path: Path, capsys) -> None:
+def test_query_without_a_published_file_says_what_to_do(tmp_path: Path, capfd) -> None:
     assert cli.main(["query", "SELECT 1", "--out-dir", str(tmp_path)]) == 1
-    assert "make run" in capsys.readouterr().err
+    assert "make run" in capfd.readouterr().err
 
 
-def test_run_rejects_bad_options_as_usage_errors(tmp_path: Path, capsys) -> None:
+def test_run_rejects_bad_options_as_usage_errors(tmp_path: Path, capfd) -> None:
     code = cli.main(["run", "--draws", "-1", "--out-dir", str(tmp_path)])
-    assert code == 2 and "--draws" in capsys.readouterr().err
+    assert code == 2 and "--draws" in capfd.readouterr().err
     assert not (tmp_path / wh.DB_NAME).exists()

@@ -27,7 +27,8 @@ def _read(out: Path) -> duckdb.DuckDBPyConnection:
                           config={"enable_external_access": False})
 
 
-def _publish(out: Path, run_id: str, scenarios: dict[str, float], extra: str = "") -> None:
+def _publish(out: Path, run_id: str, scenarios: dict[str, float], backtest: bool = False
+             ) -> None:
     """Write a new warehouse file next to the published one and swap it in, as a publish does
     (os.replace: a reader's open connection keeps the old file)."""
     tmp = out / f".next-{run_id}.duckdb"
@@ -37,10 +38,8 @@ def _publish(out: Path, run_id: str, scenarios: dict[str, float], extra: str = "
     con = duckdb.connect(str(tmp))
     try:
         wh.create_schema(con)
-        publish_run(con, run_id, scenarios, draws=True, checks=True)
+        publish_run(con, run_id, scenarios, draws=True, checks=True, backtest=backtest)
         wh.create_marts(con)
-        if extra:
-            con.execute(extra)
     finally:
         con.close()
     os.replace(tmp, published)
@@ -90,7 +89,7 @@ def test_switching_scenario_shows_that_scenarios_headlines(served: Path) -> None
         bull.items(), _units(served), strict=True)}
     # panels that have no data say so; checks show the failed expectation of bull
     infos = [i.value for i in at.info]
-    assert "No back-test in this run." in infos
+    assert "No back-test rows for this scenario." in infos
     assert any("1 of 2 expectations passed" in e.value for e in at.error)
     assert len(at.dataframe) >= 3  # regimes/check tables render without errors
 
@@ -108,9 +107,8 @@ def _units(out: Path) -> list[str]:
 def test_the_dashboard_follows_a_publish_and_reads_a_backtest_view(served: Path) -> None:
     at = _app()
     before = _shown(at)
-    # the file is replaced under the open session, by a run that also has a back-test view
-    _publish(served, R2, {"base": 5.0}, "CREATE VIEW mart_backtest AS SELECT 'base' AS "
-             "scenario, DATE '2024-01-01' AS month, 10.0 AS actual, 12.0 AS forecast")
+    # the file is replaced under the open session, by a run that also has back-test rows
+    _publish(served, R2, {"base": 5.0}, backtest=True)
     at.run()
     assert not at.exception
     after = _shown(at)
@@ -118,8 +116,10 @@ def test_the_dashboard_follows_a_publish_and_reads_a_backtest_view(served: Path)
     want = _points(served, "base")
     assert list(after.values()) == [f"{number(v)} {u}" for v, u in zip(
         want.values(), _units(served), strict=True)]
-    assert "No back-test in this run." not in [i.value for i in at.info]
-    assert any("actual" in df.value.columns for df in at.dataframe)
+    assert "No back-test rows for this scenario." not in [i.value for i in at.info]
+    assert any({"p10", "p50", "p90", "inside"} <= set(df.value.columns) for df in at.dataframe)
+    # one of the two figures lies inside its P10-P90 (tests/fixtures/warehouses.backtest_rows)
+    assert any("Coverage (all actuals): 50% of 2 reported" in c.value for c in at.caption)
 
 
 def test_headline_cards_use_four_significant_digits() -> None:

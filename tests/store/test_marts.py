@@ -65,8 +65,8 @@ def test_a_draws_0_run_after_a_full_run_mixes_no_runs_within_a_view(con) -> None
     row = con.execute(
         "SELECT point, point_basis, deterministic, p05, p50, p95, mean, \"lo-90\" "
         "FROM mart_forecast WHERE scenario = 'base' AND metric = 'units_installed' "
-        "AND firm = 'all' AND workload = 'all' AND sku = 'all' AND month = '2024-01-01'"
-    ).fetchone()
+        "AND firm = 'all' AND workload = 'all' AND sku = 'all' AND vendor = 'all' "
+        "AND month = '2024-01-01'").fetchone()
     want = expected_series(leaves("base", 2.0))[MC_KEYS[0]]
     assert row == (want, "deterministic", want, None, None, None, None, None)
     # the views that need Monte Carlo rows keep the latest run that has them, and say so
@@ -79,12 +79,13 @@ def test_a_draws_0_run_after_a_full_run_mixes_no_runs_within_a_view(con) -> None
     assert head == (2.0 * 4, "deterministic", None)  # 4th headline, scale 2, no draws
 
 
-def test_mart_forecast_series_are_the_leaves_and_their_totals(con) -> None:
+def test_mart_forecast_series_are_the_forecast_rows_without_summing_again(con) -> None:
     publish_run(con, R1, {"base": 1.0}, draws=True)
     wh.create_marts(con)
-    got = {(m, f, w, s, mo): (det, point, basis) for m, f, w, s, mo, det, point, basis in
-           con.execute("SELECT metric, firm, workload, sku, month, deterministic, point, "
-                       "point_basis FROM mart_forecast WHERE scenario = 'base'").fetchall()}
+    got = {(m, f, w, s, v, mo): (det, point, basis) for m, f, w, s, v, mo, det, point, basis
+           in con.execute("SELECT metric, firm, workload, sku, vendor, month, deterministic, "
+                          "point, point_basis FROM mart_forecast WHERE scenario = 'base'"
+                          ).fetchall()}
     want = expected_series(leaves("base", 1.0))
     assert {k: v[0] for k, v in got.items()} == pytest.approx(want)
     # point: the median where the run drew the series, else the deterministic value
@@ -103,7 +104,8 @@ def test_mart_forecast_series_are_the_leaves_and_their_totals(con) -> None:
                                  c * 1.45, c * .6, c * 1.4, "A100-eq"))
     metrics = {m for (m, *_rest) in got}
     assert metrics.isdisjoint(HEADLINES)
-    bands = con.execute("SELECT metric, firm, workload, sku, month FROM mart_bands").fetchall()
+    bands = con.execute("SELECT metric, firm, workload, sku, vendor, month FROM mart_bands"
+                        ).fetchall()
     assert sorted(bands) == sorted(MC_KEYS)
 
 
@@ -122,7 +124,7 @@ def test_calibrations_are_separate_rows_sharing_the_deterministic_value(con) -> 
     got = dict(con.execute(
         "SELECT calibration, [point, deterministic] FROM mart_forecast WHERE metric = "
         "'units_installed' AND firm = 'all' AND workload = 'all' AND sku = 'all' "
-        "AND month = '2024-01-01'").fetchall())
+        "AND vendor = 'all' AND month = '2024-01-01'").fetchall())
     det = expected_series(leaves("base", 1.0))[MC_KEYS[0]]
     assert got == {"prior": [1000.0, det], "posterior": [500.0, det]}
     cal = con.execute("SELECT DISTINCT calibration FROM mart_headlines ORDER BY 1").fetchall()
