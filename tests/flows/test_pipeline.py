@@ -57,14 +57,14 @@ def test_pipeline_publishes_monthly_marts_for_every_scenario(published) -> None:
                 FROM mart_demand_monthly WHERE scenario = $s
                 """, {"s": scenario}).fetchone()
             assert row[:3] == (date(2022, 1, 1), date(2030, 12, 1), 108), scenario
-            assert row[3] >= 10 and row[4] == ["inference", "training"]
+            assert row[3] >= 10 and row[4] == ["all", "inference", "training"]
             assert row[5] == summary.run_id
             shipped = dict(con.execute(
                 """
                 SELECT c.family, sum(m.value) FROM mart_demand_monthly m
                 JOIN stg_chips c ON c.run_id = m.run_id AND c.scenario = m.scenario
                                 AND c.sku = m.sku
-                WHERE m.scenario = $s AND m.metric = 'units_shipped'
+                WHERE m.scenario = $s AND m.metric = 'units_shipped' AND m.firm = 'all'
                 GROUP BY c.family
                 """, {"s": scenario}).fetchall())
             # base has rows for both families; the seed-2023 world is A100 only
@@ -97,11 +97,23 @@ def test_pipeline_publishes_monthly_marts_for_every_scenario(published) -> None:
             FROM mart_bands WHERE scenario = 'base' AND metric = 'a100_equivalents_required'
             """).fetchone()
         assert bands[0] > 0 and bands[1] is True and bands[2] > 0
-        # sensitivity of base: a tornado and Sobol indices per headline
+        # sensitivity of base: a tornado and given-data indices (the default mode) per headline
         sens = dict(con.execute(
             "SELECT method, count(*) FROM sensitivity WHERE scenario = 'base' GROUP BY 1"
         ).fetchall())
-        assert sens.get("tornado", 0) > 0 and sens.get("sobol", 0) > 0
+        assert sens.get("tornado", 0) > 0 and sens.get("given_data", 0) > 0
+        # base calibrates (its settings): every actual scored under the prior and the
+        # calibration; the comparison's point is the calibrated median; seed-2023 is not
+        actuals = pl.read_csv(DATA_DIR / "actuals.csv")
+        back = con.execute(
+            "SELECT calibration, count(*), bool_and(inside = (p10 <= value AND value <= p90)), "
+            "bool_and(p10 <= p50 AND p50 <= p90) FROM mart_backtest WHERE scenario = 'base' "
+            "GROUP BY 1 ORDER BY 1").fetchall()
+        assert back == [("posterior", actuals.height, True, True),
+                        ("prior", actuals.height, True, True)]
+        basis = dict(con.execute("SELECT scenario, calibration || ' ' || point_basis FROM "
+                                 "mart_scenario_comparison").fetchall())
+        assert basis == {"base": "posterior p50", "seed-2023": "prior p50"}
     finally:
         con.close()
     exported = pl.read_parquet(summary.exports / "forecast.parquet")
@@ -172,8 +184,8 @@ def test_a_draws_0_run_after_a_full_run_mixes_no_runs_in_any_view(published, tmp
                                     "GROUP BY 1").fetchall())
             assert all(len(r) == 1 for r in runs.values()), (view, runs)
             if "base" in runs:
-                want = full if "forecast_quantiles" in spec.needs or "sensitivity" in \
-                    spec.needs else quick
+                drawn = {"forecast_quantiles", "sensitivity", "backtest"}  # need draws
+                want = full if drawn & set(spec.needs) else quick
                 assert runs["base"] == [want], view
             if "seed-2023" in runs:
                 assert runs["seed-2023"] == [full], view
