@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from chipcast.cli import main
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 

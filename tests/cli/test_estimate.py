@@ -9,7 +9,7 @@ import pytest
 from tinydata import write_tiny_data
 
 from chipcast.cli import main
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 
 TRAIN = ["estimate", "training", "--params", "175e9", "--tokens", "300e9", "--chip", "A100"]
 SERVE = ["estimate", "inference", "--params", "175e9", "--dau", "50e6", "--questions", "10",

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from chipcast.errors import CheckFailed
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 from chipcast.store import publish
 from chipcast.store import warehouse as wh
 from chipcast.store.lock import HOLDER_NAME

@@ -9,7 +9,7 @@ import pytest
 
 from chipcast.inputs import load_inputs
 from chipcast.model import compute, outputs
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 
 TRAIN = compute.estimate_training(175e9, 300e9, 312, 0.462, 30).chips  # 843.1
 SERVE = compute.estimate_inference(175e9, compute.tokens_per_day(50e6, 10, 400, 4 / 3), 312,

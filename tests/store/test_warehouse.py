@@ -13,7 +13,7 @@ from chipcast.config import RunConfig
 from chipcast.contracts import HEADLINES, TABLES
 from chipcast.inputs import InputFile, Inputs, ScenarioSettings
 from chipcast.inputs.types import schema
-from chipcast.paths import SQL_DIR
+from chipcast.project import SQL_DIR
 from chipcast.store import warehouse as wh
 
 
