@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from chipcast.cli.format import number
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.contracts import HEADLINES, SAMPLERS
 from chipcast.errors import EXIT_DATA, ChipcastError
 
@@ -22,6 +23,8 @@ SEED_CLAIM = 2e6  # the article's "more than 2 million" new A100s (FACTS.md S12)
 
 def register(app: typer.Typer) -> None:
     app.command(name="run")(run_command)
+
+
 
 
 def seed_claim_line(peak_units: float | None) -> str:
@@ -66,11 +69,13 @@ def format_summary(summary: Any) -> str:
 
 def run_command(
     scenarios: Annotated[list[str] | None, typer.Option(
-        "--scenario", help="scenario (repeatable; default: every scenario in "
-        "data/scenarios/)")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
+        "--scenario", help="scenario (repeatable; default: the project's [run] scenarios, "
+        "else every scenario in data/scenarios/)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the "
+                                                       "project's data/)")]
     = None,
-    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the "
+                                                      "project's forecasts/)")]
     = None,
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws per scenario (default "
                                                    "4096; 0 = deterministic only)")] = None,
@@ -80,32 +85,46 @@ def run_command(
     sensitivity_n: Annotated[int | None, typer.Option(
         help="Sobol base sample of the sensitivity analysis (power of 2; default 512; "
         "0 = skip)")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="run the Monte Carlo and sensitivity on Dask: 'local' (a 2-worker LocalCluster) "
+        "or a scheduler address tcp://host:port")] = None,
+    wait: Annotated[float, typer.Option(
+        min=0, help="seconds to wait when another run is writing the outputs (then exit 3)")]
+    = 0.0,
+    cache: Annotated[bool, typer.Option(
+        help="reuse cached input checks, Monte Carlo and sensitivity from forecasts/.cache "
+        "when inputs, settings and code are unchanged")] = True,
+    project: ProjectOption = None,
 ) -> None:
     """Run the pipeline: ingest, check, forecast, publish. Exit 0 published, 1 input or check
     failure (nothing published), 2 usage error, 3 warehouse locked by another run."""
-    from chipcast.config import RunConfig
+    from chipcast.config import RunConfig, check_dask
     from chipcast.inputs import available_scenarios
+    from chipcast.store.lock import WarehouseLock
 
-    args = SimpleNamespace(scenarios=scenarios or None, data_dir=data_dir, out_dir=out_dir,
+    found, data, out = folders(project, data_dir, out_dir)
+    args = SimpleNamespace(scenarios=scenarios or None, data_dir=data, out_dir=out,
                            draws=draws, seed=seed,
                            sampler=sampler.value if sampler else None,
                            sensitivity_n=sensitivity_n)
-    config = RunConfig.from_sources(args, shipped=available_scenarios)
+    config = RunConfig.from_sources(args, shipped=available_scenarios, project=found)
+    check_dask(dask)
     try:
-        # Fail at once when another run holds the lock, before starting Prefect.
-        from chipcast.store.lock import check_unlocked
+        # The lock is taken before Prefect starts and held for the whole run; the flow, in
+        # this process, joins it (share=True). A second writer waits `wait` s, then exits 3.
+        with WarehouseLock(config.out_dir, wait=wait, share=True):
+            # Imported here: importing Prefect costs seconds; usage errors and a held lock
+            # above are answered before that.
+            from flows.common import quiet_data_error_tracebacks
+            from flows.pipeline import pipeline
 
-        check_unlocked(config.out_dir)
-        # Imported here: Prefect starts a server; usage errors above must not wait for it.
-        from flows.common import quiet_data_error_tracebacks
-        from flows.pipeline import pipeline
-
-        quiet_data_error_tracebacks()
-        summary = pipeline(
-            scenarios=list(config.scenarios), data_dir=str(config.data_dir),
-            out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
-            sampler=config.sampler, sensitivity_n=config.sensitivity_n,
-        )
+            quiet_data_error_tracebacks()
+            summary = pipeline(
+                scenarios=list(config.scenarios), data_dir=str(config.data_dir),
+                out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
+                sampler=config.sampler, sensitivity_n=config.sensitivity_n, dask=dask,
+                cache=cache,
+            )
     except ChipcastError as exc:
         problems = getattr(exc, "problems", None)
         print(f"run failed ({type(exc).__name__}); nothing was published.", file=sys.stderr)

@@ -19,7 +19,8 @@ A run that fails before commit leaves `chipcast.duckdb`, `exports/` and `latest`
 
 `RunPaths(out_dir, run_id)` names every file of a run from those two plain values, so a flow
 task given only them can open the run's private copy (`connect()`); `Publication` is the
-transaction the parent flow holds (lock, copy, commit or discard).
+transaction the parent flow holds (lock, copy, commit or discard), and `open_publication(run_id)`
+finds it again in the same process, so the commit task takes plain values too.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from chipcast.store import warehouse
 from chipcast.store.lock import LOCK_NAME, WarehouseLock
 
 RUNS_LOG = "runs.log"
+_OPEN: dict[str, Publication] = {}  # the publications this process holds, by run id
 EXPORTS = "exports"
 LATEST = "latest"
 REPORTS = "report"
@@ -192,6 +194,7 @@ class Publication:
         storage_version: str = warehouse.PINNED_STORAGE_VERSION,
         wait: float = 0.0,
     ):
+        """`wait`: seconds to wait for another run's lock (then WarehouseLocked)."""
         self.paths = RunPaths(Path(out_dir), run_id or new_run_id())
         self.out_dir = self.paths.out_dir
         self.run_id = self.paths.run_id
@@ -231,6 +234,7 @@ class Publication:
             finally:
                 self._lock.release()
             raise
+        _OPEN[self.run_id] = self
         return self
 
     def commit(self) -> Path:
@@ -305,8 +309,17 @@ class Publication:
                     record["problems"] = [str(p) for p in problems]
             append_runs_log(self.out_dir, record)
         finally:
+            _OPEN.pop(self.run_id, None)
             self._cleanup()
             self._lock.release()
+
+
+def open_publication(run_id: str) -> Publication:
+    """The Publication of run_id this process holds open (RuntimeError if none)."""
+    try:
+        return _OPEN[run_id]
+    except KeyError:
+        raise RuntimeError(f"run {run_id} has no open publication in this process") from None
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -318,4 +331,4 @@ def _describe(exc: BaseException | None) -> str:
 
 
 __all__ = ["LOCK_NAME", "Publication", "RunPaths", "UnreadableWarehouse", "append_runs_log",
-           "latest_run_id", "new_run_id", "read_runs_log", "write_pinned"]
+           "latest_run_id", "new_run_id", "open_publication", "read_runs_log", "write_pinned"]
