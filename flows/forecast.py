@@ -2,11 +2,17 @@
 draws > 0) -> output checks -> forecast tables keyed by run_id.
 
 Parameters are plain values; the flow reads the scenario's inputs itself and, given the
-fingerprint the ingest flow returned, refuses inputs that changed in between."""
+fingerprint the ingest flow returned, refuses inputs that changed in between.
+
+Given a `cache_dir`, the Monte Carlo is cached on (input fingerprint, draws, seed, sampler,
+code version) and the sensitivity on (input fingerprint, n, seed, code version): a re-run with
+unchanged inputs loads them (flows/caching.py) and still checks and writes them under its own
+run id. flows/simulate.py fills the same cache entries from Dask workers."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -27,8 +33,12 @@ from chipcast.model.outputs import deterministic
 from chipcast.store import warehouse
 from chipcast.uncertainty.montecarlo import forecast_quantiles, headline_quantiles
 from chipcast.uncertainty.sensitivity import sensitivity as sensitivity_rows
+from flows.caching import cached, key_fn
 from flows.common import stage
 from flows.ingest import read_inputs, record_checks
+
+QUANTILES_KEY = key_fn("montecarlo", "draws", "seed", "sampler")
+SENSITIVITY_KEY = key_fn("sensitivity", "n", "seed")
 
 
 @task(cache_policy=NO_CACHE)
@@ -42,19 +52,27 @@ def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.Da
 
 
 @task(cache_policy=NO_CACHE)
-def compute_quantiles(inputs: Inputs, run_id: str, draws: int, seed: int, sampler: str
-                      ) -> pl.DataFrame:
-    """Monte Carlo quantiles and means per series, keyed by run_id (run_id, scenario, month,
-    firm, workload, sku, metric, stat, quantile, value, unit)."""
-    frame = forecast_quantiles(inputs, draws=draws, seed=seed, sampler=sampler)
-    return frame.with_columns(pl.lit(run_id).alias("run_id"))
+def compute_quantiles(inputs: Inputs, scenario: str, input_fingerprint: str, draws: int,
+                      seed: int, sampler: str) -> pl.DataFrame:
+    """Monte Carlo quantiles and means per series (scenario, month, firm, workload, sku,
+    metric, stat, quantile, value, unit); the caller adds run_id, so a cached frame serves any
+    run."""
+    return forecast_quantiles(inputs, draws=draws, seed=seed, sampler=sampler)
 
 
 @task(cache_policy=NO_CACHE)
-def compute_sensitivity(inputs: Inputs, n: int, seed: int) -> pl.DataFrame:
+def compute_sensitivity(inputs: Inputs, scenario: str, input_fingerprint: str, n: int,
+                        seed: int) -> pl.DataFrame:
     """Tornado and Sobol indices of the headlines (grain scenario x headline x input x
     method); empty when the scenario has no uncertain input."""
     return sensitivity_rows(inputs, n=n, seed=seed)
+
+
+def _stage_result(scenario: str, what: str, state: Any) -> Any:
+    """The task's result, with a stage line when it came from the cache."""
+    if state.name == "Cached":
+        stage(f"[{scenario}] {what}: loaded from the cache (inputs and settings unchanged)")
+    return state.result()
 
 
 @task(cache_policy=NO_CACHE)
@@ -103,11 +121,14 @@ def forecast(
     seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
     sensitivity_n: int = 0,
+    cache_dir: str | None = None,
 ) -> int:
     """Compute, check and store one scenario's outputs in the DuckDB file `database`; raises
-    CheckFailed if a check fails. Returns the forecast rows written."""
+    CheckFailed if a check fails. Returns the forecast rows written. `cache_dir`: where
+    cached Monte Carlo and sensitivity results live (None: always compute)."""
     inputs = read_inputs(data_dir, scenario)
-    if input_fingerprint is not None and fingerprint(inputs.files) != input_fingerprint:
+    read_print = fingerprint(inputs.files)
+    if input_fingerprint is not None and read_print != input_fingerprint:
         raise InputError(Problem(f"scenarios/{scenario}.yaml", "the input files changed while "
                                  "the run was reading them", hint="run again once nobody is "
                                  "editing data/"))
@@ -125,11 +146,16 @@ def forecast(
     quantiles = sensitivity = None
     if draws > 0:
         stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed})")
-        quantiles = compute_quantiles(inputs, run_id, draws, seed, sampler)
+        quantiles = _stage_result(scenario, "Monte Carlo", cached(
+            compute_quantiles, cache_dir, QUANTILES_KEY)(
+            inputs, scenario, read_print, draws, seed, sampler, return_state=True)
+        ).with_columns(pl.lit(run_id).alias("run_id"))
         checked(check_quantiles(quantiles), "quantiles")
         if sensitivity_n > 0:
             stage(f"[{scenario}] sensitivity: tornado and Sobol indices (n={sensitivity_n})")
-            sensitivity = compute_sensitivity(inputs, sensitivity_n, seed)
+            sensitivity = _stage_result(scenario, "sensitivity", cached(
+                compute_sensitivity, cache_dir, SENSITIVITY_KEY)(
+                inputs, scenario, read_print, sensitivity_n, seed, return_state=True))
             checked(check_sensitivity(sensitivity), "sensitivity")
     for report in reports:
         report.raise_for_failure()

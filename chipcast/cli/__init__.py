@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from chipcast import __version__
-from chipcast.cli import estimate, goalseek, query, run, sensitivity, validate
+from chipcast.cli import estimate, goalseek, init, query, run, sensitivity, serve, validate
 from chipcast.errors import ChipcastError
 
 app = typer.Typer(
@@ -41,7 +41,7 @@ def _root(
 
 
 app.add_typer(estimate.app, name="estimate")
-for module in (run, query, validate, sensitivity, goalseek):
+for module in (init, run, serve, query, validate, sensitivity, goalseek):
     module.register(app)
 
 
