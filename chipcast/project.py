@@ -47,7 +47,7 @@ DEFAULT_TIMEZONE = "UTC"
 
 # Keys a [run] table may set, with the type each must have (checked when the file is read, so
 # a typo is named with the file instead of being ignored).
-RUN_KEYS: dict[str, type | tuple[type, ...]] = {
+RUN_KEYS: dict[str, type] = {
     "scenarios": list, "draws": int, "seed": int, "sampler": str, "sensitivity_n": int,
 }
 SCHEDULE_KEYS: dict[str, type] = {"cron": str, "timezone": str}
@@ -100,8 +100,8 @@ def _typed(table: Mapping[str, Any], keys: Mapping[str, Any], section: str,
                              f"{', '.join(keys)}")
         want = keys[key]
         if isinstance(value, bool) or not isinstance(value, want):
-            name = want.__name__ if isinstance(want, type) else "/".join(t.__name__ for t in want)
-            raise UsageError(f"{path}: [{section}] {key} must be a {name}, got {value!r}")
+            name = {int: "an integer", str: "a string", list: "a list"}.get(want, str(want))
+            raise UsageError(f"{path}: [{section}] {key} must be {name}, got {value!r}")
         out[key] = value
     return out
 
