@@ -45,9 +45,14 @@ def prefect_server() -> Iterator[str]:
             with temporary_settings(updates={PREFECT_API_URL: url}):
                 yield url
                 # Send the logs still queued while the server is up (not at interpreter exit).
+                import logging
+
                 from prefect.logging.handlers import APILogHandler
 
-                APILogHandler.flush()
+                for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+                    for handler in logging.getLogger(name).handlers:
+                        if isinstance(handler, APILogHandler):
+                            handler.flush()
         finally:
             os.environ.pop("PREFECT_API_URL", None)
 
