@@ -37,7 +37,7 @@ def _snapshot(out: Path) -> dict[str, str]:
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
         if p.is_file() and p.name not in (publish.RUNS_LOG, publish.LOCK_NAME, HOLDER_NAME)
-        and p.parts[len(out.parts)] != "validation"
+        and p.parts[len(out.parts)] not in ("validation", ".cache")  # not published outputs
     }
 
 
