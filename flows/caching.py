@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from prefect.cache_policies import NO_CACHE
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 from prefect.tasks import Task
@@ -72,7 +72,8 @@ def cached(task: Task[Any, Any], folder: str | Path | None,
     if folder is None:
         return task.with_options(cache_policy=NO_CACHE, persist_result=False)
     Path(folder).mkdir(parents=True, exist_ok=True)
-    return task.with_options(cache_key_fn=key, result_storage=Path(folder), persist_result=True)
+    return task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=key),
+                             result_storage=Path(folder), persist_result=True)
 
 
 def store(folder: str | Path) -> ResultStore:

@@ -15,11 +15,13 @@ ranges, sensitivity) and every DuckDB write stays in this process's tasks.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import distributed
 import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -47,7 +49,7 @@ from flows.common import IO_RETRIES, IO_RETRY_DELAYS, stage, transient_only
 from flows.forecast import forecast
 from flows.ingest import ingest
 from flows.publish import publish
-from flows.simulate import DEFAULT_PARTS, simulate
+from flows.simulate import simulate
 
 LOCAL_WORKERS = 2  # `--dask local`: one worker process per core of the 2-core machines
 
@@ -71,11 +73,21 @@ def dask_runner(dask: str) -> DaskTaskRunner:
     """The task runner of `--dask local` (a LocalCluster of 2 single-threaded worker
     processes, no dashboard) or `--dask ADDRESS` (an existing cluster)."""
     check_dask(dask)
+    # The cluster's start-up chatter (INFO) would bury the run's own lines on the terminal.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     if dask == "local":
         return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs={
             "n_workers": LOCAL_WORKERS, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": None})
+            "dashboard_address": None, "silence_logs": logging.WARNING})
     return DaskTaskRunner(address=dask)
+
+
+def dask_workers(dask: str) -> int:
+    """How many worker threads the cluster has (LOCAL_WORKERS for `local`)."""
+    if dask == "local":
+        return LOCAL_WORKERS
+    with distributed.Client(dask, timeout=30) as client:
+        return max(1, sum(client.nthreads().values()))
 
 
 @task(cache_policy=NO_CACHE)
@@ -121,15 +133,16 @@ def pipeline(
     sampler: str = "sobol",
     sensitivity_n: int = DEFAULT_SENSITIVITY_N,
     dask: str | None = None,
-    parts: int = DEFAULT_PARTS,
+    parts: int | None = None,
     wait: float = 0.0,
     cache: bool = True,
 ) -> RunSummary:
     """Run the whole pipeline for the scenarios and publish one new run into out_dir.
 
     `dask`: where the Monte Carlo and sensitivity run (module docstring); `parts`: ranges per
-    Monte Carlo study on Dask; `wait`: seconds to wait for another run's lock; `cache`: use
-    and fill `<out_dir>/.cache` (False: compute everything)."""
+    Monte Carlo study on Dask (default: enough for every worker to have one); `wait`: seconds
+    to wait for another run's lock; `cache`: use and fill `<out_dir>/.cache` (False: compute
+    everything)."""
     config = RunConfig(
         scenarios=tuple(scenarios), data_dir=Path(data_dir), out_dir=Path(out_dir),
         draws=draws, seed=seed, sampler=sampler, sensitivity_n=sensitivity_n,
@@ -149,7 +162,8 @@ def pipeline(
                   f"({dask})")
             simulate.with_options(task_runner=dask_runner(dask))(
                 str(config.data_dir), list(config.scenarios), fingerprints, cached,
-                config.draws, config.seed, config.sampler, config.sensitivity_n, parts)
+                config.draws, config.seed, config.sampler, config.sensitivity_n,
+                dask_workers(dask), parts)
         rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
                             fingerprints[s], config.draws, config.seed, config.sampler,
                             config.sensitivity_n, cached)

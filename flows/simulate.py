@@ -1,7 +1,10 @@
 """Simulate flow: the Monte Carlo and sensitivity of every scenario as tasks on a task runner
 that can scale out (prefect-dask's DaskTaskRunner: `chipcast run --dask local|tcp://host:port`).
 
-One scenario's Monte Carlo is split into contiguous ranges of whole chunks of draws
+Each scenario's Monte Carlo is one task when there are at least as many studies as workers
+(a range's raw values are as large as the study's result is small, so splitting only pays when
+workers would otherwise idle); with fewer studies than workers, a study is split into contiguous
+ranges of whole chunks of draws
 (chipcast.uncertainty.montecarlo.Study.ranges); the samplers produce any range's draws exactly
 and the ranges' partial results are merged in draw order, so the quantiles are identical to a
 single process's (exact mode: the values are concatenated; streamed mode: pass 1 minima, maxima
@@ -32,7 +35,12 @@ from chipcast.uncertainty.sensitivity import sensitivity as sensitivity_rows
 from flows.caching import cache_key, is_cached, put
 from flows.common import stage
 
-DEFAULT_PARTS = 4  # ranges per Monte Carlo study: enough to keep 2-4 workers busy
+
+def auto_parts(workers: int, studies: int) -> int:
+    """Ranges per Monte Carlo study so that every worker has one: 1 when the studies alone
+    keep the workers busy."""
+    return max(1, -(-workers // max(studies, 1)))
+
 
 # A worker keeps the studies it set up (structure and draw plan), keyed by what defines them,
 # so the ranges of one study that land on the same worker compile its structure once.
@@ -83,7 +91,7 @@ def sensitivity_task(inputs: Inputs, n: int, seed: int) -> pl.DataFrame:
 
 
 def submit_quantiles(inputs: Inputs, draws: int, seed: int, sampler: str,
-                     parts: int = DEFAULT_PARTS, chunk: int | None = None,
+                     parts: int = 1, chunk: int | None = None,
                      exact_bytes: int | None = None) -> Callable[[], pl.DataFrame]:
     """Submit one scenario's Monte Carlo as `parts` range tasks to the flow's task runner (call
     inside a flow); the returned function waits for them and merges the frame, equal to
@@ -109,7 +117,7 @@ def submit_quantiles(inputs: Inputs, draws: int, seed: int, sampler: str,
 
 
 def distributed_quantiles(inputs: Inputs, draws: int, seed: int, sampler: str,
-                          parts: int = DEFAULT_PARTS, chunk: int | None = None,
+                          parts: int = 1, chunk: int | None = None,
                           exact_bytes: int | None = None) -> pl.DataFrame:
     """One scenario's Monte Carlo frame from range tasks (see submit_quantiles)."""
     return submit_quantiles(inputs, draws, seed, sampler, parts, chunk, exact_bytes)()
@@ -125,10 +133,12 @@ def simulate(
     seed: int,
     sampler: str = "sobol",
     sensitivity_n: int = 0,
-    parts: int = DEFAULT_PARTS,
+    workers: int = 2,
+    parts: int | None = None,
 ) -> dict[str, str]:
     """Compute the Monte Carlo (and sensitivity, n > 0) of every scenario not yet in the cache,
-    all scenarios' tasks at once, and put the results into `cache_dir`. Returns, per
+    all scenarios' tasks at once, and put the results into `cache_dir`. `workers`: the
+    cluster's worker count; `parts`: ranges per study (default auto_parts). Returns, per
     scenario, 'computed' or 'cached'."""
     todo: dict[str, tuple[Inputs, bool, bool]] = {}
     for s in scenarios:
@@ -146,6 +156,7 @@ def simulate(
     sens = {s: sensitivity_task.submit(inp, sensitivity_n, seed)
             for s, (inp, _, need) in todo.items() if need}
     pending = {}
+    parts = parts or auto_parts(workers, sum(need for _, need, _ in todo.values()))
     for s, (inputs, need_mc, _) in todo.items():
         if need_mc:
             stage(f"[{s}] Monte Carlo on the task runner: {draws} draws in up to {parts} "

@@ -86,3 +86,29 @@ def test_serve_schedules_and_runs_the_deployment(tmp_path: Path, prefect_server:
     finally:
         stop(proc)
         log.close()
+
+
+def test_prefect_yaml_deploys_the_scheduled_flow_to_a_work_pool(prefect_server: str) -> None:
+    """`prefect deploy` with the repository's prefect.yaml, as its header says."""
+    repo = Path(__file__).resolve().parents[2]
+    prefect = Path(sys.executable).parent / "prefect"
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    for args in (["work-pool", "create", "chipcast-pool", "--type", "process"],
+                 ["--no-prompt", "deploy", "--name", "chipcast-daily"]):
+        done = subprocess.run([str(prefect), *args], cwd=repo, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    async def read():
+        from prefect.client.orchestration import get_client
+
+        async with get_client() as client:
+            return await client.read_deployment_by_name("chipcast-scheduled/chipcast-daily")
+
+    dep = asyncio.run(read())
+    assert dep.entrypoint == "flows/schedule.py:scheduled"
+    assert dep.work_pool_name == "chipcast-pool"
+    (schedule,) = [s.schedule for s in dep.schedules]
+    assert (schedule.cron, schedule.timezone) == ("0 6 * * *", "UTC")
+    assert dep.parameters == {"parameters": {"project": "."}}
+    assert "RunParameters" in dep.parameter_openapi_schema["definitions"]
