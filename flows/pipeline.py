@@ -16,6 +16,7 @@ ranges, sensitivity) and every DuckDB write stays in this process's tasks.
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,17 +158,25 @@ def pipeline(
         start_run(db, pub.run_id, config.to_json(), pub.started_at)
         fingerprints = {s: ingest(db, pub.run_id, s, str(config.data_dir), validation, cached)
                         for s in config.scenarios}
-        if dask is not None and config.draws > 0 and cached is not None:
+        # The Dask results reach the forecast flows through a cache folder: the project's, or
+        # with the cache off a private one of this run, removed at the end.
+        handoff = cached
+        if dask is not None and config.draws > 0:
+            handoff = cached or str(config.out_dir / f".handoff-{pub.run_id}")
             stage(f"Monte Carlo and sensitivity of {len(config.scenarios)} scenarios on Dask "
                   f"({dask})")
             simulate.with_options(task_runner=dask_runner(dask))(
-                str(config.data_dir), list(config.scenarios), fingerprints, cached,
+                str(config.data_dir), list(config.scenarios), fingerprints, handoff,
                 config.draws, config.seed, config.sampler, config.sensitivity_n,
                 dask_workers(dask), parts)
-        rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
-                            fingerprints[s], config.draws, config.seed, config.sampler,
-                            config.sensitivity_n, cached)
-                for s in config.scenarios}
+        try:
+            rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
+                                fingerprints[s], config.draws, config.seed, config.sampler,
+                                config.sensitivity_n, handoff)
+                    for s in config.scenarios}
+        finally:
+            if handoff is not None and handoff != cached:
+                shutil.rmtree(handoff, ignore_errors=True)
         comparison = publish(str(config.out_dir), pub.run_id)
         path = swap_in(str(config.out_dir), pub.run_id)
         stage(f"published {path} (run {pub.run_id})")

@@ -69,7 +69,7 @@ def format_summary(summary: Any) -> str:
 
 def run_command(
     scenarios: Annotated[list[str] | None, typer.Option(
-        "--scenario", help="scenario (repeatable; default: the project's [run] scenarios, "
+        "--scenario", help="scenario (repeatable; default: the project's run scenarios, "
         "else every scenario in data/scenarios/)")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the "
                                                        "project's data/)")]

@@ -34,10 +34,10 @@ def check_schedule(cron: str, timezone: str) -> None:
 def serve_command(
     project: ProjectOption = None,
     cron: Annotated[str | None, typer.Option(
-        help="when to run, cron syntax (default: the project's [schedule] cron, else "
+        help="when to run, cron syntax (default: the project's schedule cron, else "
         "'0 6 * * *', daily at 06:00)")] = None,
     timezone: Annotated[str | None, typer.Option(
-        help="IANA timezone of the cron (default: the project's [schedule] timezone, else "
+        help="IANA timezone of the cron (default: the project's schedule timezone, else "
         "UTC)")] = None,
     name: Annotated[str, typer.Option(help="deployment name")] = "chipcast-daily",
     draws: Annotated[int | None, typer.Option(min=0, help="Monte Carlo draws per scenario "

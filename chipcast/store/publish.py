@@ -275,7 +275,8 @@ class Publication:
         for pattern in (".work-*.duckdb", ".work-*.duckdb.wal", ".publish-*.duckdb"):
             for path in self.out_dir.glob(pattern):
                 path.unlink(missing_ok=True)
-        for path in (self.out_dir / EXPORTS).glob(".tmp-*"):
+        for path in [*(self.out_dir / EXPORTS).glob(".tmp-*"),
+                     *self.out_dir.glob(".handoff-*")]:  # Dask results of a crashed run
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.out_dir / EXPORTS).glob(f".{LATEST}-*"):
             path.unlink(missing_ok=True)
