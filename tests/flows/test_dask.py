@@ -24,7 +24,7 @@ KW = dict(draws=512, seed=7, sampler="sobol", chunk=64)
 @flow(task_runner=dask_runner("local"))
 def on_dask(data_dir: str, scenario: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     inputs = load_inputs(SHIPPED_DATA if data_dir == "shipped" else data_dir, scenario)
-    exact = distributed_quantiles(inputs, parts=4, **KW)
+    exact = distributed_quantiles(inputs, parts=4, **KW)  # one study split over the workers
     streamed = distributed_quantiles(inputs, parts=4, exact_bytes=0, **KW)
     return exact, streamed
 
