@@ -24,7 +24,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from chipcast.paths import DATA_DIR  # noqa: E402
+from chipcast.project import SHIPPED_DATA as DATA_DIR  # noqa: E402
 from chipcast.store.warehouse import DB_NAME  # noqa: E402
 
 

@@ -1,11 +1,13 @@
 """Run configuration: one frozen record of what a `chipcast run` does, built from CLI arguments,
-then `CHIPCAST_*` environment variables, then defaults (first one set wins)."""
+then `CHIPCAST_*` environment variables, then the project's chipcast.toml, then defaults (first
+one set wins)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -14,7 +16,7 @@ from typing import Any
 
 from chipcast.contracts import SAMPLERS
 from chipcast.errors import UsageError
-from chipcast.paths import DATA_DIR, FORECASTS_DIR
+from chipcast.project import SHIPPED_DATA, Project
 
 DEFAULT_SEED = 20231
 DEFAULT_DRAWS = 4096  # Monte Carlo draws per scenario (issue 3)
@@ -22,6 +24,15 @@ DEFAULT_SENSITIVITY_N = 512  # Sobol base sample: n x (inputs + 2) model runs pe
 # given: indices from the Monte Carlo's own draws (no extra model runs) and the tornado;
 # full: also Saltelli-Sobol with total indices (n x (inputs + 2) model runs); off: none
 SENSITIVITY_MODES = ("given", "full", "off")
+DASK_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://[^\s/]+$")
+
+
+def check_dask(dask: str | None) -> None:
+    """UsageError unless `dask` (where the Monte Carlo runs) is None, 'local' or a Dask
+    scheduler address."""
+    if dask is not None and dask != "local" and not DASK_ADDRESS.match(dask):
+        raise UsageError(f"--dask must be 'local' or a scheduler address like "
+                         f"tcp://host:8786, got {dask!r}")
 
 
 @dataclass(frozen=True)
@@ -37,8 +48,8 @@ class RunConfig:
     """
 
     scenarios: tuple[str, ...] = ("base",)
-    data_dir: Path = DATA_DIR
-    out_dir: Path = FORECASTS_DIR
+    data_dir: Path = SHIPPED_DATA
+    out_dir: Path = Path("forecasts")
     draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
     sampler: str = "sobol"
@@ -79,23 +90,33 @@ class RunConfig:
         return json.dumps(data, sort_keys=True, default=str)
 
     @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        """The config `to_json` wrote."""
+        return cls(**json.loads(text))
+
+    @classmethod
     def from_sources(
         cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None,
-        shipped: Callable[[Path], list[str]] | None = None,
+        shipped: Callable[[Path], list[str]] | None = None, project: Project | None = None,
     ) -> RunConfig:
         """Build from parsed CLI args (attributes may be missing or None), then `CHIPCAST_*`
         variables (`CHIPCAST_SCENARIOS` comma-separated, `CHIPCAST_DATA_DIR`,
         `CHIPCAST_OUT_DIR`, `CHIPCAST_DRAWS`, `CHIPCAST_SEED`, `CHIPCAST_SAMPLER`,
-        `CHIPCAST_SENSITIVITY_N`). With no scenario given, every scenario `shipped(data_dir)`
-        lists (base first), else base."""
+        `CHIPCAST_SENSITIVITY_N`), then the project's folders and [run] table. With no
+        scenario given, every scenario `shipped(data_dir)` lists (base first), else base."""
         env = os.environ if env is None else env
+        settings: dict[str, Any] = dict(project.run) if project is not None else {}
+        if project is not None:
+            settings.update(data_dir=project.data_dir, out_dir=project.out_dir)
+        if not settings.get("scenarios"):  # an empty list in chipcast.toml means "all"
+            settings.pop("scenarios", None)
 
         def pick(attr: str, var: str) -> Any:
             value = getattr(args, attr, None) if args is not None else None
             if value is not None:
                 return value
             raw = env.get(f"CHIPCAST_{var}")
-            return raw if raw not in (None, "") else None
+            return raw if raw not in (None, "") else settings.get(attr)
 
         kwargs: dict[str, Any] = {}
         scenarios = pick("scenarios", "SCENARIOS")
@@ -118,8 +139,17 @@ class RunConfig:
         sampler = pick("sampler", "SAMPLER")
         if sampler is not None:
             kwargs["sampler"] = str(sampler)
+        if "scenarios" in kwargs and shipped is not None:
+            # A wrong name is a usage error, found before anything starts.
+            data_dir = kwargs.get("data_dir", SHIPPED_DATA)
+            known = shipped(data_dir)
+            unknown = [s for s in kwargs["scenarios"] if s not in known]
+            if unknown:
+                raise UsageError(
+                    f"unknown scenario {unknown[0]!r} in {data_dir}: the scenarios are "
+                    f"{', '.join(known)} (a scenario is a file scenarios/<name>.yaml there)")
         if "scenarios" not in kwargs and shipped is not None:
-            names = shipped(kwargs.get("data_dir", DATA_DIR))
+            names = shipped(kwargs.get("data_dir", SHIPPED_DATA))
             # base first: it is the view most people open
             kwargs["scenarios"] = tuple(sorted(names, key=lambda s: (s != "base", s))) or (
                 "base",)

@@ -1,4 +1,5 @@
-"""Helpers shared by the flows: stage lines for the terminal and the retry rule for I/O tasks."""
+"""Helpers shared by the flows: stage lines for the terminal and the retry rule for I/O tasks
+(I/O tasks only: retried with exponential backoff when the error may pass)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import logging
 import sys
 from typing import Any
 
+from prefect.tasks import exponential_backoff
+
 from chipcast.errors import ChipcastError
+
+# Retries of a task that reads or writes files: 1 s, then 2 s (then the run fails).
+IO_RETRIES = 2
+IO_RETRY_DELAYS = exponential_backoff(backoff_factor=1)
 
 
 def stage(message: str) -> None:

@@ -3,12 +3,18 @@ back-test against actuals.csv, an optional calibration, and sensitivity) -> outp
 forecast tables keyed by run_id.
 
 Parameters are plain values; the flow reads the scenario's inputs itself and, given the
-fingerprint the ingest flow returned, refuses inputs that changed in between."""
+fingerprint the ingest flow returned, refuses inputs that changed in between.
+
+Given a `cache_dir`, the Monte Carlo is cached on (input fingerprint, draws, seed, sampler,
+code version) and the sensitivity on (input fingerprint, n, seed, code version): a re-run with
+unchanged inputs loads them (flows/caching.py) and still checks and writes them under its own
+run id. flows/simulate.py fills the same cache entries from Dask workers."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -31,8 +37,19 @@ from chipcast.store import warehouse
 from chipcast.uncertainty import backtest
 from chipcast.uncertainty.montecarlo import Actuals, MonteCarlo, headline_quantiles, run_monte_carlo
 from chipcast.uncertainty.sensitivity import given_data, sobol, tornado
+from flows.caching import cached, key_fn
 from flows.common import stage
 from flows.ingest import read_inputs, record_checks
+
+MONTE_CARLO_KEY = key_fn("montecarlo", "draws", "seed", "sampler", "calibrate", "fit_until")
+SENSITIVITY_KEY = key_fn("sensitivity", "mode", "n", "seed", "draws", "sampler")
+
+
+def calibration(inputs: Inputs, calibrate: bool | None, fit_until: date | None
+                ) -> tuple[bool, date | None]:
+    """The run's calibrate/fit_until where given, else the scenario's settings."""
+    return (inputs.settings.calibrate if calibrate is None else calibrate,
+            fit_until or inputs.settings.fit_until)
 
 
 @task(cache_policy=NO_CACHE)
@@ -46,30 +63,46 @@ def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.Da
 
 
 @task(cache_policy=NO_CACHE)
-def compute_monte_carlo(inputs: Inputs, draws: int, seed: int, sampler: str, calibrate: bool,
-                        fit_until: date | None) -> MonteCarlo:
+def compute_monte_carlo(inputs: Inputs, scenario: str, input_fingerprint: str, draws: int,
+                        seed: int, sampler: str, calibrate: bool, fit_until: date | None
+                        ) -> MonteCarlo:
     """Monte Carlo summaries of the scenario's series, each draw scored against actuals.csv;
-    with `calibrate` also the posterior (weighted) summaries. While the weights' effective
-    sample size is under the floor, draws are multiplied by 4 (chipcast.uncertainty.backtest:
-    ESS_FLOOR, MAX_DRAW_GROWTH)."""
+    with `calibrate` also the calibrated (posterior) summaries. While the calibration keeps
+    fewer draws than the floor, draws are multiplied by 4 (chipcast.uncertainty.backtest:
+    ESS_FLOOR, MAX_DRAW_GROWTH); InputError when every draw is ruled out. The caller adds
+    run_id, so a cached result serves any run."""
+    return monte_carlo(inputs, draws, seed, sampler, calibrate, fit_until)
+
+
+def monte_carlo(inputs: Inputs, draws: int, seed: int, sampler: str, calibrate: bool,
+                fit_until: date | None) -> MonteCarlo:
+    """compute_monte_carlo's work, callable outside a flow (flows/simulate.py's workers)."""
     targets = backtest.targets(compile_structure(inputs), inputs.actuals)
-    fitted = tuple(t.id for t in backtest.fitted_targets(targets, fit_until))
-    actuals = Actuals(targets, calibrate and bool(targets), fitted)
+    fit = backtest.fitted_targets(targets, fit_until)
+    actuals = Actuals(targets, calibrate and bool(fit), tuple(t.id for t in fit))
     n = draws
     while True:
         mc = run_monte_carlo(inputs, n, seed, sampler, actuals=actuals)
         if mc.ess is None or mc.ess >= backtest.ESS_FLOOR or \
                 n * 4 > draws * backtest.MAX_DRAW_GROWTH:
-            return mc
-        stage(f"[{inputs.settings.name}] calibration: effective sample size {mc.ess:.0f} "
-              f"< {backtest.ESS_FLOOR:.0f}; taking {4 * n} draws")
+            break
+        stage(f"[{inputs.settings.name}] calibration kept {mc.ess:.0f} draws "
+              f"(< {backtest.ESS_FLOOR:.0f}); taking {4 * n} draws")
         n *= 4
+    if mc.ess == 0:
+        idx = actuals.fit_index
+        raise backtest.no_plausible_draw(mc.actual_values[:, idx], [targets[i] for i in idx],
+                                         actuals.discrepancy, inputs.settings.name)
+    if mc.ess is not None and mc.ess < backtest.ESS_FLOOR:
+        stage(f"[{inputs.settings.name}] warning: the calibration kept only {mc.ess:.0f} of "
+              f"{mc.draws:,} draws: calibrated quantiles are noisy")
+    return mc
 
 
 @task(cache_policy=NO_CACHE)
 def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.DataFrame:
     """The back-test of the Monte Carlo's own draws: one row per actual under the prior and,
-    when calibrated, under the posterior (sql/schema/backtest.sql columns, run_id added on
+    when calibrated, under the calibration (sql/schema/backtest.sql columns, run_id added on
     write)."""
     targets = backtest.targets(compile_structure(inputs), inputs.actuals)
     if not targets or mc.actual_values is None:
@@ -91,17 +124,32 @@ def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.
 
 
 @task(cache_policy=NO_CACHE)
-def compute_sensitivity(inputs: Inputs, mc: MonteCarlo, mode: str, n: int, seed: int
+def compute_sensitivity(inputs: Inputs, scenario: str, input_fingerprint: str, mode: str,
+                        n: int, seed: int, draws: int, sampler: str, mc: MonteCarlo
                         ) -> pl.DataFrame:
-    """Sensitivity of the headlines (grain scenario x headline x input x method): the tornado
-    (1 + 2d model runs) and given-data indices from the Monte Carlo's own draws; `full` adds
-    Saltelli-Sobol total indices (n x (d + 2) model runs). Empty with no uncertain input."""
+    """Sensitivity of the headlines (grain scenario x headline x input x method); the cache
+    key holds the Monte Carlo's settings, whose draws the given-data indices read."""
+    return sensitivity_frame(inputs, mc, mode, n, seed)
+
+
+def sensitivity_frame(inputs: Inputs, mc: MonteCarlo, mode: str, n: int, seed: int
+                      ) -> pl.DataFrame:
+    """The tornado (1 + 2d model runs) and given-data indices from the Monte Carlo's own
+    draws; `full` adds Saltelli-Sobol total indices (n x (d + 2) model runs). Empty with no
+    uncertain input."""
     st = compile_structure(inputs)
     frames = [tornado(inputs, st),
               given_data(st.scenario, mc.inputs, mc.input_ids, mc.headlines, seed)]
-    if mode == "full":
+    if mode == "full" and n > 0:
         frames.append(sobol(inputs, n=n, seed=seed, structure=st))
     return pl.concat(frames, how="vertical")
+
+
+def _stage_result(scenario: str, what: str, state: Any) -> Any:
+    """The task's result, with a stage line when it came from the cache."""
+    if state.name == "Cached":
+        stage(f"[{scenario}] {what}: loaded from the cache (inputs and settings unchanged)")
+    return state.result()
 
 
 @task(cache_policy=NO_CACHE)
@@ -159,17 +207,19 @@ def forecast(
     sensitivity_n: int = DEFAULT_SENSITIVITY_N,
     calibrate: bool | None = None,
     fit_until: date | None = None,
+    cache_dir: str | None = None,
 ) -> int:
     """Compute, check and store one scenario's outputs in the DuckDB file `database`; raises
     CheckFailed if a check fails. `calibrate`/`fit_until` None: the scenario's own settings.
+    `cache_dir`: where cached Monte Carlo and sensitivity results live (None: always compute).
     Returns the forecast rows written."""
     inputs = read_inputs(data_dir, scenario)
-    if input_fingerprint is not None and fingerprint(inputs.files) != input_fingerprint:
+    read_print = fingerprint(inputs.files)
+    if input_fingerprint is not None and read_print != input_fingerprint:
         raise InputError(Problem(f"scenarios/{scenario}.yaml", "the input files changed while "
                                  "the run was reading them", hint="run again once nobody is "
                                  "editing data/"))
-    calibrate = inputs.settings.calibrate if calibrate is None else calibrate
-    fit_until = fit_until or inputs.settings.fit_until
+    calibrate, fit_until = calibration(inputs, calibrate, fit_until)
     reports: list[CheckReport] = []
 
     def checked(report: CheckReport, suite: str) -> None:
@@ -185,7 +235,10 @@ def forecast(
     if draws > 0:
         how = "calibrated on actuals.csv" if calibrate else "prior"
         stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed}; {how})")
-        mc = compute_monte_carlo(inputs, draws, seed, sampler, calibrate, fit_until)
+        mc = _stage_result(scenario, "Monte Carlo", cached(
+            compute_monte_carlo, cache_dir, MONTE_CARLO_KEY)(
+            inputs, scenario, read_print, draws, seed, sampler, calibrate, fit_until,
+            return_state=True))
         quantiles = mc.quantiles.with_columns(pl.lit(run_id).alias("run_id"))
         checked(check_quantiles(quantiles), "quantiles")
         scores = backtest_rows(inputs, mc, fit_until)
@@ -195,7 +248,10 @@ def forecast(
                   "actuals inside the prior P10-P90")
         if sensitivity != "off":
             stage(f"[{scenario}] sensitivity ({sensitivity})")
-            sens = compute_sensitivity(inputs, mc, sensitivity, sensitivity_n, seed)
+            sens = _stage_result(scenario, "sensitivity", cached(
+                compute_sensitivity, cache_dir, SENSITIVITY_KEY)(
+                inputs, scenario, read_print, sensitivity, sensitivity_n, seed, mc.draws,
+                sampler, mc, return_state=True))
             checked(check_sensitivity(sens), "sensitivity")
     for report in reports:
         report.raise_for_failure()

@@ -4,7 +4,11 @@ Parameters are plain values (paths as text, run id, scenario), so the flow valid
 Prefect UI shows them and the flow runs alone on any DuckDB file. Nothing is staged unless the
 scenario's inputs pass their checks; staging records each file's path, sha256 and load time in
 `input_files`. Returns the inputs' fingerprint (sha256 over the files read), which the forecast
-flow checks so that both read the same bytes."""
+flow checks so that both read the same bytes.
+
+Given a `cache_dir`, the input checks are cached on the fingerprint and the code version
+(flows/caching.py): a re-run on unchanged files loads their report instead of running the
+suites, and still records it and stages the rows under its own run id."""
 
 from __future__ import annotations
 
@@ -21,21 +25,27 @@ from chipcast.checks.docs import build_data_docs
 from chipcast.inputs import Inputs, load_inputs
 from chipcast.inputs.scenarios import fingerprint
 from chipcast.store import warehouse
-from flows.common import stage, transient_only
+from flows.caching import cached, key_fn
+from flows.common import IO_RETRIES, IO_RETRY_DELAYS, stage, transient_only
 
 if TYPE_CHECKING:
     from chipcast.checks import CheckReport
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+@task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS, retry_condition_fn=transient_only,
+      cache_policy=NO_CACHE)
 def read_inputs(data_dir: str, scenario: str) -> Inputs:
     """Read and type every input table of a scenario (raises InputError on unreadable data)."""
     return load_inputs(Path(data_dir), scenario)
 
 
+CHECK_KEY = key_fn("inputs-check")
+
+
 @task(cache_policy=NO_CACHE)
-def check_inputs(inputs: Inputs) -> CheckReport:
-    """Run the input data contracts (Great Expectations suites) on a scenario's tables."""
+def check_inputs(inputs: Inputs, scenario: str, input_fingerprint: str) -> CheckReport:
+    """Run the input data contracts (Great Expectations suites) on a scenario's tables (cached
+    on scenario + input fingerprint + code version when given a cache folder)."""
     return validate_inputs(inputs)
 
 
@@ -64,16 +74,20 @@ def stage_tables(database: str, run_id: str, scenario: str, inputs: Inputs) -> i
 
 @flow(name="chipcast-ingest")
 def ingest(database: str, run_id: str, scenario: str, data_dir: str,
-           validation_dir: str) -> str:
+           validation_dir: str, cache_dir: str | None = None) -> str:
     """Read, check and stage one scenario's inputs into the DuckDB file `database`; raises
-    CheckFailed if a check fails. Returns the inputs' fingerprint."""
+    CheckFailed if a check fails. Returns the inputs' fingerprint. `cache_dir`: where cached
+    check reports live (None: always check)."""
     stage(f"[{scenario}] reading inputs from {data_dir}")
     inputs = read_inputs(data_dir, scenario)
-    stage(f"[{scenario}] checking {len(inputs.tables())} input tables")
-    report = check_inputs(inputs)
+    print_ = fingerprint(inputs.files)
+    state = cached(check_inputs, cache_dir, CHECK_KEY)(inputs, scenario, print_, return_state=True)
+    report = state.result()
+    how = "loaded from the cache (inputs unchanged)" if state.name == "Cached" else "checked"
+    stage(f"[{scenario}] {len(inputs.tables())} input tables {how}")
     record_checks(database, run_id, report,
                   str(Path(validation_dir) / f"inputs-{scenario}.json"), scenario)
     report.raise_for_failure()
     rows = stage_tables(database, run_id, scenario, inputs)
     stage(f"[{scenario}] staged {rows:,} input rows from {len(inputs.files)} files")
-    return fingerprint(inputs.files)
+    return print_

@@ -1,27 +1,59 @@
-"""The parent flow `chipcast run` starts: ingest every scenario, forecast every scenario,
-publish. It holds the run's publication (lock + private copy) and only chains the child flows,
-which receive plain parameters, so a failure anywhere publishes nothing."""
+"""The parent flow `chipcast run` starts: ingest every scenario, (optionally) simulate every
+scenario on Dask, forecast every scenario, publish, leave artifacts. It holds the run's
+publication (lock + private copy) and only chains the child flows, which receive plain
+parameters, so a failure anywhere publishes nothing; its on_failure hook records the failed run
+(runs.log when the publication could not, and a markdown artifact).
+
+The costly steps are cached in the project's `<out_dir>/.cache` (flows/caching.py): a re-run
+with unchanged inputs skips the input checks, the Monte Carlo and the sensitivity, and still
+publishes a new vintage under a new run id.
+
+`dask`: None computes in this process; "local" starts a 2-worker LocalCluster; an address
+(tcp://host:port) uses an existing cluster. Either way the workers only compute (Monte Carlo
+ranges, sensitivity) and every DuckDB write stays in this process's tasks.
+"""
 
 from __future__ import annotations
 
+import logging
+import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import distributed
 import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run as current_flow_run
+from prefect_dask import DaskTaskRunner
 
-from chipcast.config import DEFAULT_DRAWS, DEFAULT_SEED, DEFAULT_SENSITIVITY_N, RunConfig
-from chipcast.paths import DATA_DIR, FORECASTS_DIR
+from chipcast.config import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    DEFAULT_SENSITIVITY_N,
+    RunConfig,
+    check_dask,
+)
+from chipcast.project import SHIPPED_DATA
 from chipcast.store import warehouse
-from chipcast.store.publish import Publication
+from chipcast.store.publish import (
+    Publication,
+    append_runs_log,
+    open_publication,
+    read_runs_log,
+)
 from chipcast.store.retention import keep_setting, prune
-from flows.common import stage, transient_only
+from flows.artifacts import failure_artifact, publish_artifacts
+from flows.caching import cache_dir
+from flows.common import IO_RETRIES, IO_RETRY_DELAYS, stage, transient_only
 from flows.forecast import forecast
 from flows.ingest import ingest
 from flows.publish import publish
+from flows.simulate import simulate
+
+LOCAL_WORKERS = 2  # `--dask local`: one worker process per core of the 2-core machines
 
 
 @dataclass(frozen=True)
@@ -36,19 +68,43 @@ class RunSummary:
     validation: Path
     report: Path
     comparison: list[dict[str, Any]] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
+
+
+def dask_runner(dask: str) -> DaskTaskRunner:
+    """The task runner of `--dask local` (a LocalCluster of 2 single-threaded worker
+    processes, no dashboard) or `--dask ADDRESS` (an existing cluster)."""
+    check_dask(dask)
+    # The cluster's start-up chatter (INFO) would bury the run's own lines on the terminal.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if dask == "local":
+        return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs={
+            "n_workers": LOCAL_WORKERS, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": None, "silence_logs": logging.WARNING})
+    return DaskTaskRunner(address=dask)
+
+
+def dask_workers(dask: str) -> int:
+    """How many worker threads the cluster has (LOCAL_WORKERS for `local`)."""
+    if dask == "local":
+        return LOCAL_WORKERS
+    with distributed.Client(dask, timeout=30) as client:
+        return max(1, sum(client.nthreads().values()))
 
 
 @task(cache_policy=NO_CACHE)
-def start_run(database: str, run_id: str, config: RunConfig, started_at: datetime) -> None:
+def start_run(database: str, run_id: str, config_json: str, started_at: datetime) -> None:
     """Record the run (status 'running') in its private copy."""
     with duckdb.connect(database) as con:
-        warehouse.start_run(con, run_id, config, started_at)
+        warehouse.start_run(con, run_id, RunConfig.from_json(config_json), started_at)
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def swap_in(pub: Publication) -> Path:
-    """Write the pinned-format file and replace the published outputs atomically."""
-    return pub.commit()
+@task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS, retry_condition_fn=transient_only,
+      cache_policy=NO_CACHE)
+def swap_in(out_dir: str, run_id: str) -> str:
+    """Write the pinned-format file and replace the published outputs atomically (the run's
+    open Publication in this process does it)."""
+    return str(open_publication(run_id).commit())
 
 
 @task(cache_policy=NO_CACHE)
@@ -66,11 +122,29 @@ def prune_runs(out_dir: str, keep: int) -> None:
               f"(CHIPCAST_KEEP_RUNS={keep})")
 
 
-@flow(name="chipcast-pipeline")
+def record_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """on_failure hook: a markdown artifact saying what failed, and a runs.log record when the
+    run failed before its publication could write one (e.g. the lock was held)."""
+    params = dict(flow_run.parameters or {})
+    message = str(state.message or "")
+    try:
+        failure_artifact(flow_run.id, flow_run.name, params, message)
+    finally:
+        out_dir = params.get("out_dir")
+        if out_dir and Path(out_dir).is_dir():
+            ids = {r.get("flow_run_id") for r in read_runs_log(Path(out_dir))}
+            if str(flow_run.id) not in ids:
+                append_runs_log(Path(out_dir), {
+                    "run_id": None, "flow_run_id": str(flow_run.id), "status": "failed",
+                    "finished_at": datetime.now().astimezone().isoformat(),
+                    "error": message, "scenarios": params.get("scenarios")})
+
+
+@flow(name="chipcast-pipeline", on_failure=[record_failure])
 def pipeline(
     scenarios: list[str] = ["base"],  # noqa: B006 - Prefect shows the default; never mutated
-    data_dir: str = str(DATA_DIR),
-    out_dir: str = str(FORECASTS_DIR),
+    data_dir: str = str(SHIPPED_DATA),
+    out_dir: str = "forecasts",
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     sampler: str = "sobol",
@@ -79,35 +153,64 @@ def pipeline(
     calibrate: bool | None = None,
     fit_until: date | None = None,
     keep_runs: int | None = None,
+    dask: str | None = None,
+    wait: float = 0.0,
+    cache: bool = True,
 ) -> RunSummary:
     """Run the whole pipeline for the scenarios and publish one new run into out_dir; then
     keep only `keep_runs` published runs (default: the CHIPCAST_KEEP_RUNS setting; unset =
-    keep all). `calibrate`/`fit_until` None: each scenario's own settings."""
+    keep all).
+
+    `calibrate`/`fit_until` None: each scenario's own settings. `dask`: where the Monte Carlo
+    and sensitivity run (module docstring); `wait`: seconds to wait for another run's lock;
+    `cache`: use and fill `<out_dir>/.cache` (False: compute everything)."""
     keep = keep_runs if keep_runs is not None else keep_setting()
     config = RunConfig(
         scenarios=tuple(scenarios), data_dir=Path(data_dir), out_dir=Path(out_dir),
         draws=draws, seed=seed, sampler=sampler, sensitivity_n=sensitivity_n,
         sensitivity=sensitivity, calibrate=calibrate, fit_until=fit_until,
     )
-    meta = {"scenarios": list(config.scenarios), "config": config.to_json()}
-    with Publication(config.out_dir, meta=meta) as pub:
+    check_dask(dask)
+    meta = {"scenarios": list(config.scenarios), "config": config.to_json(),
+            "flow_run_id": current_flow_run.id}
+    with Publication(config.out_dir, meta=meta, wait=wait) as pub:
         stage(f"run {pub.run_id}: scenarios {', '.join(config.scenarios)}")
         db, validation = str(pub.paths.work), str(pub.paths.validation)
-        start_run(db, pub.run_id, config, pub.started_at)
-        fingerprints = {s: ingest(db, pub.run_id, s, str(config.data_dir), validation)
+        cached = str(cache_dir(config.out_dir)) if cache else None
+        start_run(db, pub.run_id, config.to_json(), pub.started_at)
+        fingerprints = {s: ingest(db, pub.run_id, s, str(config.data_dir), validation, cached)
                         for s in config.scenarios}
-        rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
-                            fingerprints[s], config.draws, config.seed, config.sampler,
-                            config.sensitivity, config.sensitivity_n, config.calibrate,
-                            config.fit_until)
-                for s in config.scenarios}
+        # The Dask results reach the forecast flows through a cache folder: the project's, or
+        # with the cache off a private one of this run, removed at the end.
+        handoff = cached
+        if dask is not None and config.draws > 0:
+            handoff = cached or str(config.out_dir / f".handoff-{pub.run_id}")
+            stage(f"Monte Carlo and sensitivity of {len(config.scenarios)} scenarios on Dask "
+                  f"({dask})")
+            simulate.with_options(task_runner=dask_runner(dask))(
+                str(config.data_dir), list(config.scenarios), fingerprints, handoff,
+                config.draws, config.seed, config.sampler, config.sensitivity,
+                config.sensitivity_n, config.calibrate, config.fit_until)
+        try:
+            rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
+                                fingerprints[s], config.draws, config.seed, config.sampler,
+                                config.sensitivity, config.sensitivity_n, config.calibrate,
+                                config.fit_until, handoff)
+                    for s in config.scenarios}
+        finally:
+            if handoff is not None and handoff != cached:
+                shutil.rmtree(handoff, ignore_errors=True)
         comparison = publish(str(config.out_dir), pub.run_id)
-        path = swap_in(pub)
+        path = swap_in(str(config.out_dir), pub.run_id)
         stage(f"published {path} (run {pub.run_id})")
+        settings = (f"{config.draws:,} Monte Carlo draws ({config.sampler}, seed {config.seed})"
+                    if config.draws else "Deterministic only (no Monte Carlo).")
+        artifacts = publish_artifacts(str(config.out_dir), pub.run_id, list(config.scenarios),
+                                      settings, comparison, str(pub.report))
         if keep is not None:
             prune_runs(str(config.out_dir), keep)
     return RunSummary(
         run_id=pub.run_id, scenarios=config.scenarios, rows=rows, database=pub.published,
         exports=pub.exports_dir, validation=pub.paths.validation, report=pub.report,
-        comparison=comparison,
+        comparison=comparison, artifacts=artifacts,
     )

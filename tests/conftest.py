@@ -1,8 +1,9 @@
 """Session-wide test setup.
 
 Prefect: every test gets a private PREFECT_HOME, analytics off and no telemetry. Tests marked
-`@pytest.mark.prefect` share ONE temporary Prefect server (SQLite) for the whole session; tests
-of the maths never start one.
+`@pytest.mark.prefect` share ONE real Prefect server for the whole session (`prefect server
+start` on 127.0.0.1, its own PREFECT_HOME, stopped by its PID at the end; see
+tests/fixtures/prefect_server.py); tests of the maths never start one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,15 +28,33 @@ os.environ.pop("PREFECT_PROFILE", None)
 
 
 @pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """One temporary local Prefect server (SQLite) for all prefect-marked tests."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_server() -> Iterator[str]:
+    """The API URL of one real Prefect server shared by all prefect-marked tests. Flows run in
+    this process and in subprocesses (PREFECT_API_URL is set for both) report to it."""
+    from prefect_server import prefect_server as start
 
-    # No flow-run heartbeats: test flows are short and heartbeats only add server traffic.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        with prefect_test_harness(server_startup_timeout=120):
-            yield
+    home = Path(tempfile.mkdtemp(prefix="chipcast-prefect-server-"))
+    with start(home) as url:
+        # Importing prefect sets up its console log handler on the current sys.stderr: do it
+        # here, under the session's capture, not inside a test whose capsys stream closes.
+        import prefect.main  # noqa: F401
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        os.environ["PREFECT_API_URL"] = url  # for subprocesses (serve, the wheel's CLI)
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                yield url
+                # Send the logs still queued while the server is up (not at interpreter exit).
+                import logging
+
+                from prefect.logging.handlers import APILogHandler
+
+                for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+                    for handler in logging.getLogger(name).handlers:
+                        if isinstance(handler, APILogHandler):
+                            handler.flush()
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
 
 
 @pytest.fixture(autouse=True)

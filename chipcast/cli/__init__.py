@@ -20,10 +20,12 @@ from chipcast.cli import (
     dashboard,
     estimate,
     goalseek,
+    init,
     prune,
     query,
     run,
     sensitivity,
+    serve,
     validate,
 )
 from chipcast.errors import ChipcastError
@@ -51,7 +53,8 @@ def _root(
 
 
 app.add_typer(estimate.app, name="estimate")
-for module in (run, query, validate, sensitivity, goalseek, backtest, prune, dashboard):
+for module in (init, run, serve, query, validate, sensitivity, goalseek, backtest, prune,
+               dashboard):
     module.register(app)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from chipcast.cli.format import console, number, table
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.cli.run import Sampler, parse_month_option
 from chipcast.config import DEFAULT_DRAWS, DEFAULT_SEED
 from chipcast.errors import UsageError
@@ -90,8 +91,9 @@ def backtest_command(
     = DEFAULT_DRAWS,
     seed: Annotated[int, typer.Option(help="random seed")] = DEFAULT_SEED,
     sampler: Annotated[Sampler, typer.Option(help="sampler")] = Sampler.sobol,  # type: ignore
-    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
-    = None,
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the project's "
+                                                       "data/)")] = None,
+    project: ProjectOption = None,
 ) -> None:
     """Score the forecast against reported figures: P10/P50/P90 of each actual's quantity
     (a sum over one draw's months, then quantiles across draws), whether the reported value
@@ -105,10 +107,9 @@ def backtest_command(
     from chipcast.inputs import load_inputs
     from chipcast.inputs.csvfile import read_table
     from chipcast.inputs.scenarios import available_scenarios
-    from chipcast.paths import DATA_DIR
     from chipcast.uncertainty import backtest
 
-    data_dir = data_dir or DATA_DIR
+    data_dir = folders(project, data_dir=data_dir, need=("data",))[1]
     known = available_scenarios(data_dir)
     if scenario not in known:
         raise UsageError(f"unknown scenario {scenario!r}: use one of {', '.join(known)}")

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from chipcast.cli.options import ProjectOption, folders
+
 
 def register(app: typer.Typer) -> None:
     app.command(name="dashboard")(dashboard_command)
@@ -29,15 +31,16 @@ def streamlit_command(port: int, address: str) -> list[str]:
 def dashboard_command(
     port: Annotated[int, typer.Option(help="port to serve on", min=1, max=65535)] = 8501,
     address: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the project's "
+                                                      "forecasts/)")]
     = None,
+    project: ProjectOption = None,
 ) -> None:
     """Serve the dashboard (headlines, fan chart, firms, SKU and vendor mix, tornado,
     back-test, check results) on http://ADDRESS:PORT until Ctrl-C. It reads the published file
     read-only and reloads after each publish."""
-    from chipcast.paths import FORECASTS_DIR  # imported here: start-up stays light
 
-    folder = (out_dir or FORECASTS_DIR).resolve()
+    folder = folders(project, out_dir=out_dir, need=("out",))[2].resolve()
     env = {**os.environ, "CHIPCAST_DASHBOARD_OUT_DIR": str(folder)}
     print(f"chipcast dashboard on http://{address}:{port} (warehouse {folder}); Ctrl-C stops it",
           file=sys.stderr, flush=True)

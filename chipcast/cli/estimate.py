@@ -15,7 +15,8 @@ app = typer.Typer(help="compute formulas for one model (training or inference)",
                   no_args_is_help=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir",
-                                                help="inputs folder (default: data/)")]
+                                                help="inputs folder (default: the project's "
+                                                "data/, else the shipped inputs)")]
 Chip = Annotated[str, typer.Option(help="SKU or alias (A100, A800, H20, 910B...)")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 Params = Annotated[float, typer.Option("--params", help="total parameters N")]
@@ -64,10 +65,16 @@ def render(result: dict[str, Any]) -> str:
 def _show(inputs_dir: Path | None, run: Any, chip: str, as_json: bool) -> None:
     # Imported here: `chipcast estimate` must not pay for the model's imports at start-up.
     from chipcast.inputs import load_inputs
-    from chipcast.paths import DATA_DIR
+    from chipcast.project import SHIPPED_DATA, find_project
     from chipcast.uncertainty.estimate import estimate
 
-    result = estimate(load_inputs(inputs_dir or DATA_DIR, "base"), run, chip)
+    if inputs_dir is None:
+        # A calculator: the project's inputs when run inside one, else the shipped ones.
+        try:
+            inputs_dir = find_project().data_dir
+        except UsageError:
+            inputs_dir = SHIPPED_DATA
+    result = estimate(load_inputs(inputs_dir, "base"), run, chip)
     print(json.dumps(result, indent=2) if as_json else render(result))
 
 

@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from chipcast.cli.format import console, number, table
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.contracts import HEADLINES
 
 Metric = StrEnum("Metric", {name: name for name in HEADLINES})  # type: ignore[misc]
@@ -65,15 +66,16 @@ def goalseek_command(
     target: Annotated[float, typer.Option(help="the value the metric should reach")],
     metric: Annotated[Metric, typer.Option(help="the headline to move")],
     scenario: Annotated[str, typer.Option(help="scenario")] = "base",
-    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the project's "
+                                                       "data/)")]
     = None,
+    project: ProjectOption = None,
 ) -> None:
     """For each single input, the value that makes a headline reach the target (every other
     input at its point value)."""
     from chipcast.inputs import load_inputs
-    from chipcast.paths import DATA_DIR
     from chipcast.uncertainty.goalseek import goal_seek
 
-    inputs = load_inputs(data_dir or DATA_DIR, scenario)
+    inputs = load_inputs(folders(project, data_dir, need=("data",))[1], scenario)
     df = goal_seek(inputs, metric.value, target)
     print_goal_seek(df, metric.value, target, scenario)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from chipcast.cli.options import ProjectOption, folders
+
 
 def register(app: typer.Typer) -> None:
     app.command(name="prune")(prune_command)
@@ -15,18 +17,18 @@ def register(app: typer.Typer) -> None:
 def prune_command(
     keep: Annotated[int, typer.Option(help="published runs to keep (the newest; runs a view "
                                            "shows are kept too)", min=1)],
-    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
-    = None,
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the project's "
+                                                      "forecasts/)")] = None,
     wait: Annotated[float, typer.Option(help="seconds to wait for a running pipeline")] = 0.0,
+    project: ProjectOption = None,
 ) -> None:
     """Keep the newest N published runs (and every run a BI view shows: the published views
     do not change); drop the others' rows, exports, reports and check results. Exit 0 ok,
     3 another run is writing."""
     # Imported here: the CLI's start-up stays light.
-    from chipcast.paths import FORECASTS_DIR
     from chipcast.store.retention import prune
 
-    folder = out_dir or FORECASTS_DIR
+    folder = folders(project, out_dir=out_dir, need=("out",))[2]
     result = prune(folder, keep, wait=wait)
     mb = 1024 * 1024
     print(f"kept {len(result.kept)} run(s), dropped {len(result.dropped)}; removed "

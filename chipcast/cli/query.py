@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from chipcast.cli.format import console, table
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.errors import EXIT_DATA, EXIT_USAGE, ChipcastError
 
 SHOWN_ROWS = 200  # rows a terminal table shows; --format csv|json print all
@@ -30,19 +31,20 @@ def register(app: typer.Typer) -> None:
 
 def query_command(
     sql: Annotated[str, typer.Argument(help="a SELECT statement")],
-    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the project's "
+                                                      "forecasts/)")]
     = None,
     fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.table,
+    project: ProjectOption = None,
 ) -> None:
     """Run read-only SQL on the published warehouse. Exit 0 ok, 1 nothing published or an
     unreadable file, 2 SQL error, 3 the file is held open for writing by another program. Every
     error is one line on stderr."""
     import duckdb  # imported here: the CLI's start-up stays light
 
-    from chipcast.paths import FORECASTS_DIR
     from chipcast.store.query import first_line, run_query
 
-    folder = out_dir or FORECASTS_DIR
+    folder = folders(project, out_dir=out_dir, need=("out",))[2]
     try:
         result = run_query(folder, sql)
     except FileNotFoundError:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from chipcast.cli.format import number
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.config import SENSITIVITY_MODES
 from chipcast.contracts import HEADLINES, SAMPLERS, SEED_CLAIM, SEED_SCENARIO
 from chipcast.errors import EXIT_DATA, ChipcastError, UsageError
@@ -85,11 +86,13 @@ def format_summary(summary: Any) -> str:
 
 def run_command(
     scenarios: Annotated[list[str] | None, typer.Option(
-        "--scenario", help="scenario (repeatable; default: every scenario in "
-        "data/scenarios/)")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
+        "--scenario", help="scenario (repeatable; default: the project's run scenarios, "
+        "else every scenario in data/scenarios/)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the "
+                                                       "project's data/)")]
     = None,
-    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the "
+                                                      "project's forecasts/)")]
     = None,
     draws: Annotated[int | None, typer.Option(help="Monte Carlo draws per scenario (default "
                                                    "4096; 0 = deterministic only)")] = None,
@@ -102,41 +105,55 @@ def run_command(
     sensitivity_n: Annotated[int | None, typer.Option(
         help="Sobol base sample of --sensitivity full (power of 2; default 512)")] = None,
     calibrate: Annotated[bool | None, typer.Option(
-        "--calibrate/--no-calibrate", help="weight the Monte Carlo draws by the reported "
-        "figures of actuals.csv (default: each scenario's setting)")] = None,
+        "--calibrate/--no-calibrate", help="rule out the Monte Carlo draws the reported "
+        "figures of actuals.csv contradict (history matching; default: each scenario's "
+        "setting)")] = None,
     fit_until: Annotated[str | None, typer.Option(
-        help="calibrate on the actuals published up to this month, YYYY-MM (default: all)")]
+        help="calibrate on the actuals published by this month's end, YYYY-MM (default: all)")]
     = None,
+    dask: Annotated[str | None, typer.Option(
+        help="run the Monte Carlo and sensitivity on Dask: 'local' (a 2-worker LocalCluster) "
+        "or a scheduler address tcp://host:port")] = None,
+    wait: Annotated[float, typer.Option(
+        min=0, help="seconds to wait when another run is writing the outputs (then exit 3)")]
+    = 0.0,
+    cache: Annotated[bool, typer.Option(
+        help="reuse cached input checks, Monte Carlo and sensitivity from forecasts/.cache "
+        "when inputs, settings and code are unchanged")] = True,
+    project: ProjectOption = None,
 ) -> None:
     """Run the pipeline: ingest, check, forecast, publish. Exit 0 published, 1 input or check
     failure (nothing published), 2 usage error, 3 warehouse locked by another run."""
-    from chipcast.config import RunConfig
+    from chipcast.config import RunConfig, check_dask
     from chipcast.inputs import available_scenarios
+    from chipcast.store.lock import WarehouseLock
 
-    args = SimpleNamespace(scenarios=scenarios or None, data_dir=data_dir, out_dir=out_dir,
+    found, data, out = folders(project, data_dir, out_dir)
+    args = SimpleNamespace(scenarios=scenarios or None, data_dir=data, out_dir=out,
                            draws=draws, seed=seed,
                            sampler=sampler.value if sampler else None,
                            sensitivity_n=sensitivity_n)
-    config = RunConfig.from_sources(args, shipped=available_scenarios)
+    config = RunConfig.from_sources(args, shipped=available_scenarios, project=found)
     config = replace(config, sensitivity=sensitivity.value, calibrate=calibrate,
                      fit_until=parse_month_option(fit_until, "--fit-until"))
+    check_dask(dask)
     try:
-        # Fail at once when another run holds the lock, before starting Prefect.
-        from chipcast.store.lock import check_unlocked
+        # The lock is taken before Prefect starts and held for the whole run; the flow, in
+        # this process, joins it (share=True). A second writer waits `wait` s, then exits 3.
+        with WarehouseLock(config.out_dir, wait=wait, share=True):
+            # Imported here: importing Prefect costs seconds; usage errors and a held lock
+            # above are answered before that.
+            from flows.common import quiet_data_error_tracebacks
+            from flows.pipeline import pipeline
 
-        check_unlocked(config.out_dir)
-        # Imported here: Prefect starts a server; usage errors above must not wait for it.
-        from flows.common import quiet_data_error_tracebacks
-        from flows.pipeline import pipeline
-
-        quiet_data_error_tracebacks()
-        summary = pipeline(
-            scenarios=list(config.scenarios), data_dir=str(config.data_dir),
-            out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
-            sampler=config.sampler, sensitivity_n=config.sensitivity_n,
-            sensitivity=config.sensitivity, calibrate=config.calibrate,
-            fit_until=config.fit_until,
-        )
+            quiet_data_error_tracebacks()
+            summary = pipeline(
+                scenarios=list(config.scenarios), data_dir=str(config.data_dir),
+                out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
+                sampler=config.sampler, sensitivity_n=config.sensitivity_n,
+                sensitivity=config.sensitivity, calibrate=config.calibrate,
+                fit_until=config.fit_until, dask=dask, cache=cache,
+            )
     except ChipcastError as exc:
         problems = getattr(exc, "problems", None)
         print(f"run failed ({type(exc).__name__}); nothing was published.", file=sys.stderr)

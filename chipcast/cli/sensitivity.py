@@ -10,6 +10,7 @@ import polars as pl
 import typer
 
 from chipcast.cli.format import console, number, table
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.contracts import HEADLINES
 
 TOP = 10
@@ -45,9 +46,11 @@ def print_sensitivity(df: pl.DataFrame, top: int = TOP) -> None:
 
 def sensitivity_command(
     scenario: Annotated[str, typer.Option(help="scenario")] = "base",
-    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: forecasts/)")]
+    out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the project's "
+                                                      "forecasts/)")]
     = None,
-    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the project's "
+                                                       "data/)")]
     = None,
     recompute: Annotated[bool, typer.Option(help="compute from the inputs even when the "
                                                  "published run holds the table")] = False,
@@ -56,17 +59,16 @@ def sensitivity_command(
     = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default as `chipcast run`)")]
     = None,
+    project: ProjectOption = None,
 ) -> None:
     """Tornado and Sobol indices of the headlines: from the published warehouse when the
     scenario's latest run stored them, else computed from data/ with the run's defaults."""
     from chipcast.config import DEFAULT_SEED, DEFAULT_SENSITIVITY_N
     from chipcast.inputs import load_inputs
-    from chipcast.paths import DATA_DIR, FORECASTS_DIR
     from chipcast.store.query import published_sensitivity
     from chipcast.uncertainty.sensitivity import sensitivity
 
-    out_dir = out_dir or FORECASTS_DIR
-    data_dir = data_dir or DATA_DIR
+    _, data_dir, out_dir = folders(project, data_dir, out_dir)
     stored = None if recompute else published_sensitivity(out_dir, scenario)
     if stored is not None:
         run_id, df = stored

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from chipcast.cli.options import ProjectOption, folders
 from chipcast.errors import EXIT_DATA, InputError
 
 
@@ -17,21 +18,23 @@ def register(app: typer.Typer) -> None:
 
 def validate_command(
     scenario: Annotated[str, typer.Option(help="scenario to resolve and check")] = "base",
-    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: data/)")]
+    data_dir: Annotated[Path | None, typer.Option(help="inputs folder (default: the project's "
+                                                       "data/)")]
     = None,
     out_dir: Annotated[Path | None, typer.Option(help="where the GX result JSON goes "
-                                                      "(default: forecasts/validation/)")]
+                                                      "(default: the project's "
+                                                      "forecasts/validation/)")]
     = None,
+    project: ProjectOption = None,
 ) -> None:
     """Check the inputs alone: print every problem (file, row, column, values, fix) and write
     the GX results. Exit 0 clean, 1 data errors."""
     # Imported here: Great Expectations costs seconds and only this command needs it.
     from chipcast.checks import validate_inputs
     from chipcast.inputs import load_inputs
-    from chipcast.paths import DATA_DIR, FORECASTS_DIR
 
-    data = data_dir or DATA_DIR
-    out = out_dir or FORECASTS_DIR / "validation"
+    _, data, outputs = folders(project, data_dir, out_dir)
+    out = out_dir or outputs / "validation"
     try:
         inputs = load_inputs(data, scenario)
     except InputError as exc:

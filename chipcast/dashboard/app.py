@@ -18,7 +18,7 @@ import streamlit as st
 
 from chipcast.contracts import OUTPUT_METRICS, label_of
 from chipcast.dashboard.data import ServingFile, number
-from chipcast.paths import FORECASTS_DIR
+from chipcast.project import find_project
 
 OUT_ENV = "CHIPCAST_DASHBOARD_OUT_DIR"
 FIRM_METRICS = ("a100_equivalents_required", "a100_equivalents", "units_installed",
@@ -52,7 +52,8 @@ def fan_chart(frame: pl.DataFrame, title: str) -> alt.LayerChart:
 
 def main() -> None:
     st.set_page_config(page_title="chipcast", layout="wide")
-    out_dir = os.environ.get(OUT_ENV) or str(FORECASTS_DIR)
+    # `chipcast dashboard` sets OUT_ENV; `streamlit run` by hand reads the nearest project's
+    out_dir = os.environ.get(OUT_ENV) or str(find_project().out_dir)
     data = serving(out_dir)
     st.title("chipcast: China's AI-accelerator demand")
     if not data.exists:

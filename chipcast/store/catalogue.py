@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from chipcast.contracts.marts import MARTS
-from chipcast.paths import ROOT
 
-DOC = ROOT / "docs" / "marts.md"
+# The repository's docs folder (this module is run from a checkout: `python -m ...`).
+DOC = Path(__file__).resolve().parents[2] / "docs" / "marts.md"
 
 READING = """\
 ## Reading the published file from a BI tool

@@ -4,12 +4,20 @@
 system drops it when the holding process dies: a killed run never leaves a stale lock). The
 holder writes its PID and start time beside it, in `.lock.holder`, so a run that cannot take
 the lock can say who holds it.
+
+A holder may share its lock with the rest of its process (`share=True`): the CLI takes the lock
+before Prefect starts and the pipeline flow, running in the same process, joins it through its
+Publication instead of blocking on itself (flock locks belong to an open file, so a second
+FileLock on the same path would wait for the first). The operating-system lock is released when
+the last holder in the process releases it. An unshared hold excludes everyone, this process
+included.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +29,10 @@ from chipcast.errors import WarehouseLocked
 
 LOCK_NAME = ".lock"
 HOLDER_NAME = ".lock.holder"
+
+# The shared locks this process holds: lock path -> (FileLock, number of holders).
+_HELD: dict[Path, tuple[FileLock, int]] = {}
+_HELD_GUARD = threading.Lock()
 
 
 def holder(out_dir: Path) -> dict[str, Any] | None:
@@ -35,16 +47,28 @@ class WarehouseLock:
     """An exclusive lock on <out_dir>/.lock, held for a whole run (a context manager).
 
     `wait` seconds: how long to wait for another holder (0 = fail at once) before raising
-    WarehouseLocked naming the holder."""
+    WarehouseLocked naming the holder. `share`: let other WarehouseLocks of this process join
+    this hold (module docstring); a lock joins a shared hold of its process whatever its own
+    `share`."""
 
-    def __init__(self, out_dir: Path, wait: float = 0.0):
+    def __init__(self, out_dir: Path, wait: float = 0.0, share: bool = False):
         self.out_dir = Path(out_dir)
         self.path = self.out_dir / LOCK_NAME
         self.wait = wait
+        self.share = share
         self._lock: FileLock | None = None
 
     def acquire(self) -> WarehouseLock:
+        if self._lock is not None:
+            return self
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        key = self.path.resolve()
+        with _HELD_GUARD:
+            if key in _HELD:  # this process holds it, shared (the CLI, around the flow)
+                lock, count = _HELD[key]
+                _HELD[key] = (lock, count + 1)
+                self._lock = lock
+                return self
         lock = FileLock(self.path, timeout=self.wait, thread_local=False)
         try:
             lock.acquire(poll_interval=min(0.2, max(self.wait, 0.01)))
@@ -56,6 +80,9 @@ class WarehouseLock:
                 f"another chipcast run is writing {self.out_dir} (lock {self.path}, held by "
                 f"{held}){waited}; wait for it to finish, or use --wait SECONDS"
             ) from None
+        if self.share:
+            with _HELD_GUARD:
+                _HELD[key] = (lock, 1)
         self._lock = lock
         info = {"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
         tmp = self.out_dir / f"{HOLDER_NAME}.{os.getpid()}"
@@ -64,9 +91,20 @@ class WarehouseLock:
         return self
 
     def release(self) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        if self._lock is None:
+            return
+        key = self.path.resolve()
+        with _HELD_GUARD:
+            lock, count = _HELD.get(key, (self._lock, 1))
+            if lock is not self._lock:  # an unshared hold: ours alone
+                lock, count = self._lock, 1
+            if count > 1:
+                _HELD[key] = (lock, count - 1)
+            else:
+                if _HELD.get(key, (None, 0))[0] is lock:
+                    del _HELD[key]
+                lock.release()
+        self._lock = None
 
     @property
     def held(self) -> bool:
@@ -81,6 +119,7 @@ class WarehouseLock:
 
 
 def check_unlocked(out_dir: Path) -> None:
-    """Raise WarehouseLocked now if another run holds the lock (a quick probe)."""
+    """Raise WarehouseLocked now if another run holds the lock (a quick probe; a run should
+    hold the lock instead, since the probe's answer is stale at once)."""
     with WarehouseLock(out_dir):
         pass

@@ -20,7 +20,8 @@ A run that fails before commit leaves `chipcast.duckdb`, `exports/` and `latest`
 
 `RunPaths(out_dir, run_id)` names every file of a run from those two plain values, so a flow
 task given only them can open the run's private copy (`connect()`); `Publication` is the
-transaction the parent flow holds (lock, copy, commit or discard).
+transaction the parent flow holds (lock, copy, commit or discard), and `open_publication(run_id)`
+finds it again in the same process, so the commit task takes plain values too.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from chipcast.store import warehouse
 from chipcast.store.lock import LOCK_NAME, WarehouseLock
 
 RUNS_LOG = "runs.log"
+_OPEN: dict[str, Publication] = {}  # the publications this process holds, by run id
 EXPORTS = "exports"
 LATEST = "latest"
 REPORTS = "report"
@@ -243,6 +245,7 @@ class Publication:
         storage_version: str = warehouse.PINNED_STORAGE_VERSION,
         wait: float = 0.0,
     ):
+        """`wait`: seconds to wait for another run's lock (then WarehouseLocked)."""
         self.paths = RunPaths(Path(out_dir), run_id or new_run_id())
         self.out_dir = self.paths.out_dir
         self.run_id = self.paths.run_id
@@ -282,6 +285,7 @@ class Publication:
             finally:
                 self._lock.release()
             raise
+        _OPEN[self.run_id] = self
         return self
 
     def commit(self) -> Path:
@@ -320,7 +324,8 @@ class Publication:
         for pattern in (".work-*.duckdb", ".work-*.duckdb.wal", ".publish-*.duckdb"):
             for path in self.out_dir.glob(pattern):
                 path.unlink(missing_ok=True)
-        for path in (self.out_dir / EXPORTS).glob(".tmp-*"):
+        for path in [*(self.out_dir / EXPORTS).glob(".tmp-*"),
+                     *self.out_dir.glob(".handoff-*")]:  # Dask results of a crashed run
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.out_dir / EXPORTS).glob(f".{LATEST}-*"):
             if path.is_dir() and not path.is_symlink():
@@ -357,8 +362,17 @@ class Publication:
                     record["problems"] = [str(p) for p in problems]
             append_runs_log(self.out_dir, record)
         finally:
+            _OPEN.pop(self.run_id, None)
             self._cleanup()
             self._lock.release()
+
+
+def open_publication(run_id: str) -> Publication:
+    """The Publication of run_id this process holds open (RuntimeError if none)."""
+    try:
+        return _OPEN[run_id]
+    except KeyError:
+        raise RuntimeError(f"run {run_id} has no open publication in this process") from None
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -370,5 +384,5 @@ def _describe(exc: BaseException | None) -> str:
 
 
 __all__ = ["LOCK_NAME", "MANIFEST", "Publication", "RunPaths", "UnreadableWarehouse",
-           "append_runs_log", "latest_run_id", "new_run_id", "point_latest", "read_runs_log",
-           "write_manifest", "write_pinned"]
+           "append_runs_log", "latest_run_id", "new_run_id", "open_publication", "point_latest",
+           "read_runs_log", "write_manifest", "write_pinned"]

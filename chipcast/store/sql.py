@@ -1,10 +1,11 @@
-"""The SQL files under sql/: every statement chipcast runs is one file, read by name."""
+"""The SQL files under sql/ (package data, chipcast.project.SQL_DIR): every statement chipcast
+runs is one file, read by name."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from chipcast.paths import SQL_DIR
+from chipcast.project import SQL_DIR
 
 
 @cache

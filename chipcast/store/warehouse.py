@@ -23,7 +23,7 @@ from chipcast.contracts import HEADLINES, META_COLUMNS, QUANTILE_NAMES, TABLES, 
 from chipcast.contracts.inputs import DATE, INTEGER, MONTH, NUMBER, TEXT_LIST
 from chipcast.contracts.marts import INTERVALS, MARTS, PRIOR, MartSpec
 from chipcast.inputs import Inputs
-from chipcast.paths import ROOT, SQL_DIR
+from chipcast.project import PACKAGE_DIR, SQL_DIR
 from chipcast.store.sql import sql
 
 if TYPE_CHECKING:
@@ -239,10 +239,14 @@ def append_frame(
 
 
 def code_version() -> str:
-    """chipcast's version plus the git commit of the source tree (and '+dirty'), if known."""
+    """chipcast's version plus the git commit of the source tree (and '+dirty'), if chipcast
+    runs from a checkout (an installed wheel has no repository of its own)."""
+    checkout = PACKAGE_DIR.parent
+    if not (checkout / ".git").exists():
+        return __version__
     try:
         out = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=12"],
+            ["git", "-C", str(checkout), "describe", "--always", "--dirty", "--abbrev=12"],
             capture_output=True, text=True, timeout=5, check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):

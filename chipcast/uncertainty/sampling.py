@@ -157,23 +157,37 @@ class DrawPlan:
     def dims(self) -> int:
         return len(self.ids)
 
-    def uniforms(self, n_draws: int, chunk: int) -> Iterator[np.ndarray]:
-        """Independent uniforms in (0, 1), (rows, d) per chunk, for n_draws draws in total."""
+    def uniforms(self, n_draws: int, chunk: int, start: int = 0) -> Iterator[np.ndarray]:
+        """Independent uniforms in (0, 1), (rows, d) per chunk, for draws [start, n_draws).
+
+        Draws [start, stop) are exactly the rows start..stop-1 of one run from 0, so a study
+        split into ranges on several processes sees the same draws as a single process:
+        Sobol skips ahead with `fast_forward`, the random generator with `advance` (PCG64 spends
+        one 64-bit output per uniform), and LHS takes the hypercubes of the chunks in the
+        range (chunk i is seeded by the i-th child of the seed). `start` must be a multiple of
+        `chunk`, so the chunks are the ones a run from 0 makes."""
+        if start % chunk:
+            raise ValueError(f"start {start} is not a multiple of the chunk size {chunk}")
         d = max(self.dims, 1)  # qmc engines need d >= 1; a dummy column is ignored downstream
-        sizes = [min(chunk, n_draws - s) for s in range(0, n_draws, chunk)]
+        sizes = [min(chunk, n_draws - s) for s in range(start, n_draws, chunk)]
         if self.sampler == "sobol":
             engine = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(self.seed))
+            if start:
+                engine.fast_forward(start)
             with warnings.catch_warnings():
                 # A non-power-of-2 count only loses balance properties; documented above.
                 warnings.simplefilter("ignore", UserWarning)
                 for size in sizes:
                     yield engine.random(size)
         elif self.sampler == "lhs":
-            seeds = np.random.SeedSequence(self.seed).spawn(len(sizes))
+            first = start // chunk
+            seeds = np.random.SeedSequence(self.seed).spawn(first + len(sizes))[first:]
             for size, ss in zip(sizes, seeds, strict=True):
                 yield qmc.LatinHypercube(d, rng=np.random.default_rng(ss)).random(size)
         else:
             rng = np.random.default_rng(self.seed)
+            if start:
+                rng.bit_generator.advance(start * d)
             for size in sizes:
                 yield rng.random((size, d))
 
@@ -200,14 +214,15 @@ class DrawPlan:
             merged[pid] = values[:, j]
         return ParamSet(merged, n)
 
-    def matrices(self, n_draws: int, chunk: int) -> Iterator[np.ndarray]:
-        """Input values (rows, d) per chunk."""
-        for u in self.uniforms(n_draws, chunk):
+    def matrices(self, n_draws: int, chunk: int, start: int = 0) -> Iterator[np.ndarray]:
+        """Input values (rows, d) per chunk, for draws [start, n_draws)."""
+        for u in self.uniforms(n_draws, chunk, start):
             yield self.transform(u)
 
-    def chunks(self, n_draws: int, chunk: int) -> Iterator[ParamSet]:
-        """ParamSets of consecutive draws, `chunk` at a time (the last one may be shorter)."""
-        for values in self.matrices(n_draws, chunk):
+    def chunks(self, n_draws: int, chunk: int, start: int = 0) -> Iterator[ParamSet]:
+        """ParamSets of consecutive draws [start, n_draws), `chunk` at a time (the last one may
+        be shorter); `start` is a multiple of `chunk`."""
+        for values in self.matrices(n_draws, chunk, start):
             yield self.paramset(values)
 
     def draw_matrix(self, n_draws: int) -> np.ndarray:

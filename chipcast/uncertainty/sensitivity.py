@@ -129,10 +129,20 @@ def sobol_table(
     st = np.reshape(res.total_order, (k, d))
     s1_conf = st_conf = np.full((k, d), np.nan)
     if confidence or (confidence is None and n <= CONF_MAX_N):
-        with warnings.catch_warnings():
-            # constant outputs (e.g. a headline no input moves) make BCa degenerate: NaN is right
-            warnings.simplefilter("ignore")
-            boot = res.bootstrap(confidence_level=SOBOL_CONFIDENCE, n_resamples=SOBOL_RESAMPLES)
+        # scipy's SobolResult.bootstrap takes no rng and resamples from numpy's global
+        # RandomState: seed it from `seed` for this call (then restore it), so the half-widths
+        # are reproducible like the indices (a cached or Dask-computed table equals a fresh one).
+        state = np.random.get_state()
+        np.random.seed(seed % 2**32)  # noqa: NPY002 - the only way to seed scipy's bootstrap
+        try:
+            with warnings.catch_warnings():
+                # constant outputs (e.g. a headline no input moves) make BCa degenerate: NaN is
+                # right
+                warnings.simplefilter("ignore")
+                boot = res.bootstrap(confidence_level=SOBOL_CONFIDENCE,
+                                     n_resamples=SOBOL_RESAMPLES)
+        finally:
+            np.random.set_state(state)
         ci1, cit = boot.first_order.confidence_interval, boot.total_order.confidence_interval
         s1_conf = np.reshape((np.asarray(ci1.high) - np.asarray(ci1.low)) / 2, (k, d))
         st_conf = np.reshape((np.asarray(cit.high) - np.asarray(cit.low)) / 2, (k, d))

@@ -9,7 +9,7 @@ import pytest
 
 from chipcast.checks import validate_sensitivity
 from chipcast.inputs import load_inputs
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 from chipcast.uncertainty.sensitivity import sensitivity
 
 

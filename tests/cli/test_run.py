@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from chipcast import cli
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 from chipcast.store import publish
 from chipcast.store import warehouse as wh
 

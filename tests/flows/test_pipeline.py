@@ -14,7 +14,7 @@ import pytest
 
 from chipcast.contracts.marts import MARTS
 from chipcast.errors import CheckFailed
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 from chipcast.store import publish
 from chipcast.store import warehouse as wh
 from chipcast.store.lock import HOLDER_NAME
@@ -39,7 +39,7 @@ def _snapshot(out: Path) -> dict[str, str]:
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
         if p.is_file() and p.name not in (publish.RUNS_LOG, publish.LOCK_NAME, HOLDER_NAME)
-        and p.parts[len(out.parts)] != "validation"
+        and p.parts[len(out.parts)] not in ("validation", ".cache")  # not published outputs
     }
 
 

@@ -36,7 +36,7 @@ from chipcast.cli import main
 from chipcast.inputs import load_inputs
 from chipcast.model import compute, outputs
 from chipcast.model.params import param_table
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 
 # FACTS.md rounds to one decimal (843.1, 16,255.1): half a unit of that digit
 ONE_DECIMAL = 0.05

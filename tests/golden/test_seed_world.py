@@ -28,7 +28,7 @@ from seed_facts import (
 
 from chipcast.inputs import load_inputs
 from chipcast.model import compute, outputs
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 
 # One GPT-3 (S7 and S10, unrounded: 843.1 and 16,255.1; tests/golden/test_seed_figures.py)
 TRAIN = compute.estimate_training(S3_PARAMS, S3_TRAINING_TOKENS, S6_PEAK_TFLOPS, S4_MFU,

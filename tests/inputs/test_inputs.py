@@ -21,7 +21,7 @@ from chipcast.inputs import (
     resolve_sku,
 )
 from chipcast.inputs.types import dtype
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 
 SHIPPED = DATA_DIR.is_dir() and all((DATA_DIR / s.file).is_file() for s in TABLES.values())
 

@@ -16,7 +16,7 @@ from reportdata import RUN_ID, build_shipped
 
 from chipcast.contracts import HEADLINES
 from chipcast.inputs.scenarios import available_scenarios
-from chipcast.paths import DATA_DIR
+from chipcast.project import SHIPPED_DATA as DATA_DIR
 from chipcast.report import render_report
 
 MAX_BYTES = 2_000_000

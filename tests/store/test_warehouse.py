@@ -14,7 +14,7 @@ from chipcast.contracts import HEADLINES, TABLES
 from chipcast.contracts.marts import MARTS
 from chipcast.inputs import InputFile, Inputs, ScenarioSettings
 from chipcast.inputs.types import schema
-from chipcast.paths import SQL_DIR
+from chipcast.project import SQL_DIR
 from chipcast.store import warehouse as wh
 
 

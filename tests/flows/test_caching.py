@@ -1,0 +1,129 @@
+"""A re-run with unchanged inputs skips the input checks, the Monte Carlo and the sensitivity
+(loaded from forecasts/.cache) yet publishes a new vintage; a changed input misses the cache.
+Every run leaves its artifacts in the Prefect UI."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from chipcast.project import SHIPPED_DATA
+from chipcast.store import publish
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+SCENARIO = "seed-2023-ranges"
+ARGS = dict(scenarios=[SCENARIO], draws=128, sensitivity_n=32, seed=5)
+
+
+@pytest.fixture
+def counted(monkeypatch) -> Counter:
+    """Count the calls of the three costly computations (the real functions still run)."""
+    import flows.forecast
+    import flows.ingest
+
+    calls: Counter = Counter()
+    for module, name in ((flows.ingest, "validate_inputs"),
+                         (flows.forecast, "forecast_quantiles"),
+                         (flows.forecast, "sensitivity_rows")):
+        real = getattr(module, name)
+
+        def wrapper(*a, _real=real, _name=name, **kw):
+            calls[_name] += 1
+            return _real(*a, **kw)
+
+        monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def _run_rows(out: Path, table: str, run_id: str) -> list[tuple]:
+    with duckdb.connect(str(out / "chipcast.duckdb"), read_only=True) as con:
+        return con.execute(
+            f"SELECT * EXCLUDE (run_id) FROM {table} WHERE run_id = $r "  # noqa: S608 - test SQL
+            "ORDER BY ALL", {"r": run_id}).fetchall()
+
+
+async def _artifacts(flow_run_id) -> dict[str, object]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async with get_client() as client:
+        found = await client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return {a.key: a for a in found}
+
+
+def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
+                                                              counted: Counter) -> None:
+    from flows.pipeline import pipeline
+
+    data = tmp_path / "data"
+    shutil.copytree(SHIPPED_DATA, data)
+    out = tmp_path / "forecasts"
+    first = pipeline(data_dir=str(data), out_dir=str(out), **ARGS)
+    assert counted == {"validate_inputs": 1, "forecast_quantiles": 1, "sensitivity_rows": 1}
+
+    state = pipeline(data_dir=str(data), out_dir=str(out), return_state=True, **ARGS)
+    second = state.result()
+    assert counted == {"validate_inputs": 1, "forecast_quantiles": 1, "sensitivity_rows": 1}
+    assert second.run_id != first.run_id and publish.latest_run_id(out) == second.run_id
+    # the new vintage holds its own rows, equal to the first run's
+    for table in ("forecast_quantiles", "sensitivity", "validation_results"):
+        rows = _run_rows(out, table, second.run_id)
+        assert rows, table
+        if table != "validation_results":  # checked_at differs
+            assert rows == _run_rows(out, table, first.run_id), table
+    with duckdb.connect(str(out / "chipcast.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs WHERE status = 'published'"
+                           ).fetchone()[0] == 2
+
+    # its artifacts: a summary with the published P10/P50/P90, the comparison, the report
+    arts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    assert set(arts) == {"chipcast-run-summary", "chipcast-scenario-comparison",
+                         "chipcast-report"}
+    summary = arts["chipcast-run-summary"].data
+    assert second.run_id in summary and "failed" in summary
+    with duckdb.connect(str(out / "chipcast.duckdb"), read_only=True) as con:
+        p50 = con.execute(
+            "SELECT value FROM headlines WHERE run_id = $r AND scenario = $s AND headline = "
+            "'peak_installed_units' AND stat = 'quantile' AND quantile = 0.5",
+            {"r": second.run_id, "s": SCENARIO}).fetchone()[0]
+        n_checks = con.execute("SELECT count(*) FROM validation_results WHERE run_id = $r",
+                               {"r": second.run_id}).fetchone()[0]
+    assert f"{p50:,.0f}" in summary
+    assert f"{n_checks:,} expectations passed, 0 failed" in summary
+    assert "no back-test table" in summary
+    assert f"({second.report.resolve().as_uri()})" in arts["chipcast-report"].data
+    assert str(second.run_id) in arts["chipcast-scenario-comparison"].description
+
+    # a changed input misses the cache: everything of that scenario is computed again
+    path = data / "scenarios" / f"{SCENARIO}.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    pipeline(data_dir=str(data), out_dir=str(out), **ARGS)
+    assert counted == {"validate_inputs": 2, "forecast_quantiles": 2, "sensitivity_rows": 2}
+
+
+def test_a_failed_run_records_itself_and_leaves_a_note(tmp_path: Path) -> None:
+    from prefect.exceptions import PrefectException  # noqa: F401 - prefect is imported
+
+    from chipcast.errors import WarehouseLocked
+    from chipcast.store.lock import WarehouseLock
+    from flows.pipeline import pipeline
+
+    out = tmp_path / "forecasts"
+    with WarehouseLock(out):  # another writer: the run fails before its publication opens
+        state = pipeline(scenarios=["seed-2023"], out_dir=str(out), draws=0,
+                         return_state=True)
+    assert state.is_failed()
+    with pytest.raises(WarehouseLocked):
+        state.result()
+    record = publish.read_runs_log(out)[-1]
+    assert record["status"] == "failed" and "another chipcast run" in record["error"]
+    assert record["flow_run_id"] == str(state.state_details.flow_run_id)
+    arts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    assert "Nothing was published" in arts["chipcast-failed-run"].data
