@@ -13,6 +13,7 @@ subprocess that imports it to execute a scheduled run does not hang (serving is
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -47,9 +48,15 @@ class RunParameters(BaseModel):
     sampler: Sampler | None = Field(default=None, description="how inputs are drawn")
     sensitivity_n: int | None = Field(
         default=None, ge=0, description="Sobol base sample (power of 2; 0: skip)")
-    calibration: bool = Field(
-        default=True, description="run the calibration / back-test step where the project "
-        "has one (recorded with the run; this version has no such step yet)")
+    calibrate: bool | None = Field(
+        default=None, description="rule out the draws actuals.csv contradicts (history "
+        "matching); empty: each scenario's own setting")
+    fit_until: date | None = Field(
+        default=None, description="calibrate on the actuals published by this month's end "
+        "(first day of the month; empty: all)")
+    sensitivity: Literal["given", "full", "off"] = Field(
+        default="given", description="given: indices from the Monte Carlo's draws; full: also "
+        "Sobol total indices; off")
     wait: float = Field(default=600.0, ge=0, description="seconds to wait for a run already "
                         "writing the project's outputs")
     dask: str | None = Field(default=None, description="'local' or tcp://host:port to run "
@@ -68,10 +75,11 @@ def scheduled(parameters: RunParameters) -> dict[str, Any]:
     summary = pipeline(
         scenarios=list(config.scenarios), data_dir=str(config.data_dir),
         out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
-        sampler=config.sampler, sensitivity_n=config.sensitivity_n, dask=parameters.dask,
-        wait=parameters.wait)
+        sampler=config.sampler, sensitivity_n=config.sensitivity_n,
+        sensitivity=parameters.sensitivity, calibrate=parameters.calibrate,
+        fit_until=parameters.fit_until, dask=parameters.dask, wait=parameters.wait)
     return {"run_id": summary.run_id, "scenarios": list(summary.scenarios),
-            "report": str(summary.report), "calibration": parameters.calibration}
+            "report": str(summary.report)}
 
 
 def deployment(project: str | Path, cron: str, timezone: str,

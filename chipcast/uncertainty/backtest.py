@@ -219,7 +219,8 @@ def effective_sample_size(weights: np.ndarray) -> float:
     """(sum w)^2 / sum w^2: how many equally weighted draws the weights are worth (the number
     kept for history matching's weights; 0 when none is)."""
     total = float((weights ** 2).sum())
-    return float(weights.sum() ** 2 / total) if total > 0 else 0.0
+    # rounded: equal weights of k kept draws give k, not k +- float noise
+    return round(float(weights.sum() ** 2 / total), 6) if total > 0 else 0.0
 
 
 def ruled_out_by(values: np.ndarray, targets: list[Target],

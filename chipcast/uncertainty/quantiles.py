@@ -46,22 +46,6 @@ class HistogramQuantiles:
         self.total += values.sum(axis=0)
         self.n += values.shape[0]
 
-    def merge_bounds(self, lo: np.ndarray, hi: np.ndarray, sums: list[np.ndarray],
-                     n: int) -> None:
-        """Pass 1 of a range computed elsewhere: its min, max, per-chunk sums (added one by
-        one, as `observe` would have) and draw count."""
-        np.minimum(self.lo, lo, out=self.lo)
-        np.maximum(self.hi, hi, out=self.hi)
-        for part in sums:
-            self.total += part
-        self.n += n
-
-    def add_counts(self, counts: np.ndarray) -> None:
-        """Pass 2 of a range computed elsewhere on the same bins: its counts add up."""
-        if self.counts is None:
-            self.counts = np.zeros((self.lo.size, self.bins), dtype=np.uint32)
-        self.counts += counts.astype(np.uint32)
-
     @property
     def width(self) -> np.ndarray:
         """Bin width of each series: the stated error bound of its quantiles."""

@@ -68,7 +68,8 @@ def test_serve_schedules_and_runs_the_deployment(tmp_path: Path, prefect_server:
         assert params["project"] == str(project.root) and params["draws"] == 0
         assert params["scenarios"] == ["seed-2023"]
         fields = dep.parameter_openapi_schema["definitions"]["RunParameters"]["properties"]
-        assert {"project", "scenarios", "draws", "seed", "sampler", "calibration"} <= set(fields)
+        assert {"project", "scenarios", "draws", "seed", "sampler", "calibrate", "fit_until",
+                "sensitivity"} <= set(fields)
 
         run = run_deployment(NAME, timeout=300)
         assert run.state.is_completed(), (run.state, (tmp_path / "serve.log").read_text())
