@@ -87,7 +87,7 @@ def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> S
         fleet=_point_values(rows(con, "seed_fleet", **keys)),
         a100_tflops=rows(con, "seed_a100_tflops", **keys, families=list(A100_FAMILIES)),
         formulas={r["name"]: r["expression"] for r in rows(con, "seed_formulas", **keys)},
-        need=rows(con, "seed_need", **keys),
+        need=rows(con, "seed_need", **keys, all=ALL),
     )
 
 
@@ -106,8 +106,8 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         scenarios=scenarios,
         comparison=comparison,
         family_monthly=rows(con, "a100_a800_monthly", run_id=run_id, families=families),
-        workload=rows(con, "required_by_workload", run_id=run_id),
-        sku=rows(con, "units_by_sku", run_id=run_id),
+        workload=rows(con, "required_by_workload", run_id=run_id, all=ALL),
+        sku=rows(con, "units_by_sku", run_id=run_id, all=ALL),
         regimes=rows(con, "regimes", run_id=run_id),
         bands=rows(con, "bands", run_id=run_id, families=families, all=ALL),
         sensitivity=rows(con, "sensitivity", run_id=run_id),

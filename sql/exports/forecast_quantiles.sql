@@ -1,4 +1,5 @@
 -- Export: this run's Monte Carlo summaries
--- (grain: scenario x month x firm x workload x sku x metric x stat x quantile).
+-- (grain: scenario x calibration x month x firm x workload x sku x vendor x metric x stat x
+-- quantile).
 SELECT * FROM forecast_quantiles WHERE run_id = $run_id
-ORDER BY scenario, month, firm, workload, sku, metric, stat, quantile;
+ORDER BY scenario, calibration, month, firm, workload, sku, vendor, metric, stat, quantile;

@@ -1,7 +1,8 @@
--- report/required_by_workload: required compute of the run over every buyer (the market's
--- rows per workload; grain: scenario x month x workload), in A100-eq.
+-- report/required_by_workload: required compute of the run, all buyers, per workload
+-- (grain: scenario x month x workload), in A100-eq: mart_demand_total's rows per workload (its
+-- total over workloads, workload $all, is left out: it would be stacked twice).
 SELECT scenario, month, workload, sum(value) AS value
 FROM mart_demand_total
-WHERE run_id = $run_id AND metric = 'a100_equivalents_required' AND workload <> 'all'
+WHERE run_id = $run_id AND metric = 'a100_equivalents_required' AND workload <> $all
 GROUP BY scenario, month, workload
 ORDER BY scenario, month, workload;

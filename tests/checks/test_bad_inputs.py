@@ -6,7 +6,12 @@ byte-identical.
 
 The base data set is the test fixture tests/fixtures/data (stable, owned by the tests; see
 tests/fixtures/fixture_data.py) rather than data/, so cases do not break when the shipped numbers
-change; test_shipped_data_validates covers data/.
+change; test_shipped_data_validates covers data/. Its new tables (segments, segment_drivers,
+installed_base, release_path) are header-only: cases append valid scaffolding rows (a segment
+with every number its driver reads) and then the one fault.
+
+Cases in UNENFORCED are rules an analyst needs that the input suites do not check yet: they are
+strict xfails, so each turns into a failure (remove it from UNENFORCED) once the rule exists.
 """
 
 from __future__ import annotations
@@ -69,6 +74,38 @@ def _delete(rel: str) -> Callable[[Path], None]:
     return lambda d: (d / rel).unlink()
 
 
+def _append(rel: str, rows: str) -> Callable[[Path], None]:
+    """Add data rows at the end of a file (the fixture's new tables are header-only)."""
+    def corrupt(d: Path) -> None:
+        path = d / rel
+        text = path.read_text(encoding="utf-8")
+        assert text.endswith("\n"), f"fixture drifted: {rel} lacks a final newline"
+        path.write_text(text + rows, encoding="utf-8")
+    return corrupt
+
+
+def _all(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    """Apply several edits: valid scaffolding rows first, then the one corruption."""
+    def corrupt(d: Path) -> None:
+        for step in steps:
+            step(d)
+    return corrupt
+
+
+# A valid market segment of each driver kind, with every number its driver reads
+# (contracts.SEGMENT_DRIVER_METRICS); cases add one fault on top.
+_LOGISTIC_SEGMENT = _append("segments.csv", "gov,Government,logistic,test segment,test\n")
+_LOGISTIC_DRIVERS = ("gov,ceiling_a100e,1000,A100-eq,,,,,test,\n"
+                     "gov,midpoint_year,2025,year,,,,,test,\n"
+                     "gov,growth_rate,0.5,1/year,,,,,test,\n")  # + training_share
+_OWNER = _all(
+    _append("segments.csv", "rest,Rest of market,installed_growth,owns the fleet,test\n"),
+    _append("segment_drivers.csv", "rest,growth_rate,0.5,1/year,,,,,test,\n"
+                                   "rest,growth_decay,0.1,1/year,,,,,test,\n"
+                                   "rest,training_share,0.3,fraction,,,,,test,\n"))
+_TOKENS_ROW = "tok,tokens_per_day,{chip},,,a,2023-01,2023-12,5e10,,,tokens/day,test,2024-03-01,\n"
+
+
 # (id, corruption, scenario, fragments that must all appear in the output). Row numbers are
 # 1-based data rows of tests/fixtures/data (row 0 = the header; a scenario's `set:` item number).
 CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
@@ -103,7 +140,8 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
     ("non-numeric", _replace("fleet.csv", "years,1,", "years,one,"), "base",
      ["fleet.csv", "column 'value'", "not a number"]),
     ("bad-iso-date", _replace("export_regimes.csv", "2022-10-07,,A800", "2022-13-07,,A800"),
-     "base", ["export_regimes.csv", "row 3", "column 'start_date'"]),
+     "base", ["export_regimes.csv", "row 2", "column 'start_date'", "month must be in 1..12",
+              "write an existing date as YYYY-MM-DD"]),
     ("dmy-date", _replace("chips.csv", "2020-11-16", "16/11/2020"), "base",
      ["chips.csv", "row 1", "column 'launch_date'", "YYYY-MM-DD"]),
     ("date-with-time", _replace("chips.csv", "2020-11-16", "2020-11-16 00:00:00"), "base",
@@ -150,15 +188,22 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
         b"2022,NVIDIA,share,0.8,", b"2022,NVIDIA,share,80,").replace(
         b"2022,Huawei,share,0.2,", b"2022,Huawei,share,20,")), "base",
      ["vendor_share.csv", "row 1", "divide by 100"]),
+    # shares are of cards and split the whole market: each year sums to exactly 1
     ("shares-sum-over-one", _replace("vendor_share.csv", "2022,NVIDIA,share,0.8,",
                                      "2022,NVIDIA,share,0.95,"), "base",
-     ["vendor_share.csv", "column 'total_share'", "sum to more than 1"]),
+     ["vendor_share.csv", "row 1", "column 'total_share'", "do not sum to 1", "values: 1.15",
+      "every vendor of the year, summing to 1"]),
+    ("shares-sum-under-one", _replace("vendor_share.csv", "2022,NVIDIA,share,0.8,",
+                                      "2022,NVIDIA,share,0.7,"), "base",
+     ["vendor_share.csv", "row 1", "column 'total_share'", "do not sum to 1", "values: 0.9",
+      "a missing vendor's share would be handed to the others"]),
     ("missing-year", _bytes("vendor_share.csv", lambda b: b.replace(b"\n2023,", b"\n2025,")),
      "base", ["vendor_share.csv", "column 'rows'", "no shares"]),
     ("duplicate-key", _replace("chip_specs.csv", "A800-80GB-SXM,dense", "A100-80GB-SXM,dense"),
      "base", ["chip_specs.csv", "row 3", "duplicate key"]),
     ("regime-unknown-sku", _replace("export_regimes.csv", ",A800-80GB-SXM,", ",A800-80GB,"),
-     "base", ["export_regimes.csv", "row 3", "column 'sku'", "A800-80GB"]),
+     "base", ["export_regimes.csv", "row 2", "column 'sku'", "A800-80GB",
+              "list chips whose export_control is us"]),
     ("release-unknown-firm", _replace("model_releases.csv", "b,b-1", "firm-b,b-1"),
      "base", ["model_releases.csv", "row 2", "column 'firm'", "firm-b"]),
     ("release-unknown-class", _replace("model_releases.csv", "b-1,c1", "b-1,gpt5-class"),
@@ -188,8 +233,11 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
      ["firms.csv", "row 2", "column 'source'", "empty"]),
     ("rho-out-of-range", _replace("correlations.csv", "mfu,0.5", "mfu,1.5"), "base",
      ["correlations.csv", "row 1", "column 'rho'"]),
-    ("unknown-vendor", _replace("chips.csv", "910,910,Huawei", "910,910,AMD"), "base",
-     ["chips.csv", "row 3", "column 'vendor'", "AMD"]),
+    # vendors are free text in chips.csv; vendor_share may only name the chips' vendors, so
+    # renaming a chip's vendor strands that vendor's shares
+    ("chip-vendor-renamed", _replace("chips.csv", "910,910,Huawei", "910,910,AMD"), "base",
+     ["vendor_share.csv", "row 2", "row 4", "column 'vendor'", "values: Huawei",
+      "vendor has no chip in chips.csv", "use a vendor of chips.csv (case-sensitive): AMD"]),
     ("class-metric-missing", _bytes("model_classes.csv", lambda b: b"\n".join(
         x for x in b.split(b"\n") if not x.startswith(b"*,mfu"))), "base",
      ["model_releases.csv", "c1/mfu"]),
@@ -212,7 +260,153 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
     ("set-zero-width-range", _replace("scenarios/roofline.yaml", "low: 1e7, high: 3e7",
                                       "low: 2e7, high: 2e7"), "roofline",
      ["scenarios/roofline.yaml", "row 2", "column 'high'", "low < high"]),
+    # --- the whole market's tables: chips' export control, shares of cards, SKU mix ---
+    ("unknown-export-control", _replace("chips.csv", "2019-08-23,none", "2019-08-23,domestic"),
+     "base", ["chips.csv", "row 3", "column 'export_control'", "domestic",
+              "us (legal only in the export regimes listing the chip) or none"]),
+    ("share-unknown-vendor", _replace("vendor_share.csv", "2023,Huawei", "2023,AMD"), "base",
+     ["vendor_share.csv", "row 4", "column 'vendor'", "values: AMD",
+      "use a vendor of chips.csv (case-sensitive): Huawei, NVIDIA"]),
+    ("regime-domestic-chip", _append("export_regimes.csv", "rule-2022,2022-10-07,,Ascend-910,"
+                                                           "test\n"), "base",
+     ["export_regimes.csv", "row 3", "column 'sku'", "values: Ascend-910",
+      "not an export-controlled chip", "domestic chips are always legal"]),
+    ("regimes-overlap", _replace("export_regimes.csv", "2019-01-01,2022-10-07,A100",
+                                 "2019-01-01,2023-01-01,A100"), "base",
+     ["export_regimes.csv", "row 1", "column 'end_date'", "overlaps the next one",
+      "values: 2023-01-01", "end a regime on or before the next regime's start_date"]),
+    ("regime-open-before-another", _replace("export_regimes.csv", "2019-01-01,2022-10-07,A100",
+                                            "2019-01-01,,A100"), "base",
+     ["export_regimes.csv", "row 1", "column 'open_before'", "values: rule-2022",
+      "give the earlier regime an end_date"]),
+    ("mix-sum-not-one", _replace("sku_mix.csv", "2022,A800-80GB-SXM,share,0.2,",
+                                 "2022,A800-80GB-SXM,share,0.3,"), "base",
+     ["sku_mix.csv", "row 1", "column 'total_mix'", "does not sum to 1", "values: 1.1",
+      "give every SKU the vendor ships that year a share, summing to 1"]),
+    ("mix-unknown-sku", _replace("sku_mix.csv", "2023,A800-80GB-SXM,", "2023,A800-80GB,"),
+     "base", ["sku_mix.csv", "row 4", "column 'sku'", "values: A800-80GB",
+              "add the chip to chips.csv or fix the sku"]),
+    ("mix-as-percentages", _bytes("sku_mix.csv", lambda b: b.replace(
+        b"2022,A100-80GB-SXM,share,0.8,", b"2022,A100-80GB-SXM,share,80,").replace(
+        b"2022,A800-80GB-SXM,share,0.2,", b"2022,A800-80GB-SXM,share,20,")), "base",
+     ["sku_mix.csv", "row 1", "row 2", "column 'value'", "divide by 100"]),
+    ("share-without-mix", _replace("sku_mix.csv", "2023,A800-80GB-SXM,share,1,fraction,,,,,test,"
+                                   "\n", ""), "base",
+     ["vendor_share.csv", "row 3", "sku_mix.csv"]),
+    # --- segments and their drivers ---
+    ("segment-unknown-driver", _append("segments.csv", "gov,Government,linear,test,test\n"),
+     "base", ["segments.csv", "row 1", "column 'driver'", "values: linear",
+              "use llm_ratio, logistic, installed_growth"]),
+    ("segment-missing-metric", _all(_LOGISTIC_SEGMENT,
+                                    _append("segment_drivers.csv", _LOGISTIC_DRIVERS)), "base",
+     ["segments.csv", "row 1", "column 'missing'", "lacks a number its driver reads",
+      "values: gov/training_share", "add the segment_drivers.csv row"]),
+    ("segment-unknown-segment", _all(_LOGISTIC_SEGMENT, _append(
+        "segment_drivers.csv", _LOGISTIC_DRIVERS + "govt,training_share,0.2,fraction,,,,,test,"
+                                                   "\n")), "base",
+     ["segment_drivers.csv", "row 4", "column 'segment'", "values: govt",
+      "add the segment to segments.csv or fix the id"]),
+    ("segment-is-a-firm", _append("segments.csv", "a,Firm A again,llm_ratio,test,test\n"),
+     "base", ["segments.csv", "row 1", "column 'is_a_firm'", "a segment has a firm's id",
+              "rename the segment"]),
+    ("segment-unread-metric", _all(
+        _append("segments.csv", "gov,Government,llm_ratio,test,test\n"),
+        _append("segment_drivers.csv", "gov,llm_ratio,0.5,x,,,,,test,\n"
+                                       "gov,growth_rate,0.5,1/year,,,,,test,\n")), "base",
+     ["segment_drivers.csv", "row 2", "column 'metric'", "growth_rate", "llm_ratio"]),
+    # --- cards shipped before the grid ---
+    ("installed-unknown-sku", _all(_OWNER, _append(
+        "installed_base.csv", "2021,A100-40GB,units_shipped,1000,units,,,,,test,\n")), "base",
+     ["installed_base.csv", "row 1", "column 'sku'", "values: A100-40GB",
+      "add the chip to chips.csv or fix the sku"]),
+    ("installed-year-in-grid", _all(_OWNER, _append(
+        "installed_base.csv", "2022,A100-80GB-SXM,units_shipped,1000,units,,,,,test,\n")),
+     "base", ["installed_base.csv", "row 1", "column 'year'", "not before the grid's start "
+              "(2022)", "list cards shipped before settings.start only"]),
+    ("installed-without-owner", _append(
+        "installed_base.csv", "2021,A100-80GB-SXM,units_shipped,1000,units,,,,,test,\n"), "base",
+     ["segments.csv", "column 'owners'", "needs exactly one owner",
+      "give one segment the driver installed_growth"]),
+    # --- reported figures (actuals.csv) ---
+    ("actual-low-above-value", _replace("actuals.csv", "10000,5000,20000", "10000,12000,20000"),
+     "base", ["actuals.csv", "row 1", "column 'low'", "value is below low",
+              "low <= value <= high"]),
+    ("actual-unknown-quantity", _replace("actuals.csv", "cards-2023,units_shipped",
+                                         "cards-2023,cards_shipped"), "base",
+     ["actuals.csv", "row 1", "column 'quantity'", "values: cards_shipped",
+      "use one of units_shipped, units_installed"]),
+    ("actual-wrong-unit", _replace("actuals.csv", "0.6,fraction", "0.6,percent"), "base",
+     ["actuals.csv", "row 2", "column 'unit'", "values: percent",
+      "card_share is measured in fraction"]),
+    ("actual-end-before-start", _replace("actuals.csv", "2023-01,2023-12,10000",
+                                         "2023-12,2023-01,10000"), "base",
+     ["actuals.csv", "row 1", "column 'end/start'", "end is before start",
+      "a window runs start..end"]),
+    ("actual-bad-month", _replace("actuals.csv", "2023-01,2023-12,10000",
+                                  "2023-13,2023-12,10000"), "base",
+     ["actuals.csv", "row 1", "column 'start'", "not a month", "write YYYY-MM"]),
+    ("actual-date-for-month", _replace("actuals.csv", "2023-01,2023-12,10000",
+                                       "2023-01,2023-12-31,10000"), "base",
+     ["actuals.csv", "row 1", "column 'end'", "a date, not a month", "write the month only, "
+      "2023-12"]),
+    ("actual-unknown-vendor", _replace("actuals.csv", "card_share,NVIDIA,", "card_share,Nvidia,"),
+     "base", ["actuals.csv", "row 2", "column 'vendor'", "values: Nvidia",
+              "use a vendor of chips.csv or leave it empty for all"]),
+    ("actual-unknown-family", _replace("actuals.csv", "units_shipped,,,,,",
+                                       "units_shipped,,H100,,,"), "base",
+     ["actuals.csv", "row 1", "column 'family'", "values: H100",
+      "use a family of chips.csv or leave it empty for all"]),
+    ("actual-unknown-sku", _replace("actuals.csv", "units_shipped,,,,,",
+                                    "units_shipped,,,A100-40GB,,"), "base",
+     ["actuals.csv", "row 1", "column 'sku'", "values: A100-40GB",
+      "use a sku of chips.csv or leave it empty for all"]),
+    ("actual-unknown-buyer", _replace("actuals.csv", "units_shipped,,,,,",
+                                      "units_shipped,,,,c,"), "base",
+     ["actuals.csv", "row 1", "column 'firm'", "values: c",
+      "use a firm of firms.csv or a segment of segments.csv"]),
+    ("actual-published-before-period-ends", _replace("actuals.csv", "20000,units,test,2024-03-01",
+                                                     "20000,units,test,2023-06-01"), "base",
+     ["actuals.csv", "row 1", "column 'published'", "2023-06-01"]),
+    ("actual-not-positive", _replace("actuals.csv", "10000,5000,20000", "0,,"), "base",
+     ["actuals.csv", "row 1", "column 'value'", "0 < low <= value <= high"]),
+    ("actual-share-as-percentage", _replace("actuals.csv", "0.5,0.4,0.6,fraction",
+                                            "50,40,60,fraction"), "base",
+     ["actuals.csv", "row 2", "column 'value'", "divide by 100"]),
+    ("actual-tokens-of-a-chip", _append("actuals.csv", _TOKENS_ROW.format(chip="NVIDIA")),
+     "base", ["actuals.csv", "row 3", "tokens have no chip"]),
+    ("actual-outside-the-grid", _replace("actuals.csv", "2023-01,2023-12,10000",
+                                         "2021-01,2021-12,10000"), "base",
+     ["actuals.csv", "row 1", "not inside the forecast grid"]),
+    # --- model generations after the last listed release ---
+    ("release-path-unknown-firm", _append("release_path.csv",
+                                          "c,release_interval_months,12,months,,,,,test,\n"),
+     "base", ["release_path.csv", "row 1", "column 'firm'", "values: c",
+              "add the firm to firms.csv, fix the id, or use '*' for all"]),
+    ("release-path-unit", _append("release_path.csv",
+                                  "*,release_interval_months,1,years,,,,,test,\n"), "base",
+     ["release_path.csv", "row 1", "column 'unit'", "values: years",
+      "release_interval_months is measured in months"]),
 ]
+
+# Rules an analyst needs that `chipcast validate` does not enforce (yet): each case fails
+# strictly until the suite checks it. Some are caught later, by the run's back-test
+# (chipcast.uncertainty.backtest.targets), after the deterministic forecast.
+UNENFORCED: dict[str, str] = {
+    "share-without-mix": "sku_mix: a vendor with a share in a year but no SKU mix that "
+    "year is not flagged; the model renormalises its share away to the other vendors",
+    "segment-unread-metric": "segment_drivers: a metric the segment's driver does not read is "
+    "silently ignored",
+    "actual-published-before-period-ends": "actuals: a figure published before its window "
+    "ends (a forecast, not an actual) is not flagged, and calibration would fit it",
+    "actual-not-positive": "actuals: value/low must be > 0 (log-normal likelihood); only the "
+    "run's back-test checks it",
+    "actual-share-as-percentage": "actuals: card_share (a fraction) above 1 is not flagged; no "
+    "range per quantity",
+    "actual-tokens-of-a-chip": "actuals: tokens_per_day with a vendor/family/sku filter is "
+    "only rejected by the run's back-test",
+    "actual-outside-the-grid": "actuals: a window outside the scenario's grid is only "
+    "rejected by the run's back-test",
+}
 
 
 @pytest.fixture(scope="module")
@@ -233,8 +427,14 @@ def published(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) ->
     return out
 
 
+def _params() -> list:
+    marks = {name: pytest.mark.xfail(strict=True, reason=f"not enforced: {reason}")
+             for name, reason in UNENFORCED.items()}
+    return [pytest.param(c, id=c[0], marks=marks.get(c[0], ())) for c in CASES]
+
+
 @pytest.mark.prefect
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", _params())
 def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published: Path) -> None:
     _id, corrupt, scenario, fragments = case
     data = copy_data(tmp_path / "data")
@@ -263,8 +463,9 @@ def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published: Pa
 
 
 def test_catalogue_is_large_and_distinct(tmp_path: Path) -> None:
-    assert len(CASES) >= 60
+    assert len(CASES) >= 90
     assert len({c[0] for c in CASES}) == len(CASES)
+    assert set(UNENFORCED) <= {c[0] for c in CASES}
     # distinct corruptions: no two cases leave the same files for the same scenario, and each
     # changes the valid base run (a file or the scenario)
     results = {("base", tuple(published_snapshot(DATA).items()))}

@@ -16,7 +16,7 @@ import pytest
 from browser import dump_dom, read_png, screenshot
 from reportdata import ARTICLE, RUN_ID, SCENARIOS, build_tiny
 
-from chipcast.contracts import A100_FAMILIES, HEADLINES
+from chipcast.contracts import A100_FAMILIES, ALL, HEADLINES
 from chipcast.report import render_report, report_context
 from chipcast.report.data import rows
 from chipcast.report.fmt import fmt_int
@@ -120,6 +120,15 @@ def chart_by_id(ctx: dict, chart_id: str) -> Chart:
     return found[0]
 
 
+def need_by_month(con: duckdb.DuckDBPyConnection, scenario: str) -> dict[str, float]:
+    """Deterministic required compute of a scenario by month (YYYY-MM), summed here over the
+    forecast's per-buyer x workload rows (the total rows, 'all', are not added in)."""
+    return dict(con.execute(
+        "SELECT strftime(month, '%Y-%m'), sum(value) FROM forecast WHERE run_id = ? "
+        "AND scenario = ? AND metric = 'a100_equivalents_required' AND firm <> ? "
+        "AND workload <> ? GROUP BY 1", [RUN_ID, scenario, ALL, ALL]).fetchall())
+
+
 # --- tests in the browser ----------------------------------------------------------------------
 
 
@@ -194,23 +203,25 @@ def test_sections_with_uncertainty_sensitivity_and_seed(full, full_dom) -> None:
     bands = full_dom.by_id("uncertainty")
     assert len(bands.iter("svg", "chart")) == 3  # base: two series; medians by scenario
     assert len(bands.iter("g", "band")) == 4  # P05-P95 and P10-P90 in each base chart
-    for fig in bands.iter("figure")[:2]:  # the producer wrote leaves only: bands are sums
-        assert "Quantiles summed over" in fig.iter("figcaption")[0].all_text()
+    # The producer wrote the total of required compute: its band is that row's, not a sum;
+    # A100-family units are the family's SKUs' bands summed (A100 and A800: two series).
+    required = full_dom.by_id("bands-a100-equivalents-required-base")
+    assert "Quantiles summed over" not in required.all_text()
+    family = con.execute("SELECT count(*) FROM stg_chips WHERE run_id = ? AND scenario = 'base' "
+                         "AND list_contains(?, family)", [RUN_ID, list(A100_FAMILIES)]
+                         ).fetchall()[0][0]
+    units = full_dom.by_id("bands-a100-a800-units-shipped-base")
+    assert family == 2
+    assert f"Quantiles summed over {family} series" in units.iter("figcaption")[0].all_text()
     # The base band table's median equals the deterministic total of the same month.
-    table = full_dom.by_id("bands-a100-equivalents-required-base").iter("table")[0]
-    det = dict(con.execute(
-        "SELECT strftime(month, '%Y-%m'), sum(value) FROM mart_demand_monthly WHERE run_id = ? "
-        "AND scenario = 'base' AND metric = 'a100_equivalents_required' GROUP BY 1",
-        [RUN_ID]).fetchall())
+    table = required.iter("table")[0]
+    det = need_by_month(con, "base")
     assert any(v > 0 for v in det.values())
     for row in table_rows(table):
         assert float(row[3].replace(",", "")) == pytest.approx(det[row[0]], abs=0.51)
     # Other scenarios: their bands as tables (folded), the same numbers
     high = table_rows(full_dom.by_id("bands-a100-equivalents-required-high").iter("table")[0])
-    high_det = dict(con.execute(
-        "SELECT strftime(month, '%Y-%m'), sum(value) FROM mart_demand_monthly WHERE run_id = ? "
-        "AND scenario = 'high' AND metric = 'a100_equivalents_required' GROUP BY 1",
-        [RUN_ID]).fetchall())
+    high_det = need_by_month(con, "high")
     assert len(high) == len(high_det)
     for row in high:
         assert float(row[3].replace(",", "")) == pytest.approx(high_det[row[0]], abs=0.51)
@@ -249,10 +260,7 @@ def test_seed_section_restates_the_article_from_the_staged_seed_inputs(full, ful
     assert values["Per model"] == round(train + serve) == 17_098
     assert values[steps[3]] == round(stated) and steps[3].startswith("2 firms × 10×")
     assert values["The article's claim"] == 2_000_000
-    peak = con.execute("SELECT max(total) FROM (SELECT month, sum(value) AS total FROM "
-                       "mart_demand_monthly WHERE run_id = ? AND scenario = 'seed-2023' AND "
-                       "metric = 'a100_equivalents_required' GROUP BY month)",
-                       [RUN_ID]).fetchall()[0][0]
+    peak = max(need_by_month(con, "seed-2023").values())
     model_row = next(k for k in steps if k.startswith("This run's"))
     assert values[model_row] == round(peak)
     assert f"{peak / stated:.4f} × the restated arithmetic" in rows_[model_row][2]
@@ -352,10 +360,11 @@ def test_a100_family_is_a_bound_list(full) -> None:
     """The family filter comes from chipcast.contracts.A100_FAMILIES as a parameter: bound to
     another family, the same query counts that family's units instead."""
     con, _ = full
-    expected = dict(con.execute(
-        "SELECT c.family, sum(t.value) FROM mart_demand_total AS t JOIN stg_chips AS c ON "
-        "c.run_id = t.run_id AND c.scenario = t.scenario AND c.sku = t.sku WHERE t.run_id = ? "
-        "AND t.scenario = 'base' AND t.metric = 'units_shipped' GROUP BY 1", [RUN_ID]).fetchall())
+    expected = dict(con.execute(  # the forecast's per-SKU rows (all buyers and workloads)
+        "SELECT c.family, sum(f.value) FROM forecast AS f JOIN stg_chips AS c ON "
+        "c.run_id = f.run_id AND c.scenario = f.scenario AND c.sku = f.sku WHERE f.run_id = ? "
+        "AND f.scenario = 'base' AND f.metric = 'units_shipped' AND f.firm = ? "
+        "AND f.workload = ? GROUP BY 1", [RUN_ID, ALL, ALL]).fetchall())
     for families in (list(A100_FAMILIES), ["910"]):
         found = rows(con, "a100_a800_monthly", run_id=RUN_ID, families=families)
         total = sum(r["units_shipped"] for r in found if r["scenario"] == "base")
@@ -364,13 +373,10 @@ def test_a100_family_is_a_bound_list(full) -> None:
 
 
 def test_bands_prefer_total_rows_over_summed_leaves(tmp_path: Path) -> None:
-    con = build_tiny(tmp_path, uncertainty=True, total_bands=True)
+    con = build_tiny(tmp_path, uncertainty=True, bands="totals-3x")
     chart = chart_by_id(report_context(con, RUN_ID), "bands-a100-equivalents-required-base")
     assert chart.note == ""  # one total row per month: nothing summed
-    det = {r[0]: r[1] for r in con.execute(
-        "SELECT strftime(month, '%Y-%m'), sum(value) FROM mart_demand_monthly WHERE run_id = ? "
-        "AND scenario = 'base' AND metric = 'a100_equivalents_required' GROUP BY 1",
-        [RUN_ID]).fetchall()}
+    det = need_by_month(con, "base")
     p50 = {row[0]: float(row[3].replace(",", "")) for row in chart.table.rows}
     assert any(v > 0 for v in det.values())
     for month, value in det.items():  # totals were written as 3x the leaves' sum
@@ -378,8 +384,18 @@ def test_bands_prefer_total_rows_over_summed_leaves(tmp_path: Path) -> None:
 
 
 def test_partial_totals_are_not_summed_as_leaves(tmp_path: Path) -> None:
-    """Monte Carlo writes firm 'all' per workload: such rows are totals, not more leaves."""
-    con = build_tiny(tmp_path, uncertainty=True, total_bands=False)
+    """A producer of leaves only (per buyer x workload): the band is their sum. Partial totals
+    (firm 'all' per workload) added later are totals, not more leaves."""
+    con = build_tiny(tmp_path, uncertainty=True, bands="leaves")
+    leaves = con.execute("SELECT count(DISTINCT (firm, workload)) FROM forecast WHERE run_id = ? "
+                         "AND scenario = 'base' AND metric = 'a100_equivalents_required' AND "
+                         "firm <> ? AND workload <> ?", [RUN_ID, ALL, ALL]).fetchall()[0][0]
+    assert leaves == 4  # firms a and b, training and inference
+    chart = chart_by_id(report_context(con, RUN_ID), "bands-a100-equivalents-required-base")
+    assert chart.note.startswith(f"Quantiles summed over {leaves} series")
+    det = need_by_month(con, "base")
+    for row in chart.table.rows:  # the medians' sum is the deterministic total
+        assert float(row[3].replace(",", "")) == pytest.approx(det[row[0]], abs=0.51)
 
     def p50() -> dict[str, str]:
         chart = chart_by_id(report_context(con, RUN_ID), "bands-a100-equivalents-required-base")
@@ -387,11 +403,54 @@ def test_partial_totals_are_not_summed_as_leaves(tmp_path: Path) -> None:
 
     before = p50()
     con.execute(
-        "INSERT INTO forecast_quantiles BY NAME SELECT run_id, scenario, month, 'all' AS firm, "
-        "workload, sku, metric, stat, quantile, sum(value) * 1000 AS value, unit "
-        "FROM forecast_quantiles WHERE run_id = ? AND metric = 'a100_equivalents_required' "
-        "GROUP BY ALL", [RUN_ID])
+        "INSERT INTO forecast_quantiles BY NAME SELECT run_id, scenario, month, ? AS firm, "
+        "workload, sku, vendor, metric, stat, quantile, sum(value) * 1000 AS value, unit, "
+        "calibration FROM forecast_quantiles WHERE run_id = ? "
+        "AND metric = 'a100_equivalents_required' GROUP BY ALL", [ALL, RUN_ID])
     assert p50() == before
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+def test_required_by_workload_stacks_each_workload_once(full) -> None:
+    """The stacked areas are the workloads, each summed over the buyers (not their totals
+    again): columns training, inference and their total, the total the month's need."""
+    con, _ = full
+    chart = chart_by_id(report_context(con, RUN_ID), "required-by-workload-base")
+    unit = "A100-eq"
+    assert chart.table.columns == ["month", f"training ({unit})", f"inference ({unit})",
+                                   f"total ({unit})"]
+    by_workload = {(m, w): v for m, w, v in con.execute(
+        "SELECT strftime(month, '%Y-%m'), workload, sum(value) FROM forecast WHERE run_id = ? "
+        "AND scenario = 'base' AND metric = 'a100_equivalents_required' AND firm <> ? "
+        "AND workload <> ? GROUP BY ALL", [RUN_ID, ALL, ALL]).fetchall()}
+    need = need_by_month(con, "base")
+    assert len(chart.table.rows) == len(need) and max(need.values()) > 0
+    for month, training, inference, total in chart.table.rows:
+        assert _number(training) == pytest.approx(by_workload[(month, "training")], abs=0.51)
+        assert _number(inference) == pytest.approx(by_workload[(month, "inference")], abs=0.51)
+        assert _number(total) == pytest.approx(need[month], abs=0.51)
+
+
+def test_units_by_sku_are_the_chips_per_sku_rows(full) -> None:
+    """One area per chip that ships, its units the forecast's per-SKU row (all buyers): no
+    'all' SKU, no vendor totals stacked on top."""
+    con, _ = full
+    chart = chart_by_id(report_context(con, RUN_ID), "units-by-sku-base")
+    expected = {(m, s): v for m, s, v in con.execute(
+        "SELECT strftime(month, '%Y-%m'), sku, value FROM forecast WHERE run_id = ? "
+        "AND scenario = 'base' AND metric = 'units_shipped' AND firm = ? AND workload = ? "
+        "AND sku <> ?", [RUN_ID, ALL, ALL, ALL]).fetchall()}
+    chips = {r[0] for r in con.execute("SELECT sku FROM stg_chips WHERE run_id = ? AND "
+                                       "scenario = 'base'", [RUN_ID]).fetchall()}
+    skus = [c.removesuffix(" (units/month)") for c in chart.table.columns[1:]]
+    assert skus and set(skus) <= chips  # chips that ship (every fixture chip does)
+    assert {s for (_, s), v in expected.items() if v > 0} == set(skus)
+    for row in chart.table.rows:
+        for sku, cell in zip(skus, row[1:], strict=True):
+            assert _number(cell) == pytest.approx(expected[(row[0], sku)], abs=0.51)
 
 
 def test_unknown_run_is_an_error(full) -> None:

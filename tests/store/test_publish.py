@@ -25,9 +25,11 @@ LOCK_FILES = (publish.LOCK_NAME, HOLDER_NAME)
 
 
 def _rows(value: float) -> pl.DataFrame:
+    """Three months of one SKU's units shipped, all buyers (the forecast's per-SKU rows)."""
     return pl.DataFrame([
-        dict(month=date(2023, m, 1), scenario="base", firm="f1", workload="training",
-             sku="A100-80GB-SXM", metric="units_shipped", value=value, unit="units/month")
+        dict(month=date(2023, m, 1), scenario="base", firm="all", workload="all",
+             sku="A100-80GB-SXM", vendor="NVIDIA", metric="units_shipped", value=value,
+             unit="units/month")
         for m in (1, 2, 3)
     ])
 

@@ -20,8 +20,8 @@ from chipcast.store import warehouse as wh
 
 def _forecast(value: float) -> pl.DataFrame:
     return pl.DataFrame([
-        dict(month=date(2023, m, 1), scenario="base", firm=f, workload="training",
-             sku="A100-80GB-SXM", metric="units_shipped", value=value * m, unit="units/month")
+        dict(month=date(2023, m, 1), scenario="base", firm=f, workload="all", sku="all",
+             vendor="all", metric="units_shipped", value=value * m, unit="units/month")
         for m, f in itertools.product(range(1, 13), ("f1", "f2", "f3"))])
 
 
@@ -29,7 +29,7 @@ def _quantiles(value: float) -> pl.DataFrame:
     rows = []
     for m in range(1, 13):
         key = dict(scenario="base", month=date(2023, m, 1), firm="all", workload="all",
-                   sku="all", metric="units_shipped", unit="units/month")
+                   sku="all", vendor="all", metric="units_shipped", unit="units/month")
         rows += [dict(key, stat="quantile", quantile=q, value=value * m * (0.5 + q))
                  for q in (0.05, 0.1, 0.5, 0.9, 0.95)]
         rows.append(dict(key, stat="mean", quantile=None, value=value * m))

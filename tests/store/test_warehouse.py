@@ -10,33 +10,62 @@ import polars as pl
 import pytest
 
 from chipcast.config import RunConfig
-from chipcast.contracts import HEADLINES, TABLES
+from chipcast.contracts import HEADLINES, QUANTILES, TABLES
 from chipcast.contracts.marts import MARTS
 from chipcast.inputs import InputFile, Inputs, ScenarioSettings
 from chipcast.inputs.types import schema
 from chipcast.project import SQL_DIR
 from chipcast.store import warehouse as wh
 
+UNITS = {"units_shipped": "units/month", "units_installed": "units",
+         "a100_equivalents": "A100-eq", "a100_equivalents_shipped": "A100-eq/month",
+         "capex_usd": "USD/month", "a100_equivalents_required": "A100-eq"}
 
-def leaf(month: date, firm: str, workload: str, sku: str, metric: str, value: float,
-         scenario: str = "base") -> dict:
-    units = {"units_shipped": "units/month", "units_installed": "units",
-             "a100_equivalents": "A100-eq", "a100_equivalents_shipped": "A100-eq/month",
-             "capex_usd": "USD/month"}
+
+def row(month: date, firm: str, workload: str, sku: str, vendor: str, metric: str,
+        value: float, scenario: str = "base") -> dict:
+    """One forecast row (sql/schema/forecast.sql without run_id)."""
     return dict(month=month, scenario=scenario, firm=firm, workload=workload, sku=sku,
-                metric=metric, value=float(value), unit=units[metric])
+                vendor=vendor, metric=metric, value=float(value), unit=UNITS[metric])
+
+
+def market(month: date, scale: float = 1.0, scenario: str = "base") -> list[dict]:
+    """One month of a small market in the forecast's published grain (chipcast.model.series),
+    totals written by hand: buyers f1 (training 10) and f2 (inference 20) with their totals;
+    units shipped per buyer (6, 4; sku/vendor 'all'), per SKU (firm 'all': A100 7 of NVIDIA,
+    Ascend 3 of Huawei), per vendor (sku 'all') and the market total 10."""
+    def r(firm: str, workload: str, sku: str, vendor: str, metric: str, value: float) -> dict:
+        return row(month, firm, workload, sku, vendor, metric, value * scale, scenario)
+
+    need = "a100_equivalents_required"
+    return [
+        r("f1", "training", "all", "all", need, 10), r("f2", "inference", "all", "all", need, 20),
+        r("all", "training", "all", "all", need, 10), r("all", "inference", "all", "all", need, 20),
+        r("all", "all", "all", "all", need, 30),
+        r("f1", "all", "all", "all", "units_shipped", 6),
+        r("f2", "all", "all", "all", "units_shipped", 4),
+        r("all", "all", "A100-80GB-SXM", "NVIDIA", "units_shipped", 7),
+        r("all", "all", "Ascend-910", "Huawei", "units_shipped", 3),
+        r("all", "all", "all", "NVIDIA", "units_shipped", 7),
+        r("all", "all", "all", "Huawei", "units_shipped", 3),
+        r("all", "all", "all", "all", "units_shipped", 10),
+    ]
 
 
 def add_run(con: duckdb.DuckDBPyConnection, run_id: str, scenarios: tuple[str, ...],
             rows: list[dict], status: str = "published", headlines: pl.DataFrame | None = None,
-            quantiles: pl.DataFrame | None = None) -> None:
-    """A run as the pipeline writes it: every table first, then closed (published)."""
+            quantiles: pl.DataFrame | None = None, validation: pl.DataFrame | None = None
+            ) -> None:
+    """A run as the pipeline writes it: every row before it is closed (a published run is
+    never modified; the views read what it wrote when it was published)."""
     wh.start_run(con, run_id, RunConfig(scenarios=scenarios))
     wh.write_forecast(con, run_id, pl.DataFrame(rows))
     if headlines is not None:
         wh.write_headlines(con, run_id, headlines)
     if quantiles is not None:
         wh.write_quantiles(con, run_id, quantiles)
+    if validation is not None:
+        wh.write_validation(con, validation)
     if status != "running":
         wh.finish_run(con, run_id, status)
 
@@ -90,7 +119,8 @@ def _inputs() -> Inputs:
     frames["chips"] = pl.DataFrame(
         {"sku": ["A100-80GB-SXM"], "family": ["A100"], "aliases": [["A100", "a100-80"]],
          "vendor": ["NVIDIA"], "form_factor": ["SXM"], "launch_date": [date(2020, 11, 16)],
-         "source": ["nvidia datasheet"], "_file": ["chips.csv"], "_row": [1]},
+         "export_control": ["us"], "source": ["nvidia datasheet"], "_file": ["chips.csv"],
+         "_row": [1]},
         schema=schema(TABLES["chips"]),
     )
     frames["fleet"] = pl.DataFrame(
@@ -106,88 +136,61 @@ def _inputs() -> Inputs:
 def test_stage_inputs_keeps_types_keys_and_file_hashes(con) -> None:
     written = wh.stage_inputs(con, "r1", "base", _inputs())
     assert written["stg_chips"] == 1 and written["stg_fleet"] == 1 and written["stg_usage"] == 0
-    row = con.execute(
-        "SELECT run_id, scenario, sku, aliases, launch_date, _row FROM stg_chips").fetchone()
-    assert row == ("r1", "base", "A100-80GB-SXM", ["A100", "a100-80"], date(2020, 11, 16), 1)
+    got = con.execute("SELECT run_id, scenario, sku, aliases, launch_date, export_control, _row "
+                      "FROM stg_chips").fetchone()
+    assert got == ("r1", "base", "A100-80GB-SXM", ["A100", "a100-80"], date(2020, 11, 16),
+                   "us", 1)
     files = con.execute("SELECT path, sha256, rows FROM input_files ORDER BY path").fetchall()
     assert files == [("chips.csv", "ab" * 32, 1), ("fleet.csv", "cd" * 32, 1)]
 
 
 def test_append_frame_matches_by_name_and_refuses_unknown_tables(con) -> None:
-    frame = pl.DataFrame([leaf(date(2023, 1, 1), "f", "training", "A100", "units_shipped", 1)])
+    frame = pl.DataFrame([row(date(2023, 1, 1), "all", "all", "A100", "NVIDIA", "units_shipped",
+                              1)])
     frame = frame.select(list(reversed(frame.columns))).with_columns(pl.lit(1).alias("extra"))
     assert wh.write_forecast(con, "r1", frame) == 1
-    got = con.execute("SELECT run_id, month, sku, value FROM forecast").fetchone()
-    assert got == ("r1", date(2023, 1, 1), "A100", 1.0)
+    got = con.execute("SELECT run_id, month, sku, vendor, value FROM forecast").fetchone()
+    assert got == ("r1", date(2023, 1, 1), "A100", "NVIDIA", 1.0)
     with pytest.raises(ValueError, match="not a warehouse table"):
         wh.append_frame(con, "mart_runs", frame)
-    with pytest.raises(duckdb.Error):  # value is NOT NULL
-        wh.write_forecast(con, "r2", frame.drop("value"))
+    for column in ("value", "vendor"):  # NOT NULL: a frame without it fails loudly
+        with pytest.raises(duckdb.Error, match=rf'forecast\."?{column}"?'):
+            wh.write_forecast(con, "r2", frame.drop(column))
 
 
 def test_run_rows_record_status_fingerprint_and_row_count(con) -> None:
     wh.start_run(con, "r1", RunConfig(scenarios=("base", "seed-2023"), seed=7, draws=0))
     wh.stage_inputs(con, "r1", "base", _inputs())
-    add_rows = [leaf(date(2023, m, 1), "f", "training", "A100", "units_shipped", m)
+    add_rows = [row(date(2023, m, 1), "all", "all", "A100", "NVIDIA", "units_shipped", m)
                 for m in (1, 2, 3)]
     wh.write_forecast(con, "r1", pl.DataFrame(add_rows))
     status = con.execute("SELECT status, finished_at FROM runs").fetchone()
     assert status == ("running", None)
     wh.finish_run(con, "r1", "published")
-    row = con.execute(
+    run = con.execute(
         "SELECT status, scenarios, seed, forecast_rows, input_hash, finished_at >= started_at, "
         "json_extract_string(config, '$.scenarios[1]') FROM runs").fetchone()
-    assert row[:4] == ("published", ["base", "seed-2023"], 7, 3)
-    assert len(row[4]) == 64 and row[5] is True and row[6] == "seed-2023"
+    assert run[:4] == ("published", ["base", "seed-2023"], 7, 3)
+    assert len(run[4]) == 64 and run[5] is True and run[6] == "seed-2023"
     with pytest.raises(duckdb.Error):  # status is constrained
         wh.finish_run(con, "r1", "done")
 
 
-BASE_ROWS = [
-    leaf(date(2022, 12, 1), "f1", "training", "A100-80GB-SXM", "units_shipped", 5),  # before 2023
-    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "units_shipped", 10),
-    leaf(date(2025, 12, 1), "f2", "inference", "A800-80GB-SXM", "units_shipped", 7),
-    leaf(date(2026, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_shipped", 100),  # after 2025
-    leaf(date(2024, 1, 1), "f1", "training", "H20", "units_shipped", 1000),  # not A100/A800
-    leaf(date(2024, 6, 1), "f1", "training", "X-ALT", "units_shipped", 3),  # A800 per stg_chips
-    leaf(date(2022, 6, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 50),  # < 2023
-    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 2),
-    leaf(date(2030, 12, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents", 3),
-    leaf(date(2030, 12, 1), "f2", "inference", "other", "a100_equivalents", 4),
-    leaf(date(2022, 6, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 60),
-    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 2),
-    leaf(date(2030, 12, 1), "f1", "training", "A100-80GB-SXM", "a100_equivalents_shipped", 3),
-    leaf(date(2030, 12, 1), "f2", "inference", "other", "a100_equivalents_shipped", 4),
-    leaf(date(2023, 1, 1), "f1", "training", "A100-80GB-SXM", "units_installed", 10),
-    leaf(date(2023, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_installed", 20),
-    leaf(date(2024, 1, 1), "f1", "training", "H20", "units_installed", 25),
-    leaf(date(2025, 1, 1), "f1", "training", "A100-80GB-SXM", "units_installed", 10),
-    leaf(date(2025, 1, 1), "f2", "inference", "A800-80GB-SXM", "units_installed", 30),
-    leaf(date(2022, 12, 1), "f1", "training", "A100-80GB-SXM", "capex_usd", 1e6),
-    leaf(date(2029, 1, 1), "f2", "inference", "A800-80GB-SXM", "capex_usd", 2e6),
-]
+MONTHS = (date(2022, 6, 1), date(2023, 1, 1), date(2030, 12, 1))
+BASE_ROWS = [r for i, m in enumerate(MONTHS) for r in market(m, scale=i + 1)]
+SEED_ROWS = [row(date(2023, 1, 1), f, "all", "all", "all", "units_shipped", 1,
+                 scenario="seed-2023") for f in ("f1", "f2", "f3")] + [
+    row(date(2023, 1, 1), "all", "all", "all", "all", "units_shipped", 3, scenario="seed-2023")]
 
 
 def _headlines(scenario: str, scale: float, stat: str = "deterministic",
-               quantile: float | None = None) -> pl.DataFrame:
+               quantile: float | None = None, calibration: str = "prior") -> pl.DataFrame:
+    """One headlines row per registry headline: value scale x (its position + 1)."""
     rows = [dict(scenario=scenario, headline=name, stat=stat, quantile=quantile,
                  month=date(2025, 1, 1) if name.startswith("peak") else date(2030, 12, 1),
-                 value=scale * (i + 1), unit=h.unit)
+                 value=scale * (i + 1), unit=h.unit, calibration=calibration)
             for i, (name, h) in enumerate(HEADLINES.items())]
     return pl.DataFrame(rows, schema_overrides={"quantile": pl.Float64})
-
-
-def _bands(shift: float, key: dict | None = None, calibration: str | None = None
-           ) -> pl.DataFrame:
-    """Monte Carlo rows of one series (a base leaf unless `key` says otherwise): quantiles
-    1, 2, 5, 8, 9 and mean 5.5, all + shift."""
-    key = key or dict(scenario="base", month=date(2023, 1, 1), firm="f1", workload="training",
-                      sku="A100-80GB-SXM", metric="units_shipped", unit="units/month")
-    rows = [dict(key, stat="quantile", quantile=q, value=v + shift)
-            for q, v in ((0.05, 1), (0.1, 2), (0.5, 5), (0.9, 8), (0.95, 9))]
-    rows.append(dict(key, stat="mean", quantile=None, value=5.5 + shift))
-    frame = pl.DataFrame(rows)
-    return frame if calibration is None else frame.with_columns(calibration=pl.lit(calibration))
 
 
 OLD, MID, SEED, JUNK = ("20240101T000000000Z-aaaaaa", "20240201T000000000Z-bbbbbb",
@@ -197,20 +200,13 @@ OLD, MID, SEED, JUNK = ("20240101T000000000Z-aaaaaa", "20240201T000000000Z-bbbbb
 @pytest.fixture
 def marts(con) -> duckdb.DuckDBPyConnection:
     old = [dict(r, value=r["value"] * 1000) for r in BASE_ROWS]
-    add_run(con, OLD, ("base",), old, headlines=_headlines("base", 1000),
-            quantiles=_bands(100.0))  # older published run
-    heads = pl.concat([_headlines("base", 1), _headlines("base", 7, stat="mean"),
-                       _headlines("base", 6, stat="quantile", quantile=0.5)])
-    add_run(con, MID, ("base",), BASE_ROWS, headlines=heads, quantiles=_bands(0.0))
-    stg = pl.DataFrame({"sku": ["X-ALT"], "family": ["A800"]})
-    wh.append_frame(con, "stg_chips", stg, {"run_id": MID, "scenario": "base"})
-    seed = [leaf(date(2023, 1, 1), f, "training", "A100-40GB-SXM", "units_shipped", 1,
-                 scenario="seed-2023") for f in ("f1", "f2", "f3")]
-    add_run(con, SEED, ("seed-2023",), seed)
+    add_run(con, OLD, ("base",), old, headlines=_headlines("base", 1000))  # older, published
+    add_run(con, MID, ("base",), BASE_ROWS, headlines=pl.concat([
+        _headlines("base", 1), _headlines("base", 7, stat="mean")]))  # a mean is not the point
+    add_run(con, SEED, ("seed-2023",), SEED_ROWS, headlines=_headlines("seed-2023", 2))
     # A newer run that has not been published: the marts must ignore it.
     junk = [dict(r, value=-1.0) for r in BASE_ROWS]
-    add_run(con, JUNK, ("base",), junk, status="running", headlines=_headlines("base", -1),
-            quantiles=_bands(-50.0))
+    add_run(con, JUNK, ("base",), junk, status="running", headlines=_headlines("base", -1))
     wh.create_marts(con)
     return con
 
@@ -221,12 +217,12 @@ def test_demand_monthly_selects_the_latest_published_run_per_scenario(marts) -> 
         "GROUP BY ALL ORDER BY scenario").fetchall()
     assert got == [
         ("base", "20240201T000000000Z-bbbbbb", len(BASE_ROWS), sum(r["value"] for r in BASE_ROWS)),
-        ("seed-2023", "20240301T000000000Z-cccccc", 3, 3.0),
+        ("seed-2023", "20240301T000000000Z-cccccc", len(SEED_ROWS), 6.0),
     ]
 
 
 def test_views_follow_new_runs_without_being_recreated(marts) -> None:
-    newer = [leaf(date(2023, 1, 1), "f9", "training", "A100-80GB-SXM", "units_shipped", 42)]
+    newer = [row(date(2023, 1, 1), "f9", "all", "all", "all", "units_shipped", 42)]
     add_run(marts, "20240501T000000000Z-eeeeee", ("base",), newer)
     got = marts.execute(
         "SELECT run_id, firm, value FROM mart_demand_monthly WHERE scenario = 'base'").fetchall()
@@ -237,68 +233,205 @@ def test_views_follow_new_runs_without_being_recreated(marts) -> None:
 
 def test_scenario_comparison_pivots_the_latest_published_headlines(marts) -> None:
     rows = {r["scenario"]: r for r in wh.scenario_comparison(marts)}
-    assert set(rows) == {"base"}  # seed-2023's run wrote no headlines: not shown at all
     base = rows["base"]
-    assert base["run_id"] == MID  # not the older run (x1000), nor the unpublished one (-1)
+    assert base["run_id"] == MID  # not the older run (x1000) nor the unpublished one (-1)
+    assert base["point_basis"] == "deterministic"  # no quantile rows in this run
     assert [base[name] for name in HEADLINES] == [float(i + 1) for i in range(len(HEADLINES))]
     assert base["peak_month"] == date(2025, 1, 1)
-    assert (base["first_month"], base["last_month"]) == (date(2022, 6, 1), date(2030, 12, 1))
+    assert (base["first_month"], base["last_month"]) == (min(MONTHS), max(MONTHS))
+    assert [rows["seed-2023"][name] for name in HEADLINES] == [
+        2.0 * (i + 1) for i in range(len(HEADLINES))]
 
 
-def test_demand_total_sums_over_firms(marts) -> None:
+def test_a_run_without_headlines_is_not_in_the_comparison(con) -> None:
+    add_run(con, OLD, ("base",), BASE_ROWS)  # published without headline rows
+    wh.create_marts(con)
+    assert wh.scenario_comparison(con) == []
+
+
+# Monte Carlo headline rows: value = deterministic x (offset + level) per calibration, so each
+# (calibration, quantile) pair gives other numbers; means are offset + 0.75.
+MC_OFFSET = {"prior": 10.0, "posterior": 20.0}
+
+
+def _monte_carlo_headlines(scenario: str, calibration: str) -> pl.DataFrame:
+    offset = MC_OFFSET[calibration]
+    frames = [_headlines(scenario, offset + q, "quantile", q, calibration) for q in QUANTILES]
+    frames.append(_headlines(scenario, offset + 0.75, "mean", None, calibration))
+    return pl.concat(frames)
+
+
+def test_scenario_comparison_point_is_the_posterior_then_prior_median_then_deterministic(
+        con) -> None:
+    """`cal` was calibrated (prior and posterior rows), `mc` has prior draws only (an older
+    run of it was calibrated), `det` has no draws: the point is the posterior P50, the prior
+    P50 and the deterministic value; <headline>_deterministic is always the deterministic."""
+    old, new = "20240101T000000000Z-aaaaaa", "20240201T000000000Z-bbbbbb"
+    add_run(con, old, ("mc",), market(date(2024, 1, 1), scenario="mc"),
+            headlines=pl.concat([_headlines("mc", 5.0), _monte_carlo_headlines("mc", "prior"),
+                                 _monte_carlo_headlines("mc", "posterior")]))
+    scenarios = ("cal", "det", "mc")
+    add_run(con, new, scenarios, [r for s in scenarios for r in market(date(2024, 1, 1),
+                                                                       scenario=s)],
+            headlines=pl.concat([*(_headlines(s, 1.0) for s in scenarios),
+                                 _monte_carlo_headlines("cal", "prior"),
+                                 _monte_carlo_headlines("cal", "posterior"),
+                                 _monte_carlo_headlines("mc", "prior")]))
+    wh.create_marts(con)
+    rows = {r["scenario"]: r for r in wh.scenario_comparison(con)}
+    assert set(rows) == set(scenarios) and {r["run_id"] for r in rows.values()} == {new}
+    expected = {"cal": ("posterior p50", MC_OFFSET["posterior"] + 0.5),
+                "mc": ("prior p50", MC_OFFSET["prior"] + 0.5),
+                "det": ("prior deterministic", 1.0)}
+    for scenario, (basis, scale) in expected.items():
+        got = rows[scenario]
+        assert f"{got['calibration']} {got['point_basis']}" == basis, scenario
+        for i, name in enumerate(HEADLINES):
+            assert got[name] == pytest.approx(scale * (i + 1)), (scenario, name)
+            assert got[f"{name}_deterministic"] == pytest.approx(i + 1), (scenario, name)
+        assert got["peak_month"] == date(2025, 1, 1)
+
+
+def test_demand_total_is_the_market_over_all_buyers(marts) -> None:
+    """The model's totals over buyers (firm 'all'), each once: per workload, per SKU, per
+    vendor and in total, with the number of buyers."""
+    month = MONTHS[1]
     got = marts.execute(
-        "SELECT value, firms FROM mart_demand_total WHERE scenario = 'seed-2023'").fetchall()
-    assert got == [(3.0, 3)]
-    got = marts.execute(
-        "SELECT value FROM mart_demand_total WHERE scenario = 'base' AND month = '2025-01-01' "
-        "AND metric = 'units_installed' ORDER BY value").fetchall()
-    assert got == [(10.0,), (30.0,)]  # one row per workload x sku, firms summed
+        "SELECT workload, sku, vendor, metric, value, buyers FROM mart_demand_total "
+        "WHERE scenario = 'base' AND month = ? ORDER BY ALL", [month]).fetchall()
+    buyers = {r["firm"] for r in BASE_ROWS if r["firm"] != "all"}
+    expected = sorted((r["workload"], r["sku"], r["vendor"], r["metric"], r["value"],
+                       len(buyers)) for r in BASE_ROWS
+                      if r["month"] == month and r["firm"] == "all")
+    assert got == expected and len(buyers) == 2
+
+    def total(**where: str) -> float:
+        return sum(r["value"] for r in BASE_ROWS if r["month"] == month
+                   and r["metric"] == "units_shipped"
+                   and all(r[k] == v if v != "*" else r[k] != "all" for k, v in where.items()))
+
+    market_total = marts.execute(
+        "SELECT value FROM mart_demand_total WHERE scenario = 'base' AND month = ? AND "
+        "metric = 'units_shipped' AND sku = 'all' AND vendor = 'all'", [month]).fetchall()
+    # the same market three ways: summed over buyers, over SKUs and over vendors
+    assert market_total == [(total(firm="*"),)] == [(total(firm="all", sku="*"),)] == [
+        (total(firm="all", sku="all", vendor="*"),)]
+    keys = marts.execute("SELECT count(*), count(DISTINCT (month, scenario, workload, sku, "
+                         "vendor, metric)) FROM mart_demand_total").fetchone()
+    assert keys[0] == keys[1] > 0
+    seed = marts.execute("SELECT workload, sku, vendor, value, buyers FROM mart_demand_total "
+                         "WHERE scenario = 'seed-2023'").fetchall()
+    assert seed == [("all", "all", "all", 3.0, 3)]
 
 
-def test_bands_pivot_quantiles_of_the_latest_run(marts) -> None:
-    got = marts.execute(
-        "SELECT run_id, p05, p10, p50, p90, p95, mean, point, deterministic FROM mart_bands"
-    ).fetchall()
-    assert got == [(MID, 1.0, 2.0, 5.0, 8.0, 9.0, 5.5, 5.0, 10.0)]  # the leaf's value is 10
+def test_demand_monthly_keeps_vendor_rows_apart_from_the_total(marts) -> None:
+    month = MONTHS[1]
+    got = dict(marts.execute(
+        "SELECT vendor, value FROM mart_demand_monthly WHERE scenario = 'base' AND month = ? "
+        "AND metric = 'units_shipped' AND firm = 'all' AND sku = 'all'", [month]).fetchall())
+    expected = {r["vendor"]: r["value"] for r in BASE_ROWS if r["month"] == month
+                and r["metric"] == "units_shipped" and r["firm"] == "all" and r["sku"] == "all"}
+    assert got == expected and set(got) == {"NVIDIA", "Huawei", "all"}
+    keys = marts.execute("SELECT count(*), count(DISTINCT (month, scenario, firm, workload, "
+                         "sku, vendor, metric)) FROM mart_demand_monthly").fetchone()
+    assert keys[0] == keys[1] == len(BASE_ROWS) + len(SEED_ROWS)
 
 
-def _checks(run_id: str, scenario: str, success: bool) -> pl.DataFrame:
-    return pl.DataFrame({
-        "run_id": [run_id] * 2, "scenario": [scenario] * 2,
-        "suite": ["usage.coverage", "forecast"], "position": [0, 0],
-        "expectation": ["expect_x"] * 2, "column": [None, "value"],
-        "message": ["every firm has usage rows", "no negative value"],
-        "success": [True, success], "unexpected_count": [0, 0 if success else 3],
-        "sample": [None, None if success else "-1.0"],
-    })
+LEVELS = ((0.05, 1.0), (0.1, 2.0), (0.5, 5.0), (0.9, 8.0), (0.95, 9.0))
 
 
-def test_validation_mart_names_scenario_and_table_and_marks_latest(con) -> None:
-    for run_id, scenario, ok, status in ((OLD, "base", True, "published"),
-                                         (MID, "seed-2023", True, "published"),
-                                         (SEED, "base", True, "published"),
-                                         (JUNK, "base", False, "running")):
-        wh.start_run(con, run_id, RunConfig(scenarios=(scenario,)))
-        wh.write_validation(con, _checks(run_id, scenario, ok))
-        if status == "published":
-            wh.finish_run(con, run_id, status)
+def _bands(sku: str, vendor: str, shift: float, calibration: str = "prior",
+           scenario: str = "base") -> pl.DataFrame:
+    """One series' quantile rows (LEVELS + shift) and its mean (5.5 + shift)."""
+    rows = [dict(scenario=scenario, month=date(2023, 1, 1), firm="all", workload="all",
+                 sku=sku, vendor=vendor, metric="units_shipped", stat="quantile", quantile=q,
+                 value=v + shift, unit="units/month", calibration=calibration)
+            for q, v in LEVELS]
+    rows.append(dict(rows[0], stat="mean", quantile=None, value=5.5 + shift))
+    return pl.DataFrame(rows)
+
+
+def _band_values(shift: float) -> tuple[float, ...]:
+    return (*(v + shift for _, v in LEVELS), 5.5 + shift)
+
+
+def test_bands_pivot_quantiles_of_the_latest_run(con) -> None:
+    a100 = ("A100-80GB-SXM", "NVIDIA")
+    add_run(con, OLD, ("base",), BASE_ROWS, quantiles=_bands(*a100, 100.0))
+    add_run(con, MID, ("base",), BASE_ROWS, quantiles=_bands(*a100, 0.0))
+    add_run(con, JUNK, ("base",), BASE_ROWS, status="running", quantiles=_bands(*a100, -50.0))
     wh.create_marts(con)
     got = con.execute(
-        "SELECT run_id, scenario, table_name, suite, success, is_latest_run "
-        "FROM mart_validation WHERE suite = 'usage.coverage'").fetchall()
-    # newest run first; the coverage suite of two scenarios is two distinguishable rows
-    assert got == [(SEED, "base", "usage", "usage.coverage", True, True),
-                   (MID, "seed-2023", "usage", "usage.coverage", True, True),
-                   (OLD, "base", "usage", "usage.coverage", True, False)]
-    assert con.execute("SELECT count(*) FROM mart_validation WHERE run_id = ?",
-                       [JUNK]).fetchone() == (0,)  # never published
+        "SELECT run_id, calibration, p05, p10, p50, p90, p95, mean FROM mart_bands").fetchall()
+    assert got == [(MID, "prior", *_band_values(0.0))]
+
+
+def test_bands_keep_calibrations_and_vendors_apart(con) -> None:
+    series = {("A100-80GB-SXM", "NVIDIA"): 0.0, ("all", "NVIDIA"): 10.0, ("all", "all"): 30.0}
+    add_run(con, MID, ("base",), BASE_ROWS, quantiles=pl.concat(
+        [_bands(sku, vendor, shift) for (sku, vendor), shift in series.items()]
+        + [_bands(sku, vendor, shift + 0.5, "posterior")
+           for (sku, vendor), shift in series.items()]))
+    # a scenario whose run was not calibrated has prior rows only
+    add_run(con, SEED, ("seed-2023",), SEED_ROWS,
+            quantiles=_bands("all", "all", 3.0, scenario="seed-2023"))
+    wh.create_marts(con)
+    got = con.execute("SELECT scenario, sku, vendor, calibration, p05, p10, p50, p90, p95, "
+                      "mean FROM mart_bands ORDER BY ALL").fetchall()
+    expected = sorted([("base", sku, vendor, cal, *_band_values(shift + (cal == "posterior")
+                                                                 * 0.5))
+                       for (sku, vendor), shift in series.items()
+                       for cal in ("prior", "posterior")]
+                      + [("seed-2023", "all", "all", "prior", *_band_values(3.0))])
+    assert got == expected
+
+
+BACKTEST = pl.DataFrame({
+    "scenario": ["base", "base"], "calibration": ["prior", "posterior"],
+    "id": ["cards-2023", "cards-2023"], "quantity": ["units_shipped"] * 2,
+    "unit": ["units"] * 2, "value": [10_000.0] * 2, "low": [5_000.0] * 2,
+    "high": [20_000.0] * 2, "p10": [6_000.0, 8_000.0], "p50": [9_000.0, 9_800.0],
+    "p90": [15_000.0, 12_000.0], "inside": [True, True],
+    "ratio": [10_000 / 9_000, 10_000 / 9_800], "published": [date(2024, 3, 1)] * 2,
+    "fitted": [False, True], "fit_until": [None, date(2024, 12, 31)], "draws": [4096, 16384],
+    "ess": [None, 812.5]},
+    schema_overrides={"fit_until": pl.Date, "ess": pl.Float64})
+
+
+def test_backtest_rows_round_trip(con) -> None:
+    frame = BACKTEST.select(list(reversed(BACKTEST.columns))).with_columns(
+        pl.lit("x").alias("helper"))  # column order and extra columns do not matter
+    assert wh.write_backtest(con, "r1", frame) == 2
+    columns = wh.table_columns(con, "backtest")
+    assert columns == ["run_id", *BACKTEST.columns]
+    got = con.sql("SELECT * FROM backtest ORDER BY fitted").pl()
+    expected = BACKTEST.with_columns(pl.lit("r1").alias("run_id")).select(columns)
+    assert got.to_dicts() == expected.to_dicts()
+    with pytest.raises(duckdb.Error, match=r'backtest\."?p50"?'):  # NOT NULL
+        wh.write_backtest(con, "r2", BACKTEST.drop("p50"))
+
+
+def test_validation_mart_shows_published_runs_only(con) -> None:
+    def checks(run_id: str, success: bool) -> pl.DataFrame:
+        return pl.DataFrame({
+            "run_id": [run_id], "scenario": ["base"], "suite": ["forecast"],
+            "expectation": ["not_negative"], "column": ["value"], "success": [success],
+            "unexpected_count": [0 if success else 3], "sample": [None if success else "-1.0"]})
+
+    add_run(con, OLD, ("base",), BASE_ROWS, validation=checks(OLD, True))
+    add_run(con, MID, ("base",), BASE_ROWS, validation=checks(MID, True))
+    add_run(con, JUNK, ("base",), BASE_ROWS, status="running", validation=checks(JUNK, False))
+    wh.create_marts(con)
+    got = con.execute("SELECT run_id, success, is_latest_run FROM mart_validation "
+                      "ORDER BY run_id").fetchall()
+    assert got == [(OLD, True, False), (MID, True, True)]  # never the unpublished run
 
 
 def test_export_parquet_writes_this_runs_rows(marts, tmp_path: Path) -> None:
-    files = wh.export_parquet(marts, MID, tmp_path / "x")
+    files = wh.export_parquet(marts, "20240201T000000000Z-bbbbbb", tmp_path / "x")
     assert {f.stem for f in files} == set(wh.export_names())
     forecast = pl.read_parquet(tmp_path / "x" / "forecast.parquet")
     assert forecast.height == len(BASE_ROWS)
-    assert forecast["run_id"].unique().to_list() == [MID]
+    assert forecast["run_id"].unique().to_list() == ["20240201T000000000Z-bbbbbb"]
     comparison = pl.read_parquet(tmp_path / "x" / "mart_scenario_comparison.parquet")
-    assert comparison["scenario"].to_list() == ["base"]
+    assert comparison["scenario"].to_list() == ["base", "seed-2023"]
