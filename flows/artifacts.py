@@ -72,8 +72,14 @@ def summary_markdown(digest: RunDigest, scenarios: list[str], settings: str) -> 
     elif not digest.backtest:
         lines.append("The back-test table has no rows for this run.")
     else:
-        cols = list(digest.backtest[0])
-        lines += _table(cols, [[r[c] for c in cols] for r in digest.backtest])
+        rows = [[r["scenario"], r["calibration"] + (" (out of sample)" if r["out_of_sample"]
+                                                    else ""),
+                 f"{r['inside']} of {r['scored']}",
+                 f"{r['inside'] / r['scored']:.0%}" if r["scored"] else "-", r["draws"],
+                 r["kept_draws"] if r["kept_draws"] is not None else "-"]
+                for r in digest.backtest]
+        lines += _table(["scenario", "calibration", "inside P10-P90", "coverage", "draws",
+                         "draws kept"], rows)
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from chipcast.checks.engine import CheckFrame
+from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import (
     between,
     columns_exist,
@@ -57,7 +57,23 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
         .alias("missing")).drop("_have")
     cover = missing_rule("a segment lacks a number its driver reads",
                          "add the segment_drivers.csv row (segment, metric, value, unit, source)")
+    # a number the segment's driver does not read would be silently ignored: name it
+    reads = pl.DataFrame([{"driver": d, "metric": m} for d, ms in SEGMENT_DRIVER_METRICS.items()
+                          for m in ms], schema={"driver": pl.Utf8, "metric": pl.Utf8})
+    unread = (inputs.segment_drivers.join(seg.select("segment", "driver"), on="segment",
+                                          how="inner")
+              .join(reads.with_columns(pl.lit(1).alias("_read")), on=["driver", "metric"],
+                    how="left")
+              .with_columns(pl.when(pl.col("_read").is_null()).then(pl.col("metric"))
+                            .otherwise(None).alias("unread"))
+              .select("segment", "driver", "metric", "unread", "_file", "_row"))
+    unread_rule = Rule("ExpectColumnValuesToBeNull", {"column": "unread"},
+                       "the segment's driver does not read this metric", label="metric",
+                       hint_fn=lambda r: f"driver {r['driver']} reads "
+                       + ", ".join(SEGMENT_DRIVER_METRICS.get(r["driver"], ()))
+                       + ": remove the row or change the segment's driver")
     return [CheckFrame("segments", "segments.csv", clash, rules),
             CheckFrame("segments.owner", "segments.csv", owners, [owner]),
             drivers,
-            CheckFrame("segment_drivers.coverage", "segments.csv", grid, [cover])]
+            CheckFrame("segment_drivers.coverage", "segments.csv", grid, [cover]),
+            CheckFrame("segment_drivers.read", "segment_drivers.csv", unread, [unread_rule])]

@@ -108,7 +108,9 @@ def _given_data(df: pl.DataFrame) -> CheckFrame:
     conf = pl.col("s1_conf").fill_nan(None).fill_null(0.0)
     slack = pl.max_horizontal(pl.lit(SOBOL_MARGIN), SOBOL_CONF_FACTOR * conf)
     g = df.filter(pl.col("method") == "given_data").with_columns(
-        (-slack).alias("s1_min"), (1 + slack).alias("s1_max"))
+        (-slack).alias("s1_min"), (1 + slack).alias("s1_max"),
+        # GX counts NaN as missing, and pawn may be missing: flag NaN itself
+        pl.when(pl.col("pawn").is_nan()).then(pl.lit("NaN")).otherwise(None).alias("pawn_nan"))
     rules = not_null(["s1"], " (given-data rows fill s1)")
     rules += [Rule("ExpectColumnValuesToBeNull", {"column": c}, f"a given-data row has {c}",
                    hint="given-data rows fill s1, s1_conf and pawn only")
@@ -125,7 +127,10 @@ def _given_data(df: pl.DataFrame) -> CheckFrame:
     rules.append(between("s1_conf", 0, 1e300, "s1_conf is negative or infinite",
                          hint="a confidence half-width is >= 0"))
     rules[-1].scale = None
-    keep = [*KEY, *TORNADO, *SOBOL, "pawn", "s1_min", "s1_max", "_file", "_row"]
+    rules.append(Rule("ExpectColumnValuesToBeNull", {"column": "pawn_nan"}, "pawn is NaN",
+                      label="pawn", hint="PAWN is a distance in [0, 1]; leave it empty where "
+                      "it was not computed"))
+    keep = [*KEY, *TORNADO, *SOBOL, "pawn", "pawn_nan", "s1_min", "s1_max", "_file", "_row"]
     return CheckFrame("sensitivity.given_data", "sensitivity", g.select(keep), rules)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from chipcast.checks.engine import CheckFrame
+from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import between, in_set, numeric_table
 from chipcast.inputs import Inputs
 
@@ -30,4 +30,34 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
                    "a vendor's card mix of one year does not sum to 1",
                    hint="give every SKU the vendor ships that year a share, summing to 1")
     rule.scale = None
-    return [main, CheckFrame("sku_mix.totals", "sku_mix.csv", totals, [rule])]
+    return [main, CheckFrame("sku_mix.totals", "sku_mix.csv", totals, [rule]),
+            CheckFrame("sku_mix.shares", "vendor_share.csv", shares_without_mix(inputs),
+                       [Rule("ExpectColumnValuesToBeNull", {"column": "no_mix"},
+                             "a vendor has a share but no SKU mix for that year",
+                             label="vendor",
+                             hint_fn=lambda r: f"add sku_mix.csv rows for {r['vendor']}'s SKUs "
+                             f"in {r['mix_year']} (without them its cards would go to the "
+                             "other vendors), or set its share to 0")])]
+
+
+def shares_without_mix(inputs: Inputs) -> pl.DataFrame:
+    """vendor_share rows (year x vendor, share > 0) with `no_mix` = the vendor when sku_mix has
+    no row of its SKUs in the year that governs the share's year (sku_mix's latest listed year
+    up to it, as the model reads it), else null; `mix_year` that year."""
+    mix_years = sorted({int(y) for y in inputs.sku_mix["year"].drop_nulls().to_list()})
+    have = (inputs.sku_mix.join(inputs.chips.select("sku", "vendor"), on="sku", how="inner")
+            .select(pl.col("year").cast(pl.Int64).alias("mix_year"), "vendor").unique()
+            .with_columns(pl.lit(1).alias("_have")))
+
+    def governing(year: int | None) -> int | None:
+        if year is None or not mix_years:
+            return None
+        return max((y for y in mix_years if y <= year), default=mix_years[0])
+
+    shares = inputs.vendor_share.filter(pl.col("value") > 0)
+    return (shares.with_columns(pl.col("year").cast(pl.Int64).map_elements(
+                governing, return_dtype=pl.Int64).alias("mix_year"))
+            .join(have, on=["mix_year", "vendor"], how="left")
+            .with_columns(pl.when(pl.col("_have").is_null()).then(pl.col("vendor"))
+                          .otherwise(None).alias("no_mix"))
+            .select("year", "vendor", "mix_year", "no_mix", "_file", "_row"))

@@ -47,6 +47,7 @@ from chipcast.uncertainty.quantiles import (
     WeightedHistogram,
     exact_quantiles,
     weighted_quantiles,
+    weighted_sum,
 )
 from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 
@@ -269,7 +270,8 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                          exact_quantiles(allv, qs), qs, "prior")]
         weights, ess = calibrate()
         if weights is not None and ess:  # every draw ruled out: no posterior (the caller says)
-            frames.append(_frame(st, meta, weights @ allv, weighted_quantiles(allv, weights, qs),
+            frames.append(_frame(st, meta, weighted_sum(allv, weights),
+                                 weighted_quantiles(allv, weights, qs),
                                  qs, "posterior"))
     else:
         hist = HistogramQuantiles(n_series, bins=bins)

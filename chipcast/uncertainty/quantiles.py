@@ -109,6 +109,16 @@ class HistogramQuantiles:
         return out
 
 
+def weighted_sum(values: np.ndarray, weights: np.ndarray, block: int = 1024) -> np.ndarray:
+    """(n,) sum over draws of weights (D,) x values (D, n), a column block at a time with
+    numpy's pairwise sum: unlike a BLAS product its result does not depend on the machine's
+    thread count, so a run gives identical numbers in any process."""
+    out = np.empty(values.shape[1])
+    for j in range(0, values.shape[1], block):
+        out[j:j + block] = (weights[:, None] * values[:, j:j + block]).sum(axis=0)
+    return out
+
+
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
                        qs: tuple[float, ...] = QUANTILES, block: int = 1024) -> np.ndarray:
     """(len(qs), n_series) quantiles over axis 0 of values (D, n) with draw weights (D,):
@@ -159,7 +169,7 @@ class WeightedHistogram:
         span = self.hi - self.lo
         scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
         b = self.bins
-        self.total += weights @ values
+        self.total += weighted_sum(values, weights)
         self.weight += float(weights.sum())
         for j in range(0, self.lo.size, self.block):
             sl = slice(j, j + self.block)

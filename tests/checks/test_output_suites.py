@@ -246,9 +246,6 @@ def test_data_docs_index_and_pages_show_what_failed(tmp_path: Path) -> None:
 # --- the vendor dimension ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="not enforced: a frame without a key column (vendor) "
-                   "crashes the suite's frame building (polars ColumnNotFoundError) instead of "
-                   "failing the 'lacks contract columns' rule")
 def test_forecast_without_vendor_column_fails() -> None:
     report = validate_forecast(_forecast().drop("vendor"))
     lacks = [p for p in report.problems() if p.message == "forecast lacks contract columns"]
@@ -283,8 +280,6 @@ def test_vendor_totals_that_do_not_add_up_to_the_total_fail() -> None:
     assert problems[0].values == [f"{2 / 15:g}"]
 
 
-@pytest.mark.xfail(strict=True, reason="not enforced: the forecast suite does not check that a "
-                   "SKU has one vendor (nor, lacking chips.csv, that it is the chip's vendor)")
 def test_a_sku_under_two_vendors_fails() -> None:
     """Ascend-910 filed under NVIDIA in the last month with the vendor totals to match: every
     sum holds and no series has a gap, yet the SKU has two vendors."""
@@ -300,8 +295,6 @@ def test_a_sku_under_two_vendors_fails() -> None:
     assert any(p.column == "vendor" for p in report.problems()), _problems(report)
 
 
-@pytest.mark.xfail(strict=True, reason="not enforced: a metric without SKUs (need, idle, "
-                   "tokens) may be split by vendor; only a split by sku is rejected")
 def test_a_need_split_by_vendor_fails() -> None:
     """Every need row (the firms' and their total) filed under NVIDIA: the sums hold."""
     need = pl.col("metric") == "a100_equivalents_required"

@@ -120,8 +120,6 @@ def test_given_data_pawn_may_be_empty(rows: pl.DataFrame) -> None:
     assert validate_sensitivity(given).success
 
 
-@pytest.mark.xfail(strict=True, reason="not enforced: a NaN pawn passes (GX counts NaN as "
-                   "missing, and pawn may be empty), though NaN is not a distance")
 def test_given_data_pawn_is_not_nan(rows: pl.DataFrame) -> None:
     given = rows.filter(pl.col("method") == "given_data")
     first = pl.int_range(pl.len()) == 0

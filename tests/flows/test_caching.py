@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from chipcast.project import SHIPPED_DATA
@@ -29,8 +30,8 @@ def counted(monkeypatch) -> Counter:
 
     calls: Counter = Counter()
     for module, name in ((flows.ingest, "validate_inputs"),
-                         (flows.forecast, "forecast_quantiles"),
-                         (flows.forecast, "sensitivity_rows")):
+                         (flows.forecast, "monte_carlo"),
+                         (flows.forecast, "sensitivity_frame")):
         real = getattr(module, name)
 
         def wrapper(*a, _real=real, _name=name, **kw):
@@ -66,11 +67,11 @@ def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
     shutil.copytree(SHIPPED_DATA, data)
     out = tmp_path / "forecasts"
     first = pipeline(data_dir=str(data), out_dir=str(out), **ARGS)
-    assert counted == {"validate_inputs": 1, "forecast_quantiles": 1, "sensitivity_rows": 1}
+    assert counted == {"validate_inputs": 1, "monte_carlo": 1, "sensitivity_frame": 1}
 
     state = pipeline(data_dir=str(data), out_dir=str(out), return_state=True, **ARGS)
     second = state.result()
-    assert counted == {"validate_inputs": 1, "forecast_quantiles": 1, "sensitivity_rows": 1}
+    assert counted == {"validate_inputs": 1, "monte_carlo": 1, "sensitivity_frame": 1}
     assert second.run_id != first.run_id and publish.latest_run_id(out) == second.run_id
     # the new vintage holds its own rows, equal to the first run's
     for table in ("forecast_quantiles", "sensitivity", "validation_results"):
@@ -97,7 +98,10 @@ def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
                                {"r": second.run_id}).fetchone()[0]
     assert f"{p50:,.0f}" in summary
     assert f"{n_checks:,} expectations passed, 0 failed" in summary
-    assert "no back-test table" in summary
+    # seed-2023-ranges does not calibrate: its prior back-test over every actual of actuals.csv
+    assert "## Back-test coverage" in summary
+    n_actuals = len(pl.read_csv(SHIPPED_DATA / "actuals.csv"))
+    assert f"| {SCENARIO} | prior | " in summary and f" of {n_actuals} |" in summary
     assert f"({second.report.resolve().as_uri()})" in arts["chipcast-report"].data
     assert str(second.run_id) in arts["chipcast-scenario-comparison"].description
 
@@ -105,7 +109,7 @@ def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
     path = data / "scenarios" / f"{SCENARIO}.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     pipeline(data_dir=str(data), out_dir=str(out), **ARGS)
-    assert counted == {"validate_inputs": 2, "forecast_quantiles": 2, "sensitivity_rows": 2}
+    assert counted == {"validate_inputs": 2, "monte_carlo": 2, "sensitivity_frame": 2}
 
 
 def test_a_failed_run_records_itself_and_leaves_a_note(tmp_path: Path) -> None:
