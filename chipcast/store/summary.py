@@ -1,6 +1,6 @@
 """What a published run's summary shows (the Prefect UI's artifacts): its headline numbers,
 its data-check results and, where the warehouse has a back-test table, its back-test rows.
-Read-only queries on one run (sql/artifacts/)."""
+Read-only queries on one run (sql/artifacts/, and the report's check counts)."""
 
 from __future__ import annotations
 
@@ -36,4 +36,4 @@ def run_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> RunDigest:
     if "run_id" in table_columns(con, "backtest"):
         backtest = _rows(con, "artifacts/backtest", run_id)
     return RunDigest(run_id, _rows(con, "artifacts/headlines", run_id),
-                     _rows(con, "artifacts/checks", run_id), backtest)
+                     _rows(con, "report/validation_suites", run_id), backtest)

@@ -3,6 +3,8 @@ through equal-width histograms with a stated error bound (chipcast.uncertainty.m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from chipcast.contracts import QUANTILES
@@ -25,6 +27,22 @@ def exact_quantiles(values: np.ndarray, qs: tuple[float, ...] = QUANTILES,
         out[:, j:j + block] = np.quantile(values[:, j:j + block], qs, axis=0,
                                           method=QUANTILE_METHOD)
     return out
+
+
+def bin_counts(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins: int, block: int,
+               weights: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
+    """Per block of series: (the block's slice, its (k, bins) counts of values (D, n) in
+    `bins` equal-width bins between lo and hi (n,), each draw counted once or by its weight)."""
+    span = hi - lo
+    scale = np.divide(bins, span, out=np.zeros_like(span), where=span > 0)
+    for j in range(0, lo.size, block):
+        sl = slice(j, j + block)
+        idx = ((values[:, sl] - lo[sl]) * scale[sl]).astype(np.int64)
+        np.clip(idx, 0, bins - 1, out=idx)
+        k = idx.shape[1]
+        idx += (np.arange(k) * bins)[None, :]
+        w = None if weights is None else np.broadcast_to(weights[:, None], idx.shape).ravel()
+        yield sl, np.bincount(idx.ravel(), weights=w, minlength=k * bins).reshape(k, bins)
 
 
 class HistogramQuantiles:
@@ -54,17 +72,8 @@ class HistogramQuantiles:
     def count(self, values: np.ndarray) -> None:
         if self.counts is None:
             self.counts = np.zeros((self.lo.size, self.bins), dtype=np.uint32)
-        span = self.hi - self.lo
-        scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
-        b = self.bins
-        for j in range(0, self.lo.size, self.block):
-            sl = slice(j, j + self.block)
-            idx = ((values[:, sl] - self.lo[sl]) * scale[sl]).astype(np.int64)
-            np.clip(idx, 0, b - 1, out=idx)
-            k = idx.shape[1]
-            idx += (np.arange(k) * b)[None, :]
-            self.counts[sl] += np.bincount(idx.ravel(), minlength=k * b).reshape(k, b).astype(
-                np.uint32)
+        for sl, counts in bin_counts(values, self.lo, self.hi, self.bins, self.block):
+            self.counts[sl] += counts.astype(np.uint32)
 
     def mean(self) -> np.ndarray:
         return self.total / max(self.n, 1)
@@ -166,20 +175,10 @@ class WeightedHistogram:
         self.weight = 0.0
 
     def count(self, values: np.ndarray, weights: np.ndarray) -> None:
-        span = self.hi - self.lo
-        scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
-        b = self.bins
         self.total += weighted_sum(values, weights)
         self.weight += float(weights.sum())
-        for j in range(0, self.lo.size, self.block):
-            sl = slice(j, j + self.block)
-            idx = ((values[:, sl] - self.lo[sl]) * scale[sl]).astype(np.int64)
-            np.clip(idx, 0, b - 1, out=idx)
-            k = idx.shape[1]
-            idx += (np.arange(k) * b)[None, :]
-            w = np.broadcast_to(weights[:, None], idx.shape).ravel()
-            self.counts[sl] += np.bincount(idx.ravel(), weights=w,
-                                           minlength=k * b).reshape(k, b).astype(np.float32)
+        for sl, counts in bin_counts(values, self.lo, self.hi, self.bins, self.block, weights):
+            self.counts[sl] += counts.astype(np.float32)
 
     def mean(self) -> np.ndarray:
         return self.total / max(self.weight, 1e-300)

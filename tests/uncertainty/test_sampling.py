@@ -1,4 +1,5 @@
-"""Draws of uncertain inputs: samplers, seeds, copula rank correlation, marginals."""
+"""Draws of uncertain inputs: samplers, seeds, ranges of draws, copula rank correlation,
+marginals."""
 
 from __future__ import annotations
 
@@ -115,3 +116,17 @@ def test_invalid_matrix_is_replaced_by_nearest_valid_one() -> None:
     assert any("nearest valid" in str(w.message) for w in caught)
     np.linalg.cholesky(r)  # positive definite now
     np.testing.assert_allclose(np.diag(r), 1.0)
+
+
+@pytest.mark.parametrize("sampler", ["sobol", "lhs", "random"])
+def test_a_range_of_draws_is_those_rows_of_the_whole_run(inputs, sampler: str) -> None:
+    """Draws [start, stop) are rows start..stop-1 of a run from 0 (a study split over
+    workers sees the same draws)."""
+    plan = draw_plan(inputs, parameters(inputs), sampler=sampler, seed=11)
+    chunk, n = 16, 100  # the last chunk is short: 100 = 6 x 16 + 4
+    whole = np.concatenate(list(plan.matrices(n, chunk)))
+    for start, stop in [(0, 32), (32, 64), (48, 100), (96, 100)]:
+        part = np.concatenate(list(plan.matrices(stop, chunk, start)))
+        assert np.array_equal(part, whole[start:stop]), (sampler, start, stop)
+    with pytest.raises(ValueError, match="multiple of the chunk"):
+        next(plan.uniforms(n, chunk, start=5))
