@@ -707,14 +707,17 @@ def coverage_table(d: ReportData) -> Table | None:
                 f"{rows[0]['ess']:,.0f}" if rows[0]["ess"] is not None else ""])
     if not body:
         return None
+    columns = ["scenario", "calibration", "figures", "inside P10-P90", "coverage",
+               "out of sample (inside)", "draws", "draws kept"]
+    numeric = [False, False, True, True, True, True, True, True]
+    if not any(row[5] for row in body):  # no calibration up to a cutoff in this run
+        columns, numeric = columns[:5] + columns[6:], numeric[:5] + numeric[6:]
+        body = [row[:5] + row[6:] for row in body]
     return Table(
         caption="Back-test coverage by scenario: the share of reported figures inside the "
                 "forecast's P10-P90 (about 80 % if the forecast's spread is honest; a posterior "
                 "calibrated on the same figures scores in sample)",
-        columns=["scenario", "calibration", "figures", "inside P10-P90", "coverage",
-                 "out of sample (inside)", "draws", "draws kept"],
-        rows=body, numeric=[False, False, True, True, True, True, True, True],
-        id="backtest-coverage")
+        columns=columns, rows=body, numeric=numeric, id="backtest-coverage")
 
 
 def _ratio(value: float | None, reported: float) -> float:

@@ -187,6 +187,7 @@ def test_calibrated_on_every_figure_is_called_in_sample(full) -> None:
     n = len(rows_of(written, PRIMARY, "posterior"))
     assert f"calibrated on all {n} figures (in sample)" in table.iter("caption")[0].words()
     assert "coverage is in sample, not a test" in dom.by_id("backtest").words()
+    assert "out of sample (inside)" not in header(dom.by_id("backtest-coverage"))
 
 
 def test_coverage_table_covers_every_scenario_and_calibration(cut) -> None:
