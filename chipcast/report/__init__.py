@@ -55,7 +55,7 @@ def report_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any
         "run": d.run,
         "scenarios": d.scenarios,
         "primary": d.primary,
-        "comparison": d.comparison,
+        "comparison": sections.headline_rows(d),
         "headline_columns": sections.headline_columns(d),
         "sections": parts,
         "seed": seed,

@@ -12,7 +12,8 @@ GUI backend) and returns it as an <svg> element to inline in the self-contained 
 - ids are unique in the page (all SVGs share one HTML id space: clip paths and marker shapes
   are prefixed with the chart id) and the marks readers and tests look for carry classes:
   `series line|area|band`, `bar low|high`, `baseline`, `deterministic`, `marker`,
-  `marker-label`, `axis-title`, and matplotlib's own groups such as `xtick` and `ytick`
+  `marker-label`, `axis-title`, in back-test charts `bar interval <calibration>`, `median`,
+  `reported-range` and `reported`, and matplotlib's own groups such as `xtick` and `ytick`
   (one group per drawn tick). Series, bars and rules have a <title> tooltip.
 """
 
@@ -373,3 +374,117 @@ def tornado_chart(
                       f"values): {fmt_num(deterministic)}")
         marks.tag(ax.xaxis.label, "axis-title")
         return _svg(fig, chart_id, title, marks, "chart tornado")
+
+
+# Back-test charts: a log axis of forecast / reported value, clipped to this range (a zero
+# forecast, e.g. a world that ships no such chip, is drawn at the left edge).
+RATIO_CLIP = (1e-2, 1e2)
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+REPORTED_COLOUR = "#000000"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A forecast of one reported figure: its P10, P50 and P90, each divided by the reported
+    value (1 is the reported value; 0 a zero forecast)."""
+
+    label: str  # e.g. the calibration, 'prior' or 'posterior'
+    p10: float
+    p50: float
+    p90: float
+    colour: str
+    tip: str = ""  # tooltip, e.g. the quantiles in the figure's own unit
+
+
+@dataclass(frozen=True)
+class Reported:
+    """One reported figure of a back-test chart: the range the source gives (low, high), each
+    divided by the reported value, and the forecast's intervals (one per calibration)."""
+
+    name: str
+    low: float
+    high: float
+    intervals: Sequence[Interval]
+    tip: str = ""
+
+
+def _clip_ratio(value: float) -> float:
+    lo, hi = RATIO_CLIP
+    return lo if math.isnan(value) else min(max(value, lo), hi)
+
+
+def _ratio_label(value: float, _pos: int | None = None) -> str:
+    return f"{value:g}"
+
+
+def _ratio_limits(figures: Sequence[Reported]) -> tuple[float, float]:
+    """The back-test axis: every clipped value, 0.5 to 2 at least, a margin on each side."""
+    seen = [1.0]
+    for f in figures:
+        seen += [_clip_ratio(v) for v in (f.low, f.high)]
+        seen += [_clip_ratio(v) for iv in f.intervals for v in (iv.p10, iv.p90)]
+    return (max(RATIO_CLIP[0], min(min(seen), 0.5) / 1.15),
+            min(RATIO_CLIP[1], max(max(seen), 2.0) * 1.15))
+
+
+def backtest_chart(chart_id: str, title: str, figures: Sequence[Reported]) -> Markup:
+    """Per reported figure (first on top) the forecast's P10-P90 as a bar and its P50 as a
+    tick, one bar per interval, and the source's low-high as a black whisker, on a log axis of
+    forecast / reported value: a bar that crosses the rule at 1 holds the reported value.
+    Values are clipped to RATIO_CLIP; an interval wholly beyond the axis gets an arrow at the
+    edge labelled with its P50 ratio ('0' for a zero forecast)."""
+    rows = list(figures)
+    k = max((len(f.intervals) for f in rows), default=1) or 1
+    height = 0.72 / k  # the interval bars share a row
+    lower, upper = _ratio_limits(rows)
+    with mpl.rc_context(RC):
+        fig = Figure(figsize=(10.0, 1.0 + (0.22 + 0.1 * k) * max(len(rows), 1)),
+                     layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        marks = _Marks()
+        for i, f in enumerate(rows):
+            for j, iv in enumerate(f.intervals):
+                y = i - 0.36 + height * (j + 0.5)
+                lo, mid, hi = (min(max(_clip_ratio(v), lower), upper)
+                               for v in (iv.p10, iv.p50, iv.p90))
+                # A thin edge in the bar's colour keeps a zero-width (fixed-input) bar visible.
+                (rect,) = ax.barh(y, hi - lo, left=lo, height=height * 0.9, color=iv.colour,
+                                  edgecolor=iv.colour, linewidth=0.6, alpha=0.75)
+                marks.tag(rect, f"bar interval {iv.label}", iv.tip or f"{f.name}: {iv.label}")
+                (tick,) = ax.plot([mid, mid], [y - height * 0.45, y + height * 0.45],
+                                  color="#1b1f24", linewidth=1.4)
+                marks.tag(tick, "median", f"{f.name}: {iv.label} P50 / reported = "
+                                          f"{iv.p50:.3g}")
+                below, above = not iv.p90 > lower, not iv.p10 < upper  # NaN counts as below
+                if below or above:
+                    edge, arrow, align = ((lower, "<", "left") if below
+                                          else (upper, ">", "right"))
+                    (pointer,) = ax.plot([edge], [y], marker=arrow, color=iv.colour,
+                                         markersize=7, linestyle="none")
+                    marks.tag(pointer, "off-scale", f"{f.name}: {iv.label} beyond the axis")
+                    text = ax.annotate(
+                        "0" if iv.p50 == 0 else f"{iv.p50:.3g}", (edge, y),
+                        xytext=(8 if below else -8, 0), textcoords="offset points",
+                        ha=align, va="center", fontsize=7.5, color="#1b1f24")
+                    marks.tag(text, "off-scale-label")
+            lo, hi = (min(max(_clip_ratio(v), lower), upper) for v in (f.low, f.high))
+            (whisker,) = ax.plot([lo, hi], [i, i], color=REPORTED_COLOUR, linewidth=1.0,
+                                 marker="|", markersize=7)
+            marks.tag(whisker, "reported-range", f.tip or f"{f.name}: reported range")
+        rule = ax.axvline(1.0, color=REPORTED_COLOUR, linewidth=1.4)
+        marks.tag(rule, "reported", "the reported value")
+        ticks = [t for t in RATIO_TICKS if lower <= t <= upper]
+        if len(ticks) > 2 + MAX_BINS:  # a wide range: powers of ten only
+            ticks = [t for t in ticks if math.log10(t).is_integer()]
+        ax.set_xlim(lower, upper)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(_ratio_label))
+        ax.xaxis.set_minor_locator(FixedLocator([]))
+        ax.set_xlabel("forecast ÷ reported value (log scale; 1 = the reported figure)")
+        ax.set_yticks(range(len(rows)), [f.name for f in rows])
+        ax.set_ylim(len(rows) - 0.5, -0.5)  # first figure on top
+        ax.grid(axis="x", color=GRID_COLOUR, linewidth=0.8)
+        ax.set_axisbelow(True)
+        marks.tag(ax.xaxis.label, "axis-title")
+        return _svg(fig, chart_id, title, marks, "chart backtest")

@@ -5,7 +5,7 @@ the A100-family list chipcast.contracts.A100_FAMILIES, the default key and the t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -58,12 +58,14 @@ class ReportData:
     workload: Rows
     sku: Rows
     regimes: Rows
-    bands: Rows
+    bands: Rows  # the published calibration's bands
     sensitivity: Rows
     suites: Rows
     failures: Rows
     files: Rows
     seed: SeedInputs | None = None
+    calibration_bands: Rows = field(default_factory=list)  # every calibration's bands
+    backtest: Rows = field(default_factory=list)
 
     @property
     def primary(self) -> str | None:
@@ -100,6 +102,7 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     scenarios = scenario_order(r["scenario"] for r in comparison)
     comparison.sort(key=lambda r: scenarios.index(r["scenario"]))
     families = list(A100_FAMILIES)
+    bands = rows(con, "bands", run_id=run_id, families=families, all=ALL)
     return ReportData(
         run_id=run_id,
         run=run[0],
@@ -109,10 +112,12 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         workload=rows(con, "required_by_workload", run_id=run_id, all=ALL),
         sku=rows(con, "units_by_sku", run_id=run_id, all=ALL),
         regimes=rows(con, "regimes", run_id=run_id),
-        bands=rows(con, "bands", run_id=run_id, families=families, all=ALL),
+        bands=[r for r in bands if r["published"]],
         sensitivity=rows(con, "sensitivity", run_id=run_id),
         suites=rows(con, "validation_suites", run_id=run_id),
         failures=rows(con, "validation_failures", run_id=run_id),
         files=rows(con, "input_files", run_id=run_id),
         seed=seed_inputs(con, run_id, SEED_SCENARIO) if SEED_SCENARIO in scenarios else None,
+        calibration_bands=bands,
+        backtest=rows(con, "backtest", run_id=run_id),
     )

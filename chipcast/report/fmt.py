@@ -49,3 +49,47 @@ def fmt_time(value: datetime | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# Short-scale suffixes of fmt_compact, largest first.
+COMPACT = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k"))
+
+
+def _compact_parts(value: float) -> tuple[str, str]:
+    for div, suffix in COMPACT:
+        if abs(value) >= 0.9995 * div:  # 999.96 million shows as '1 bn', not '1e+03 M'
+            return f"{value / div:.3g}", suffix
+    return fmt_num(value), ""
+
+
+def fmt_compact(value: float | None) -> str:
+    """A reported figure's size in few characters: 3 significant digits with 'k', 'M'
+    (million), 'bn' or 'tn' from a thousand up, else as fmt_num ('' for None/NaN)."""
+    if _missing(value):
+        return ""
+    assert value is not None
+    number, suffix = _compact_parts(value)
+    return f"{number} {suffix}" if suffix else number
+
+
+def fmt_range(low: float | None, high: float | None) -> str:
+    """A range as 'low–high' in fmt_compact's style, the suffix said once when both ends
+    share it ('2–5.5 bn'); '' when an end is missing."""
+    if _missing(low) or _missing(high):
+        return ""
+    assert low is not None and high is not None
+    (a, sa), (b, sb) = _compact_parts(low), _compact_parts(high)
+    if sa == sb:
+        return f"{a}–{b} {sa}".rstrip()
+    return f"{fmt_compact(low)}–{fmt_compact(high)}"
+
+
+def fmt_ratio(value: float | None) -> str:
+    """A ratio such as reported / P50 to 2 decimals ('∞' when the divisor was 0, '' for
+    None/NaN)."""
+    if _missing(value):
+        return ""
+    assert value is not None
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return f"{value:.2f}"
