@@ -283,8 +283,9 @@ def test_tornado_bars_start_at_the_all_median_baseline(full, full_dom) -> None:
         "SELECT input, low, high, baseline FROM sensitivity WHERE run_id = ? AND scenario = "
         "'base' AND headline = 'a100e_shipped_2023_2030' AND method = 'tornado'",
         [RUN_ID]).fetchall()
-    det = con.execute("SELECT a100e_shipped_2023_2030 FROM mart_scenario_comparison "
-                      "WHERE run_id = ? AND scenario = 'base'", [RUN_ID]).fetchall()[0][0]
+    det = con.execute("SELECT a100e_shipped_2023_2030_deterministic FROM "
+                      "mart_scenario_comparison WHERE run_id = ? AND scenario = 'base'",
+                      [RUN_ID]).fetchall()[0][0]
     baseline = sens[0][3]
     assert det > 0 and len(sens) == 3
     # The test could fail: the deterministic value is outside every bar, the baseline inside.
