@@ -63,9 +63,13 @@ def format_summary(summary: Any) -> str:
         if row["scenario"] not in summary.scenarios:
             continue  # an earlier run's scenario, still in the marts
         basis = row.get("point_basis") or "deterministic"
-        lines.append(f"[{row['scenario']}] point forecast: {basis}"
+        what = {"deterministic": "every input at its point value (no draws)",
+                "p50": "the median of the Monte Carlo draws"
+                + (" kept by the calibration on actuals.csv"
+                   if row.get("calibration") == "posterior" else "")}.get(basis, basis)
+        lines.append(f"[{row['scenario']}] point forecast: {what}"
                      + ("" if basis == "deterministic" else
-                        " (deterministic: every input at its point value)"))
+                        "; (deterministic: every input at its point value)"))
         for name, h in HEADLINES.items():
             extra = f" (deterministic peak {row['peak_month']:%Y-%m})" if (
                 name == "peak_installed_units" and row.get("peak_month")) else ""
