@@ -1,5 +1,6 @@
-"""Suite for actuals.csv: quantities known, units match them, ranges ordered, filters name real
-chips and buyers, windows ordered."""
+"""Suite for actuals.csv: quantities known, units match them, figures positive with ordered
+ranges (card shares at most 1), filters name real chips and buyers (none for tokens), windows
+ordered and inside the scenario's months."""
 
 from __future__ import annotations
 
