@@ -70,7 +70,7 @@ def _print(result: dict[str, Any]) -> None:
         f"coverage: {cov:.0%} of the reported values inside P10-P90"
     if result["calibration"] == "posterior":
         line += (f" (prior {result['prior_coverage']:.0%}; {result['draws']:,} draws, "
-                 f"effective sample size {result['effective_sample_size']:,.0f})")
+                 f"{result['effective_sample_size']:,.0f} kept by the calibration)")
     out.print(line)
 
 
@@ -81,13 +81,13 @@ def backtest_command(
         help="a CSV in actuals.csv's format (default: the scenario's actuals.csv)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     calibrate: Annotated[bool, typer.Option(
-        "--calibrate/--no-calibrate", help="weight the draws by the actuals (all, or those "
-        "published by --fit-until) and score the weighted forecast")] = False,
+        "--calibrate/--no-calibrate", help="rule out the draws the actuals contradict (all, or "
+        "those published by --fit-until; history matching) and score the draws kept")] = False,
     fit_until: Annotated[str | None, typer.Option(
         help="YYYY-MM: calibrate on the actuals published by this month's end and score the "
         "later ones (out of sample; implies --calibrate)")] = None,
-    draws: Annotated[int, typer.Option(help="Monte Carlo draws (more are taken when a "
-                                            "calibration's effective sample size is low)")]
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws (more are taken while a "
+                                            "calibration keeps fewer than 200)")]
     = DEFAULT_DRAWS,
     seed: Annotated[int, typer.Option(help="random seed")] = DEFAULT_SEED,
     sampler: Annotated[Sampler, typer.Option(help="sampler")] = Sampler.sobol,  # type: ignore
@@ -132,8 +132,8 @@ def backtest_command(
                                sampler=str(sampler), calibrate=calibrated, fit_until=cut,
                                progress=progress)
     if study.ess is not None and study.ess < backtest.ESS_FLOOR:
-        print(f"warning: effective sample size {study.ess:.0f} is under "
-              f"{backtest.ESS_FLOOR:.0f} even at {study.draws:,} draws: posterior quantiles "
+        print(f"warning: the calibration kept {study.ess:.0f} draws, under "
+              f"{backtest.ESS_FLOOR:.0f}, even at {study.draws:,} draws: calibrated quantiles "
               "are noisy", file=sys.stderr)
     result = result_dict(study, "posterior" if calibrated else "prior")
     if as_json:
