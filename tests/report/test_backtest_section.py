@@ -32,14 +32,11 @@ from backtest_report import (
     SEED,
     SEED_ZERO,
     SENS_HEADLINE,
-    Node,
     Written,
     build,
-    header,
-    parse,
-    table_rows,
 )
 from browser import dump_dom
+from dom import Node, header, parse, table_rows
 
 from chipcast.contracts import HEADLINES
 from chipcast.report import render_report

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import browser
 import duckdb
 import pytest
 from browser import dump_dom, read_png, screenshot
+from dom import Node, parse, table_rows
 from reportdata import ARTICLE, RUN_ID, SCENARIOS, build_tiny
 
 from chipcast.contracts import A100_FAMILIES, ALL, HEADLINES
@@ -33,76 +32,6 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConne
 @pytest.fixture(scope="module")
 def full_dom(full: tuple[duckdb.DuckDBPyConnection, Path]) -> Node:
     return parse(dump_dom(full[1]))
-
-
-# --- a small DOM -------------------------------------------------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Node] = field(default_factory=list)
-    text: str = ""
-
-    def iter(self, tag: str | None = None, cls: str | None = None) -> list[Node]:
-        found = []
-        for c in self.children:
-            if (tag is None or c.tag == tag) and (
-                    cls is None or cls in c.attrs.get("class", "").split()):
-                found.append(c)
-            found.extend(c.iter(tag, cls))
-        return found
-
-    def by_id(self, id_: str) -> Node:
-        hits = [n for n in self.iter() if n.attrs.get("id") == id_]
-        assert len(hits) == 1, f"{len(hits)} elements with id {id_}"
-        return hits[0]
-
-    def all_text(self) -> str:
-        return self.text + "".join(c.all_text() for c in self.children)
-
-
-class _Builder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(Node("#text", {}, text=data))
-
-
-def parse(html: str) -> Node:
-    b = _Builder()
-    b.feed(html)
-    return b.root
-
-
-def cells(row: Node) -> list[str]:
-    return [" ".join(c.all_text().split()) for c in row.children if c.tag in ("td", "th")]
-
-
-def table_rows(table: Node) -> list[list[str]]:
-    return [cells(r) for r in table.iter("tr") if r.iter("td")]
 
 
 NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
