@@ -27,14 +27,6 @@ from chipcast.store import warehouse as wh
 from chipcast.store.publish import write_pinned
 
 
-@pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect()
-    wh.create_schema(c)
-    yield c
-    c.close()
-
-
 def vintages(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, set[str]]]:
     """{view: {scenario: run_ids its rows carry}} for every view with run_id and scenario."""
     out: dict[str, dict[str, set[str]]] = {}

@@ -70,14 +70,6 @@ def add_run(con: duckdb.DuckDBPyConnection, run_id: str, scenarios: tuple[str, .
         wh.finish_run(con, run_id, status)
 
 
-@pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect()
-    wh.create_schema(c)
-    yield c
-    c.close()
-
-
 def test_every_sql_file_holds_one_statement_with_a_header_comment() -> None:
     files = sorted(SQL_DIR.rglob("*.sql"))
     assert len(files) >= 30
