@@ -68,9 +68,9 @@ def compute_monte_carlo(inputs: Inputs, scenario: str, input_fingerprint: str, d
                         ) -> MonteCarlo:
     """Monte Carlo summaries of the scenario's series, each draw scored against actuals.csv;
     with `calibrate` also the calibrated (posterior) summaries. While the calibration keeps
-    fewer draws than the floor, draws are multiplied by 4 (chipcast.uncertainty.backtest:
-    ESS_FLOOR, MAX_DRAW_GROWTH); InputError when every draw is ruled out. The caller adds
-    run_id, so a cached result serves any run."""
+    fewer draws than the floor, more are taken (chipcast.uncertainty.backtest.more_draws);
+    InputError when every draw is ruled out. The caller adds run_id, so a cached result serves
+    any run."""
     return monte_carlo(inputs, draws, seed, sampler, calibrate, fit_until)
 
 
@@ -80,15 +80,11 @@ def monte_carlo(inputs: Inputs, draws: int, seed: int, sampler: str, calibrate: 
     targets = backtest.targets(compile_structure(inputs), inputs.actuals)
     fit = backtest.fitted_targets(targets, fit_until)
     actuals = Actuals(targets, calibrate and bool(fit), tuple(t.id for t in fit))
-    n = draws
-    while True:
-        mc = run_monte_carlo(inputs, n, seed, sampler, actuals=actuals)
-        if mc.ess is None or mc.ess >= backtest.ESS_FLOOR or \
-                n * 4 > draws * backtest.MAX_DRAW_GROWTH:
-            break
+    mc = run_monte_carlo(inputs, draws, seed, sampler, actuals=actuals)
+    while (n := backtest.more_draws(mc.ess, mc.draws, draws)) is not None:
         stage(f"[{inputs.settings.name}] calibration kept {mc.ess:.0f} draws "
-              f"(< {backtest.ESS_FLOOR:.0f}); taking {4 * n} draws")
-        n *= 4
+              f"(< {backtest.ESS_FLOOR:.0f}); taking {n} draws")
+        mc = run_monte_carlo(inputs, n, seed, sampler, actuals=actuals)
     if mc.ess == 0:
         idx = actuals.fit_index
         raise backtest.no_plausible_draw(mc.actual_values[:, idx], [targets[i] for i in idx],

@@ -267,6 +267,16 @@ def score(targets: list[Target], values: np.ndarray, weights: np.ndarray | None
 ESS_FLOOR = 200.0  # fewer draws kept than this: the calibrated quantiles are too noisy
 CHUNK = 1024  # draws evaluated at once
 MAX_DRAW_GROWTH = 16  # more draws are taken, up to this factor, until the floor is met
+DRAW_GROWTH = 4  # each retry takes this many times the draws
+
+
+def more_draws(ess: float | None, n: int, draws: int, floor: float = ESS_FLOOR) -> int | None:
+    """The draw count to try next when a calibration of `n` draws (started at `draws`) kept
+    `ess`: DRAW_GROWTH x n while fewer than `floor` are kept and the growth stays within
+    MAX_DRAW_GROWTH; None to stop (uncalibrated, enough kept, or at the cap)."""
+    if ess is None or ess >= floor or n * DRAW_GROWTH > draws * MAX_DRAW_GROWTH:
+        return None
+    return n * DRAW_GROWTH
 
 
 @dataclass(frozen=True)
@@ -331,7 +341,7 @@ def study(inputs: Inputs, actuals: pl.DataFrame, draws: int = 4096, seed: int = 
           progress: Callable[[int, int], None] | None = None) -> Study:
     """Back-test a scenario against `actuals` (module docstring). With `calibrate`, the actuals
     published by the end of the `fit_until` month rule out draws (history matching); while
-    fewer than `ess_floor` draws are kept the draws are multiplied by 4 (at most
+    fewer than `ess_floor` draws are kept the draws are multiplied by DRAW_GROWTH (at most
     MAX_DRAW_GROWTH x the first count). InputError when every draw is ruled out."""
     st = compile_structure(inputs)
     all_targets = targets(st, actuals)
@@ -346,10 +356,11 @@ def study(inputs: Inputs, actuals: pl.DataFrame, draws: int = 4096, seed: int = 
         idx = [all_targets.index(t) for t in fit]
         weights = calibration_weights(values[:, idx], fit, discrepancy)
         ess = effective_sample_size(weights)
-        if ess >= ess_floor or n * 4 > draws * MAX_DRAW_GROWTH:
+        following = more_draws(ess, n, draws, ess_floor)
+        if following is None:
             if ess == 0:
                 raise no_plausible_draw(values[:, idx], fit, discrepancy, st.scenario)
             posterior = score(all_targets, values, weights)
             return Study(st.scenario, n, fit_until, prior, posterior, ess,
                          tuple(t.id for t in fit))
-        n *= 4
+        n = following
