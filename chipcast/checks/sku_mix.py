@@ -8,6 +8,7 @@ import polars as pl
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import between, in_set, numeric_table
 from chipcast.inputs import Inputs
+from chipcast.model.structure import listed_year
 
 TOLERANCE = 1e-6
 
@@ -42,21 +43,15 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
 
 def shares_without_mix(inputs: Inputs) -> pl.DataFrame:
     """vendor_share rows (year x vendor, share > 0) with `no_mix` = the vendor when sku_mix has
-    no row of its SKUs in the year that governs the share's year (sku_mix's latest listed year
-    up to it, as the model reads it), else null; `mix_year` that year."""
-    mix_years = sorted({int(y) for y in inputs.sku_mix["year"].drop_nulls().to_list()})
+    no row of its SKUs in the year that governs the share's year (model.structure.listed_year,
+    as the model reads it), else null; `mix_year` that year."""
     have = (inputs.sku_mix.join(inputs.chips.select("sku", "vendor"), on="sku", how="inner")
             .select(pl.col("year").cast(pl.Int64).alias("mix_year"), "vendor").unique()
             .with_columns(pl.lit(1).alias("_have")))
-
-    def governing(year: int | None) -> int | None:
-        if year is None or not mix_years:
-            return None
-        return max((y for y in mix_years if y <= year), default=mix_years[0])
-
     shares = inputs.vendor_share.filter(pl.col("value") > 0)
-    return (shares.with_columns(pl.col("year").cast(pl.Int64).map_elements(
-                governing, return_dtype=pl.Int64).alias("mix_year"))
+    mix_year = pl.col("year").cast(pl.Int64).map_elements(
+        lambda year: listed_year(inputs.sku_mix, year), return_dtype=pl.Int64)
+    return (shares.with_columns(mix_year.alias("mix_year"))
             .join(have, on=["mix_year", "vendor"], how="left")
             .with_columns(pl.when(pl.col("_have").is_null()).then(pl.col("vendor"))
                           .otherwise(None).alias("no_mix"))

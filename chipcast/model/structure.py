@@ -238,6 +238,16 @@ def _segments(inputs: Inputs, res: _Resolver) -> Segments:
     return Segments(names, drivers, ids)
 
 
+def listed_year(table: pl.DataFrame, year: int) -> int | None:
+    """The year of a by-year table (vendor_share, sku_mix) that governs `year`: the latest
+    listed year up to it (a table's last year carries forward, its first one back), so the two
+    tables may list different years. None when the table lists no year."""
+    own = sorted({int(y) for y in table["year"].drop_nulls().to_list()})
+    if not own:
+        return None
+    return max((y for y in own if y <= year), default=own[0])
+
+
 def _supply(inputs: Inputs, res: _Resolver, months: np.ndarray, month_start: np.ndarray,
             month_end: np.ndarray) -> Supply:
     chips = inputs.chips
@@ -271,13 +281,6 @@ def _supply(inputs: Inputs, res: _Resolver, months: np.ndarray, month_start: np.
     def id_or_none(table: str, key: list[object], metric: str) -> str | None:
         pid = param_id(table, key, metric)
         return pid if pid in res.params else None
-
-    def listed_year(table: pl.DataFrame, year: int) -> int:
-        """The table's own year governing `year`: the latest listed year up to it (a table's
-        last year carries forward, its first one back), so vendor_share and sku_mix may list
-        different years."""
-        own = sorted({int(y) for y in table["year"].to_list()}) or [year]
-        return max((y for y in own if y <= year), default=own[0])
 
     share_ids = [[id_or_none("vendor_share", [listed_year(inputs.vendor_share, y), v], "share")
                   for v in vendors] for y in years]
