@@ -6,12 +6,13 @@ Drivers:
 - `llm_ratio`: other model developers; need = llm_ratio x the modelled firms' need, workload by
   workload (they train and serve as the firms do);
 - `logistic`: capacity built on its own path (e.g. state-backed compute centres, clouds):
-  need = ceiling_a100e / (1 + exp(-growth_rate (t - midpoint_year))), training_share of it
-  training;
+  need = L(t) - L(t_0), L(t) = ceiling_a100e / (1 + exp(-growth_rate (t - midpoint_year))),
+  counted from t_0, the month before the grid (what such buyers held before it is among the
+  cards shipped before the grid, installed_base.csv); training_share of it training;
 - `installed_growth`: the workloads that owned the cards shipped before the grid
   (recommendation, vision, search, speech, autonomous driving): need = the A100-eq of that
   installed base still in service at the grid's start, growing at a continuous rate
-  growth_rate x exp(-growth_decay t) in year t after the grid's start, i.e. x exp(growth_rate
+  growth_rate x exp(-growth_decay t) in year t after t_0, i.e. x exp(growth_rate
   (1 - exp(-growth_decay t)) / growth_decay) (x exp(growth_rate t) without decay);
   training_share of it training.
 """
@@ -36,7 +37,11 @@ def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
     train = np.zeros((n_d, len(seg.names), n_m))
     infer = np.zeros_like(train)
     t = st.month_decimal_year[None, :]
-    years = ((st.month_start - st.month_start[0]) / DAYS_PER_YEAR)[None, :]
+    # Needs are read at mid-month; the stock in service when the grid starts stands for the
+    # month before it, so the first month gets one month of growth (not none, which shipped
+    # nothing in it, nor the segment's whole height, which shipped everything at once).
+    years = ((st.month_start - st.month_start[0]) / DAYS_PER_YEAR + 1.0 / 12.0)[None, :]
+    before_start = t[:, :1] - years[:, :1]
 
     def value(metric: str, g: int) -> np.ndarray:
         return ps[seg.ids[metric][g]][:, None]  # type: ignore[index]
@@ -48,8 +53,12 @@ def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
             infer[:, g] = ratio * firm_inference.sum(axis=1)
             continue
         if driver == "logistic":
-            need = logistic(value("ceiling_a100e", g), value("growth_rate", g),
-                            value("midpoint_year", g), t)
+            # Counted from the grid's start: the capacity such buyers held before it is among
+            # the cards shipped before the grid (installed_base.csv, all of China's cards), so
+            # only what they build after it needs new cards. Counting the path's whole height
+            # made the first month ship the segment's entire starting need at once.
+            path = [value("ceiling_a100e", g), value("growth_rate", g), value("midpoint_year", g)]
+            need = logistic(*path, t) - logistic(*path, before_start)
         else:  # installed_growth
             rate, decay = value("growth_rate", g), value("growth_decay", g)
             # the integral of a rate fading exponentially; the limit decay -> 0 is rate x t

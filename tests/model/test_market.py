@@ -145,6 +145,12 @@ def test_segments_follow_their_drivers(out: pl.DataFrame) -> None:
     base_at_start = survivors["Ascend-910"] * ASCEND_A100E + survivors["A100-80GB-SXM"]
     assert base_at_start == pytest.approx(1100 * ASCEND_A100E + 2400)
     start = datetime(2022, 1, 1)
+    # needs are read mid-month and counted from the month before the grid (t_0)
+    t_0 = decimal_year(date(2022, 1, 1)) - 1 / 12
+
+    def centres_path(t: float) -> float:
+        return 10_000 / (1 + math.exp(-1.5 * (t - 2024)))
+
     for workload, share in (("training", 0.25), ("inference", 0.75)):
         others = _series(req.filter(pl.col("firm") == "others", pl.col("workload") == workload))
         mine = _series(firms.filter(pl.col("workload") == workload))
@@ -153,9 +159,9 @@ def test_segments_follow_their_drivers(out: pl.DataFrame) -> None:
         legacy = _series(req.filter(pl.col("firm") == "legacy", pl.col("workload") == workload))
         for m in months():
             assert others[m] == pytest.approx(0.5 * mine[m], rel=1e-9)
-            logistic = 10_000 / (1 + math.exp(-1.5 * (decimal_year(m) - 2024)))
+            logistic = centres_path(decimal_year(m)) - centres_path(t_0)
             assert centres[m] == pytest.approx(share * logistic, rel=1e-9)
-            t = (datetime(m.year, m.month, 1) - start).days / YEAR_DAYS
+            t = (datetime(m.year, m.month, 1) - start).days / YEAR_DAYS + 1 / 12
             grown = base_at_start * math.exp(0.4 * (1 - math.exp(-0.5 * t)) / 0.5)
             legacy_share = 0.1 if workload == "training" else 0.9
             assert legacy[m] == pytest.approx(legacy_share * grown, rel=1e-9), m
@@ -171,10 +177,21 @@ def test_cards_installed_before_the_grid_stay_until_they_retire(out: pl.DataFram
             grid = shipped.filter(rows, pl.col("month") > date(m.year - 2, m.month, 1))
             got = installed.filter(pl.col("sku") == sku, pl.col("month") == m)["value"].sum()
             assert got == pytest.approx(left[sku] + grid["value"].sum(), rel=1e-9), (m, sku)
-    # the segment owning them needs no card in its first month: the base covers its need
+    # the segment owning them needs new cards from its first month on (one month's growth)
     legacy = _series(by_buyer(out, "units_shipped").filter(pl.col("firm") == "legacy"))
-    assert legacy[date(2022, 1, 1)] == pytest.approx(0.0, abs=1e-6)
+    assert legacy[date(2022, 1, 1)] > 0
     assert legacy[date(2022, 2, 1)] > 0  # growth plus February 2020's Ascend cards retiring
+
+
+def test_the_first_month_is_no_catch_up(out: pl.DataFrame) -> None:
+    """Segments' needs count from the month before the grid: no buyer ships its whole starting
+    need in the grid's first month (it once shipped the compute centres' whole height at once),
+    nor nothing in it."""
+    shipped = by_buyer(out, "units_shipped")
+    for buyer in ("centres", "legacy"):
+        s = _series(shipped.filter(pl.col("firm") == buyer))
+        first, later = s[date(2022, 1, 1)], (s[date(2022, 2, 1)] + s[date(2022, 3, 1)]) / 2
+        assert 0.3 * later < first < 3 * later, (buyer, first, later)
 
 
 def test_card_shares_carry_the_last_listed_year_forward(out: pl.DataFrame) -> None:
