@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+# `make bench` runs this only with BENCH_DASK=1: four scenarios twice and a LocalCluster (~5 min)
+BENCH_FLAG = "BENCH_DASK"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="chipcast-bench-prefect-"))
