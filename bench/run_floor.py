@@ -83,7 +83,7 @@ def child(report: Path, argv: list[str]) -> int:
         def inner(*args, **kwargs):
             if count:
                 stats["simulate_calls"] += 1
-                stats["simulate_draws"] += int(getattr(args[1], "n", 0))
+                stats["simulate_draws"] += int(getattr(args[1], "n_draws", 0))
             if depth[kind]:
                 return fn(*args, **kwargs)
             depth[kind] += 1
