@@ -78,6 +78,7 @@ class RunSummary:
     report: Path
     comparison: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[str] = field(default_factory=list)
+    unchanged: bool = False  # nothing changed since run_id: this run published nothing
 
 
 def dask_runner(dask: str) -> DaskTaskRunner:
@@ -158,7 +159,8 @@ def unchanged_run(config: RunConfig, key: str, flow_run_id: Any) -> RunSummary |
           "(recorded as unchanged in runs.log; --no-cache computes and publishes a new run)")
     return RunSummary(run_id=latest, scenarios=config.scenarios, rows=rows,
                       database=paths.published, exports=paths.exports_dir,
-                      validation=paths.validation, report=paths.report, comparison=comparison)
+                      validation=paths.validation, report=paths.report, comparison=comparison,
+                      unchanged=True)
 
 
 def record_failure(flow: Any, flow_run: Any, state: Any) -> None:

@@ -115,6 +115,7 @@ def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
     before = sorted(p.name for p in (out / "exports").iterdir())
     third = pipeline(data_dir=str(moved), out_dir=str(out), **ARGS)
     assert counted == {"validate_inputs": 1, "monte_carlo": 1, "sensitivity_frame": 1}
+    assert third.unchanged and not second.unchanged
     assert third.run_id == second.run_id == publish.latest_run_id(out)
     assert third.rows == second.rows and third.report == second.report
     assert [r["scenario"] for r in third.comparison] == [SCENARIO]
