@@ -25,7 +25,7 @@ lint: $(STAMP)
 
 # Every bench/*.py in turn. A long study opts out of the default with a line
 # `BENCH_FLAG = "NAME"` in its script and runs only when NAME=1 is set, e.g.
-# `make bench BENCH_MILLION=1` (million-draw cases) or `make bench BENCH_DASK=1`.
+# `make bench BENCH_MILLION=1` (the million-draw cases).
 bench: $(STAMP)
 	@for f in bench/*.py; do \
 	  flag=$$(sed -n 's/^BENCH_FLAG = "\([A-Z0-9_]*\)".*/\1/p' $$f); \
