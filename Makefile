@@ -23,8 +23,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every bench/*.py in turn. A long study opts out of the default with a line
+# `BENCH_FLAG = "NAME"` in its script and runs only when NAME=1 is set, e.g.
+# `make bench BENCH_MILLION=1` (the million-draw cases).
 bench: $(STAMP)
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+	@for f in bench/*.py; do \
+	  flag=$$(sed -n 's/^BENCH_FLAG = "\([A-Z0-9_]*\)".*/\1/p' $$f); \
+	  if [ -n "$$flag" ] && [ "$$(printenv $$flag)" != "1" ]; then \
+	    echo "== $$f skipped (set $$flag=1 to run it)"; continue; fi; \
+	  echo "== $$f"; $(BIN)/python $$f || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache

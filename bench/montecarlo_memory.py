@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+# `make bench` runs this only with BENCH_MILLION=1: a million draws (~15 min today)
+BENCH_FLAG = "BENCH_MILLION"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 

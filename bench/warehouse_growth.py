@@ -53,7 +53,8 @@ def main() -> int:
             for i in range(args.runs):
                 start = time.perf_counter()
                 pipeline(scenarios=scenarios, data_dir=str(DATA_DIR), out_dir=str(out),
-                         draws=args.draws, sensitivity_n=args.sensitivity_n, keep_runs=keep)
+                         draws=args.draws, sensitivity_n=args.sensitivity_n, keep_runs=keep,
+                         cache=False)  # an unchanged cached re-run publishes no new vintage
                 seconds = time.perf_counter() - start
                 db = (out / DB_NAME).stat().st_size / mb
                 exports = folder_bytes(out / "exports") / mb

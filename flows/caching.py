@@ -60,6 +60,15 @@ def key_fn(step: str, *settings: str) -> Callable[[Any, dict[str, Any]], str]:
     return fn
 
 
+def run_key(config_json: str, fingerprints: dict[str, str]) -> str:
+    """What a whole run's published results depend on: its settings (RunConfig.to_json), every
+    scenario's input fingerprint and the code version. A run whose key equals the latest
+    published run's would publish the same numbers again (flows/pipeline.py skips it)."""
+    parts = [config_json, code_version(), *(f"{s}={fingerprints[s]}" for s in sorted(
+        fingerprints))]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
 def cache_dir(out_dir: str | Path) -> Path:
     """Where the project's cached results live."""
     return Path(out_dir) / CACHE_DIR

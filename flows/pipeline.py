@@ -4,9 +4,13 @@ publication (lock + private copy) and only chains the child flows, which receive
 parameters, so a failure anywhere publishes nothing; its on_failure hook records the failed run
 (runs.log when the publication could not, and a markdown artifact).
 
-The costly steps are cached in the project's `<out_dir>/.cache` (flows/caching.py): a re-run
-with unchanged inputs skips the input checks, the Monte Carlo and the sensitivity, and still
-publishes a new vintage under a new run id.
+The costly steps are cached in the project's `<out_dir>/.cache` (flows/caching.py): a run
+whose inputs changed for some scenarios only loads the others' input checks, Monte Carlo and
+sensitivity and publishes a new vintage under a new run id. A re-run with nothing changed
+(settings, every scenario's input files and the code equal those of the latest published run,
+flows.caching.run_key) publishes nothing: it records `"status": "unchanged"` with that run's id
+in runs.log and answers with that run's summary, in about the time of Prefect's own start
+(bench/RESULTS.md). `cache=False` computes everything and publishes a new vintage.
 
 `dask`: None computes in this process; "local" starts a 2-worker LocalCluster; an address
 (tcp://host:port) uses an existing cluster. Either way the workers only compute (Monte Carlo
@@ -36,17 +40,22 @@ from chipcast.config import (
     RunConfig,
     check_dask,
 )
+from chipcast.errors import ChipcastError
+from chipcast.inputs import load_inputs
+from chipcast.inputs.scenarios import fingerprint
 from chipcast.project import SHIPPED_DATA
 from chipcast.store import warehouse
 from chipcast.store.publish import (
     Publication,
+    RunPaths,
     append_runs_log,
+    latest_run_id,
     open_publication,
     read_runs_log,
 )
 from chipcast.store.retention import keep_setting, prune
 from flows.artifacts import failure_artifact, publish_artifacts
-from flows.caching import cache_dir
+from flows.caching import cache_dir, run_key
 from flows.common import IO_RETRIES, IO_RETRY_DELAYS, stage, transient_only
 from flows.forecast import forecast
 from flows.ingest import ingest
@@ -69,6 +78,7 @@ class RunSummary:
     report: Path
     comparison: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[str] = field(default_factory=list)
+    unchanged: bool = False  # nothing changed since run_id: this run published nothing
 
 
 def dask_runner(dask: str) -> DaskTaskRunner:
@@ -122,6 +132,37 @@ def prune_runs(out_dir: str, keep: int) -> None:
               f"(CHIPCAST_KEEP_RUNS={keep})")
 
 
+def unchanged_run(config: RunConfig, key: str, flow_run_id: Any) -> RunSummary | None:
+    """The summary of the latest published run when it was made with the same run key (same
+    settings, inputs and code), after recording this run as 'unchanged' in runs.log; None when
+    anything differs or the published outputs are not all there."""
+    out = config.out_dir
+    published = [r for r in read_runs_log(out) if r.get("status") == "published"]
+    latest = latest_run_id(out)
+    if not published or published[-1].get("run_id") != latest or published[-1].get(
+            "run_key") != key:
+        return None
+    paths = RunPaths(out, latest)
+    if not (paths.published.exists() and paths.report.exists() and paths.exports_dir.is_dir()):
+        return None
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        rows = dict(con.execute(warehouse.sql("warehouse/run_scenario_rows"),
+                                {"run_id": latest}).fetchall())
+        comparison = warehouse.scenario_comparison(con)
+    if set(rows) != set(config.scenarios):
+        return None
+    append_runs_log(out, {"run_id": latest, "flow_run_id": str(flow_run_id),
+                          "status": "unchanged", "run_key": key,
+                          "finished_at": datetime.now().astimezone().isoformat(),
+                          "scenarios": list(config.scenarios)})
+    stage(f"inputs, settings and code unchanged since run {latest}: nothing new to publish "
+          "(recorded as unchanged in runs.log; --no-cache computes and publishes a new run)")
+    return RunSummary(run_id=latest, scenarios=config.scenarios, rows=rows,
+                      database=paths.published, exports=paths.exports_dir,
+                      validation=paths.validation, report=paths.report, comparison=comparison,
+                      unchanged=True)
+
+
 def record_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """on_failure hook: a markdown artifact saying what failed, and a runs.log record when the
     run failed before its publication could write one (e.g. the lock was held)."""
@@ -163,7 +204,9 @@ def pipeline(
 
     `calibrate`/`fit_until` None: each scenario's own settings. `dask`: where the Monte Carlo
     and sensitivity run (module docstring); `wait`: seconds to wait for another run's lock;
-    `cache`: use and fill `<out_dir>/.cache` (False: compute everything)."""
+    `cache`: use and fill `<out_dir>/.cache`, and publish nothing when settings, inputs and
+    code are those of the latest published run (module docstring); False: compute everything
+    and publish."""
     keep = keep_runs if keep_runs is not None else keep_setting()
     config = RunConfig(
         scenarios=tuple(scenarios), data_dir=Path(data_dir), out_dir=Path(out_dir),
@@ -173,6 +216,19 @@ def pipeline(
     check_dask(dask)
     meta = {"scenarios": list(config.scenarios), "config": config.to_json(),
             "flow_run_id": current_flow_run.id}
+    if cache:
+        # Reading the inputs to fingerprint them takes well under a second for every shipped
+        # scenario; an unreadable input is left to the ingest flow to report as usual.
+        try:
+            prints = {s: fingerprint(load_inputs(config.data_dir, s).files)
+                      for s in config.scenarios}
+        except ChipcastError:
+            prints = None
+        if prints is not None:
+            meta["run_key"] = run_key(config.to_json(), prints)
+            same = unchanged_run(config, meta["run_key"], current_flow_run.id)
+            if same is not None:
+                return same
     with Publication(config.out_dir, meta=meta, wait=wait) as pub:
         stage(f"run {pub.run_id}: scenarios {', '.join(config.scenarios)}")
         db, validation = str(pub.paths.work), str(pub.paths.validation)

@@ -55,8 +55,10 @@ def seed_claim_line(peak_units: float | None) -> str:
 def format_summary(summary: Any) -> str:
     """The lines `chipcast run` prints after a published run: each scenario's headlines (their
     labels and units from chipcast.contracts.HEADLINES) and where the outputs are."""
+    done = ("unchanged (inputs, settings and code as when it was published; nothing new "
+            "published)" if getattr(summary, "unchanged", False) else "published")
     lines = [
-        f"run {summary.run_id} published: scenarios {', '.join(summary.scenarios)}",
+        f"run {summary.run_id} {done}: scenarios {', '.join(summary.scenarios)}",
         "forecast rows: " + ", ".join(f"{s} {n:,}" for s, n in summary.rows.items()),
     ]
     for row in summary.comparison:

@@ -83,3 +83,17 @@ def test_run_rejects_bad_options_as_usage_errors(tmp_path: Path, capfd) -> None:
     code = cli.main(["run", "--draws", "-1", "--out-dir", str(tmp_path)])
     assert code == 2 and "--draws" in capfd.readouterr().err
     assert not (tmp_path / wh.DB_NAME).exists()
+
+
+def test_the_summary_of_an_unchanged_rerun_says_nothing_new_was_published() -> None:
+    from types import SimpleNamespace
+
+    from chipcast.cli.run import format_summary
+
+    summary = SimpleNamespace(run_id="r1", scenarios=("base",), rows={"base": 10},
+                              comparison=[], database="db", exports="ex", validation="va",
+                              report="re.html", unchanged=True)
+    first = format_summary(summary).splitlines()[0]
+    assert first.startswith("run r1 unchanged") and "nothing new published" in first
+    summary.unchanged = False
+    assert format_summary(summary).splitlines()[0] == "run r1 published: scenarios base"

@@ -1,6 +1,8 @@
-"""A re-run with unchanged inputs skips the input checks, the Monte Carlo and the sensitivity
-(loaded from forecasts/.cache) yet publishes a new vintage; a changed input misses the cache.
-Every run leaves its artifacts in the Prefect UI."""
+"""A run whose inputs are unchanged loads the input checks, the Monte Carlo and the sensitivity
+from forecasts/.cache and publishes a new vintage when its settings changed (here: the same
+files in another folder); with settings, inputs and code all unchanged it publishes nothing and
+records 'unchanged' in runs.log; a changed input misses the cache. Every run leaves its
+artifacts in the Prefect UI."""
 
 from __future__ import annotations
 
@@ -69,7 +71,10 @@ def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
     first = pipeline(data_dir=str(data), out_dir=str(out), **ARGS)
     assert counted == {"validate_inputs": 1, "monte_carlo": 1, "sensitivity_frame": 1}
 
-    state = pipeline(data_dir=str(data), out_dir=str(out), return_state=True, **ARGS)
+    # the same bytes in another folder: other settings (a new vintage), the same cache keys
+    moved = tmp_path / "data-copy"
+    shutil.copytree(data, moved)
+    state = pipeline(data_dir=str(moved), out_dir=str(out), return_state=True, **ARGS)
     second = state.result()
     assert counted == {"validate_inputs": 1, "monte_carlo": 1, "sensitivity_frame": 1}
     assert second.run_id != first.run_id and publish.latest_run_id(out) == second.run_id
@@ -105,10 +110,26 @@ def test_rerun_loads_cached_steps_and_publishes_a_new_vintage(tmp_path: Path,
     assert f"({second.report.resolve().as_uri()})" in arts["chipcast-report"].data
     assert str(second.run_id) in arts["chipcast-scenario-comparison"].description
 
+    # nothing changed: nothing computed, nothing published, 'unchanged' in runs.log, and the
+    # answer is the latest run's
+    before = sorted(p.name for p in (out / "exports").iterdir())
+    third = pipeline(data_dir=str(moved), out_dir=str(out), **ARGS)
+    assert counted == {"validate_inputs": 1, "monte_carlo": 1, "sensitivity_frame": 1}
+    assert third.unchanged and not second.unchanged
+    assert third.run_id == second.run_id == publish.latest_run_id(out)
+    assert third.rows == second.rows and third.report == second.report
+    assert [r["scenario"] for r in third.comparison] == [SCENARIO]
+    assert sorted(p.name for p in (out / "exports").iterdir()) == before
+    record = publish.read_runs_log(out)[-1]
+    assert record["status"] == "unchanged" and record["run_id"] == second.run_id
+    with duckdb.connect(str(out / "chipcast.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+
     # a changed input misses the cache: everything of that scenario is computed again
-    path = data / "scenarios" / f"{SCENARIO}.yaml"
+    path = moved / "scenarios" / f"{SCENARIO}.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    pipeline(data_dir=str(data), out_dir=str(out), **ARGS)
+    fourth = pipeline(data_dir=str(moved), out_dir=str(out), **ARGS)
+    assert fourth.run_id != second.run_id == publish.read_runs_log(out)[-2]["run_id"]
     assert counted == {"validate_inputs": 2, "monte_carlo": 2, "sensitivity_frame": 2}
 
 
