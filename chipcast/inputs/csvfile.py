@@ -19,6 +19,7 @@ from chipcast.errors import InputError, Problem
 from chipcast.inputs.cells import (
     CellError,
     parse_date,
+    parse_identifier,
     parse_integer,
     parse_month,
     parse_number,
@@ -135,9 +136,12 @@ def type_cell(cell: str, col: str, spec: TableSpec) -> Any:
     be typed."""
     kind = spec.type_of(col)
     if kind == TEXT_LIST:
-        return [a.strip() for a in cell.split(";") if a.strip()]
+        items = [a.strip() for a in cell.split(";") if a.strip()]
+        return [parse_identifier(a) for a in items] if col in spec.identifiers else items
     if cell == "":
         return None
+    if col in spec.identifiers:
+        return parse_identifier(cell)
     if kind == DATE:
         return parse_date(cell)
     if kind == MONTH:
