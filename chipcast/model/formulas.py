@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,7 +87,11 @@ def parse_formula(text: str, allowed_names: Iterable[str]) -> Formula:
             raise _fail(text, "only one `name = expression` is allowed")
         expr = rhs.strip()
     try:
-        tree = ast.parse(expr, mode="eval")
+        with warnings.catch_warnings():  # `1x` warns "invalid decimal literal": an error here
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(expr, mode="eval")
+    except SyntaxWarning as exc:
+        raise _fail(text, f"not valid arithmetic ({exc})") from exc
     except SyntaxError as exc:
         raise _fail(text, f"not valid arithmetic ({exc.msg})") from exc
     except (RecursionError, MemoryError, ValueError) as exc:  # deep nesting, NUL bytes

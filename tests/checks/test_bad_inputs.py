@@ -644,3 +644,23 @@ def test_shipped_data_validates(tmp_path: Path, capsys, gx_warm) -> None:
     for scenario in available_scenarios(DATA_DIR):
         code = main(["validate", "--scenario", scenario, "--out-dir", str(tmp_path)])
         assert code == 0, (scenario, capsys.readouterr().err)
+
+
+def test_a_scenario_path_writes_nothing_outside_the_output_folder(tmp_path: Path,
+                                                                  capsys) -> None:
+    """`--scenario ../../outside/evil` once read outside/evil.yaml and wrote its GX JSON beside
+    it: now refused as a name (exit 1) before anything is read or written."""
+    data = copy_data(tmp_path / "project" / "data")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.yaml").write_text("name: evil\n", encoding="utf-8")
+    out = tmp_path / "project" / "validation"
+    before = published_snapshot(tmp_path)
+    for scenario in ("../../outside/evil", str(outside / "evil"), "evil.yaml", ".."):
+        code = main(["validate", "--data-dir", str(data), "--scenario", scenario,
+                     "--out-dir", str(out)])
+        text = capsys.readouterr().err
+        assert code == 1, text
+        assert "a scenario is named by a plain name, not a path" in text
+    assert published_snapshot(tmp_path) == before
+    assert not out.exists()
