@@ -2,11 +2,14 @@
 (chipcast.contracts.FORMULAS: a misspelt name would be ignored and the built-in used); every
 expression parses (whitelist), evaluates on the seed's GPT-3 case (contracts.SAMPLE_CASE)
 without an error, and gives a positive result within PLAUSIBLE_FACTOR of the default
-expression's there, so the run never meets a formula that fails or silently shrinks the answer."""
+expression's there, and stays finite and non-negative at every corner of the variables'
+ranges (contracts.STRESS_RANGES), so the run never meets a formula that fails or silently
+shrinks the answer."""
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 
 import numpy as np
@@ -15,7 +18,7 @@ import polars as pl
 from chipcast.checks.engine import CheckFrame, Rule
 from chipcast.checks.rules import columns_exist, in_set, not_null, unique
 from chipcast.contracts import FORMULA_VARIABLES, FORMULAS
-from chipcast.contracts.formulas import PLAUSIBLE_FACTOR, SAMPLE_CASE
+from chipcast.contracts.formulas import PLAUSIBLE_FACTOR, SAMPLE_CASE, STRESS_RANGES
 from chipcast.inputs import Inputs
 from chipcast.model.formulas import FormulaError, parse_formula
 
@@ -40,8 +43,27 @@ def sample_value(expression: str) -> float:
     value = formula.evaluate(env)
     result = float(np.asarray(value, dtype=float).reshape(-1)[0])
     if not math.isfinite(result):
-        raise FormulaError("not finite", "gives an infinite or undefined value")
+        raise FormulaError(f"formula {expression!r} gives {result:g}",
+                           "gives an infinite or undefined value")
     return result
+
+
+def stress_error(expression: str) -> str | None:
+    """None when the formula gives a finite, non-negative value at every corner of
+    STRESS_RANGES (the variables it reads at their lowest or highest), else what went wrong
+    and where."""
+    formula = parse_formula(expression, FORMULA_VARIABLES)
+    names = sorted(formula.names)
+    for corner in itertools.product(*(STRESS_RANGES[n] for n in names)):
+        env = {n: np.array([v]) for n, v in zip(names, corner, strict=True)}
+        where = ", ".join(f"{n} = {v:g}" for n, v in zip(names, corner, strict=True))
+        try:
+            value = float(np.asarray(formula.evaluate(env), dtype=float).reshape(-1)[0])
+        except FormulaError as exc:
+            return f"{exc.reason} at {where}"
+        if not math.isfinite(value) or value < 0:
+            return f"gives {value:g} at {where}"
+    return None
 
 
 def _reference(name: str) -> float | None:
@@ -58,6 +80,9 @@ def _evaluation(name: str | None, expression: str | None) -> tuple[str | None, f
         value = sample_value(expression)
     except FormulaError as exc:
         return exc.reason, None, None
+    stress = stress_error(expression)
+    if stress is not None:
+        return stress, None, None
     reference = _reference(name) if name is not None else None
     return None, value, None if reference is None else value / reference
 
@@ -85,9 +110,10 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
                       hint_fn=lambda r: f"{r['parse_error']}; use numbers, known variable "
                       "names, + - * / ** and parentheses only"))
     rules.append(Rule("ExpectColumnValuesToBeNull", {"column": "eval_error"},
-                      "expression cannot be evaluated on the seed's GPT-3 case",
+                      "expression fails on the seed's GPT-3 case or in the inputs' ranges",
                       label="expression",
-                      hint_fn=lambda r: f"it {r['eval_error']}: check divisions and powers"))
+                      hint_fn=lambda r: f"it {r['eval_error']}: check divisions, subtractions and "
+                      "powers (data/README.md, compute_formulas.csv)"))
     low, high = 1 / PLAUSIBLE_FACTOR, PLAUSIBLE_FACTOR
     plausible = Rule("ExpectColumnValuesToBeBetween",
                      {"column": "sample_ratio", "min_value": low, "max_value": high},

@@ -43,3 +43,14 @@ SAMPLE_CASE: dict[str, float] = {
     "prompt_tokens": 0.0,
 }
 PLAUSIBLE_FACTOR = 10.0  # a formula's sample result must lie within 1/10x-10x the default's
+
+# Ranges a formula's variables may take in a run (wider than any shipped input: served models
+# down to 1e6 parameters, generations grown past 1e13; no users and no prompt in a firm's
+# first month). `chipcast validate` evaluates every formula at each corner of these ranges:
+# one that fails or turns negative somewhere (`x / dau`, `active_params - 1e11`) would fail or
+# mislead a run, so it is an input error naming the row.
+STRESS_RANGES: dict[str, tuple[float, float]] = {
+    "total_params": (1e6, 1e15), "active_params": (1e6, 1e15),
+    "training_tokens": (1e9, 1e16), "dau": (0.0, 2e9), "questions_per_user_day": (0.1, 1e3),
+    "words_per_answer": (1.0, 1e5), "tokens_per_word": (0.5, 5.0), "prompt_tokens": (0.0, 1e6),
+}
