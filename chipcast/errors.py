@@ -9,6 +9,19 @@ EXIT_USAGE = 2  # wrong command-line use
 EXIT_LOCKED = 3  # the warehouse is being written by another run
 
 
+EXCERPT_CHARS = 60  # a value is quoted in a message at most this long
+
+
+def excerpt(value: object) -> str:
+    """A short, printable excerpt of a user's value for a message: control and other
+    non-printable characters escaped, cut at EXCERPT_CHARS (a file's content is never echoed
+    whole)."""
+    text = str(value)
+    cut = len(text) > EXCERPT_CHARS
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[:EXCERPT_CHARS])
+    return text + "..." if cut else text
+
+
 @dataclass
 class Problem:
     """One thing wrong with an input: where it is and what to do about it."""
@@ -28,7 +41,7 @@ class Problem:
             where += f", column '{self.column}'"
         text = f"{where}: {self.message}"
         if self.values:
-            text += f" (values: {', '.join(self.values[:5])})"
+            text += f" (values: {', '.join(excerpt(v) for v in self.values[:5])})"
         if self.hint:
             text += f". Fix: {self.hint}"
         return text

@@ -130,6 +130,14 @@ def _dist_rules() -> list[Rule]:
     return [width, positive]
 
 
+def group_origin() -> list[pl.Expr]:
+    """Aggregations naming where a group of rows (a year's shares) comes from: the file that
+    changed it last (a scenario's `set:` items come after the table's rows) and that file's
+    first row of the group, so a message never pairs one file with another file's row."""
+    last = pl.col("_file").last()
+    return [last.alias("_file"), pl.col("_row").filter(pl.col("_file") == last).min()]
+
+
 def meta_of_first(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """Per group of `by`: the first row's `_file` and `_row` (to point at the user's file)."""
     return frame.group_by(by, maintain_order=True).agg(pl.col("_file").first(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame, Rule
-from chipcast.checks.rules import between, in_set, numeric_table
+from chipcast.checks.rules import between, group_origin, in_set, numeric_table
 from chipcast.inputs import Inputs
 from chipcast.model.structure import listed_year
 
@@ -25,8 +25,7 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
     vendor = inputs.chips.select("sku", "vendor")
     totals = (f.drop_nulls(["year", "value"]).join(vendor, on="sku", how="inner")
               .group_by("year", "vendor", maintain_order=True)
-              .agg(pl.col("value").sum().alias("total_mix"), pl.col("_file").first(),
-                   pl.col("_row").min()))
+              .agg(pl.col("value").sum().alias("total_mix"), *group_origin()))
     rule = between("total_mix", 1 - TOLERANCE, 1 + TOLERANCE,
                    "a vendor's card mix of one year does not sum to 1",
                    hint="give every SKU the vendor ships that year a share, summing to 1")

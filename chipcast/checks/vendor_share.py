@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from chipcast.checks.engine import CheckFrame
-from chipcast.checks.rules import between, in_set, numeric_table
+from chipcast.checks.rules import between, group_origin, in_set, numeric_table
 from chipcast.inputs import Inputs
 
 TOLERANCE = 1e-6  # shares are typed by hand: allow rounding, not a missing vendor
@@ -27,7 +27,7 @@ def checks(inputs: Inputs) -> list[CheckFrame]:
         pl.col("value").sum().alias("total_share"),
         ((pl.col("value") > 1) & (pl.col("value") <= 100)).all().cast(pl.Int64)
         .alias("all_look_like_percent"),
-        pl.col("_file").first(), pl.col("_row").min())
+        *group_origin())
     plain = between("total_share", 1 - TOLERANCE, 1 + TOLERANCE,
                     "the shares of one year do not sum to 1",
                     hint="shares split the whole market: every vendor of the year, summing to 1 "

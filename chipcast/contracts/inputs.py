@@ -77,6 +77,13 @@ class TableSpec:
     def numeric(self) -> bool:
         return self.kind == "numeric"
 
+    @property
+    def identifiers(self) -> tuple[str, ...]:
+        """Columns holding ids (keys, names of other tables' entities, metric names): plain
+        ASCII (chipcast.inputs.cells.parse_identifier), so a look-alike letter cannot make a
+        second entity."""
+        return IDENTIFIER_COLUMNS.get(self.name, ())
+
     def type_of(self, column: str) -> str:
         """The column's type (`_row` is an integer, every undeclared column text)."""
         if column == "_row":
@@ -273,6 +280,28 @@ ACTUAL_QUANTITIES: dict[str, str] = {
     "card_share": "fraction",
     "revenue_usd": "USD",
     "tokens_per_day": "tokens/day",
+}
+
+# Per table, the columns that name things (its own ids and other tables' ids). A `bаidu` with a
+# Cyrillic `а` would otherwise be an eleventh firm; each is read as plain ASCII.
+IDENTIFIER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "chips": ("sku", "family", "aliases", "vendor", "form_factor", "export_control"),
+    "chip_specs": ("sku", "metric"),
+    "vendor_share": ("vendor", "metric"),
+    "firms": ("firm",),
+    "model_classes": ("model_class", "metric"),
+    "model_releases": ("firm", "model", "model_class"),
+    "usage": ("firm", "metric"),
+    "fleet": ("metric",),
+    "compute_formulas": ("name",),
+    "export_regimes": ("regime", "sku"),
+    "sku_mix": ("sku", "metric"),
+    "release_path": ("firm", "metric"),
+    "segments": ("segment", "driver"),
+    "segment_drivers": ("segment", "metric"),
+    "installed_base": ("sku", "metric"),
+    "correlations": ("group", "table", "metric"),
+    "actuals": ("id", "quantity", "vendor", "family", "sku", "firm"),
 }
 
 NUMERIC_TABLES: dict[str, TableSpec] = {n: s for n, s in TABLES.items() if s.numeric}

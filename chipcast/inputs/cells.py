@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date, timedelta
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -19,6 +20,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.0+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 EXCEL_EPOCH = date(1899, 12, 30)
+# An id: ASCII letters and digits, then also . _ - + / ( ) and single spaces ("Moore Threads",
+# "ERNIE 4.5"); or `*`, the default key. At most 80 characters.
+_IDENTIFIER = re.compile(r"^(\*|[A-Za-z0-9](?:[A-Za-z0-9._+/()-]| (?! )){0,79})$")
+IDENTIFIER_CHARS = "ASCII letters, digits, single spaces and . _ - + / ( )"
 
 
 class CellError(ValueError):
@@ -109,3 +114,26 @@ def parse_integer(text: str) -> int:
     raise CellError("not a whole number", "write an integer such as 2026")
 
 
+def parse_identifier(text: str) -> str:
+    """An id cell as given, if it is plain ASCII (see _IDENTIFIER); else CellError naming the
+    first offending character and the fix (its NFKC form when that is plain ASCII, as for a
+    full-width or non-breaking-space spelling)."""
+    s = text.strip()
+    if _IDENTIFIER.match(s):
+        return s
+    normal = unicodedata.normalize("NFKC", s).strip()
+    if normal != s and _IDENTIFIER.match(normal):
+        return _raise_identifier(s, f"write it in plain ASCII: {normal}")
+    return _raise_identifier(s, f"retype it using only {IDENTIFIER_CHARS}")
+
+
+def _raise_identifier(s: str, hint: str) -> str:
+    bad = next((i for i, c in enumerate(s) if not c.isascii()), None)
+    if bad is not None:
+        c = s[bad]
+        name = unicodedata.name(c, "unnamed character")
+        raise CellError(f"id is not plain ASCII: character {bad + 1} is U+{ord(c):04X} {name}"
+                        " (it may look like an ASCII letter)", hint)
+    if len(s) > 80:
+        raise CellError("id is longer than 80 characters", "use a short id")
+    raise CellError(f"id has characters other than {IDENTIFIER_CHARS}", hint)

@@ -19,10 +19,12 @@ from chipcast.errors import InputError, Problem
 from chipcast.inputs.cells import (
     CellError,
     parse_date,
+    parse_identifier,
     parse_integer,
     parse_month,
     parse_number,
 )
+from chipcast.inputs.files import MAX_CSV_BYTES, read_input_bytes
 from chipcast.inputs.types import InputFile, schema
 
 
@@ -134,9 +136,12 @@ def type_cell(cell: str, col: str, spec: TableSpec) -> Any:
     be typed."""
     kind = spec.type_of(col)
     if kind == TEXT_LIST:
-        return [a.strip() for a in cell.split(";") if a.strip()]
+        items = [a.strip() for a in cell.split(";") if a.strip()]
+        return [parse_identifier(a) for a in items] if col in spec.identifiers else items
     if cell == "":
         return None
+    if col in spec.identifiers:
+        return parse_identifier(cell)
     if kind == DATE:
         return parse_date(cell)
     if kind == MONTH:
@@ -176,16 +181,19 @@ def fill_dist(frame: pl.DataFrame, spec: TableSpec, rel: str) -> pl.DataFrame:
     return frame
 
 
-def read_table(path: Path, spec: TableSpec, rel: str) -> tuple[pl.DataFrame, InputFile]:
-    """Read one CSV file: its typed frame and its InputFile record (sha256 of the raw bytes)."""
+def read_table(path: Path, spec: TableSpec, rel: str, root: Path | None = None
+               ) -> tuple[pl.DataFrame, InputFile]:
+    """Read one CSV file: its typed frame and its InputFile record (sha256 of the raw bytes).
+
+    `root`: the data folder the file must resolve into (chipcast.inputs.files); None for a file
+    named on the command line. Only a regular file of at most MAX_CSV_BYTES is read.
+    """
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(Problem(rel, "file not found",
-                                 hint=f"create it with the header: {','.join(spec.columns)}"
-                                 )) from None
+        raw = read_input_bytes(path, rel, root=root, limit=MAX_CSV_BYTES)
+    except InputError as exc:
+        if exc.problems[0].message == "file not found":
+            exc.problems[0].hint = f"create it with the header: {','.join(spec.columns)}"
+        raise
     text = decode(raw, rel)
     frame = read_table_text(text, spec, rel)
     return frame, InputFile(rel, hashlib.sha256(raw).hexdigest(), frame.height)
-
-

@@ -16,15 +16,23 @@ from chipcast.contracts import INFERENCE_MODES, NUMERIC_TABLES, TABLES
 from chipcast.errors import InputError, Problem
 from chipcast.inputs.cells import CellError
 from chipcast.inputs.csvfile import decode, fill_dist, read_table, type_cell
+from chipcast.inputs.files import MAX_YAML_BYTES, read_input_bytes
 from chipcast.inputs.types import (
     DEFAULT_END,
     DEFAULT_START,
+    GRID_FIRST,
+    GRID_LAST,
     InputFile,
     Inputs,
     ScenarioSettings,
     schema,
 )
 
+# A scenario name is a file name without folders (so it cannot leave data/scenarios/, nor
+# carry the validation JSON named after it out of the output folder); a table file of
+# `tables:` is a relative path of such names.
+SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+TABLE_PATH = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$")
 SCENARIO_KEYS = {"name", "description", "extends", "settings", "tables", "set"}
 SETTING_KEYS = {"start", "end", "inference_mode", "calibrate", "fit_until"}
 
@@ -36,17 +44,37 @@ def available_scenarios(data_dir: Path) -> list[str]:
     return sorted(names | {"base"})
 
 
-def _read_yaml(path: Path, rel: str) -> tuple[dict[str, Any], str]:
-    raw = path.read_bytes()
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader refusing aliases (`*name`, and so `<<: *name` merges): ten lines of
+    nested aliases expand to billions of nodes (a "billion laughs" bomb). Anchors alone are
+    harmless, and a scenario never needs either."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in a scenario",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _read_yaml(path: Path, rel: str, root: Path) -> tuple[dict[str, Any], str]:
+    raw = read_input_bytes(path, rel, root=root, limit=MAX_YAML_BYTES)
     text = decode(raw, rel)
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise InputError(Problem(rel, f"not valid YAML: {getattr(exc, 'problem', exc)}", row=row,
-                                 hint="check indentation and that ':' is followed by a space"
-                                 " (row = line number)")) from None
+        problem = str(getattr(exc, "problem", None) or exc)[:120]
+        hint = ("write the values out instead of an alias" if "alias" in problem else
+                "check indentation and that ':' is followed by a space (row = line number)")
+        raise InputError(Problem(rel, f"not valid YAML: {problem}", row=row, hint=hint)
+                         ) from None
+    except RecursionError:  # thousands of nested brackets
+        raise InputError(Problem(rel, "not valid YAML: nested too deeply",
+                                 hint="a scenario is a flat mapping with a list under 'set'")
+                         ) from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
@@ -73,19 +101,26 @@ def _chain(data_dir: Path, scenario: str) -> list[tuple[str, dict[str, Any], str
     chain: list[tuple[str, dict[str, Any], str, str]] = []
     name: str | None = scenario
     while name is not None:
+        if not SCENARIO_NAME.match(name):
+            where = chain[-1][2] if chain else "scenarios/"
+            raise InputError(Problem(
+                where, "a scenario is named by a plain name, not a path",
+                column="extends" if chain else "scenario", values=[name],
+                hint="give the name of a file data/scenarios/<name>.yaml (letters, digits, "
+                "'-' and '_'; at most 64), one of: " + ", ".join(available_scenarios(data_dir))))
         if any(c[0] == name for c in chain):
             raise InputError(Problem(chain[-1][2], f"scenario 'extends' loops back to '{name}'",
                                      column="extends", hint="remove the cycle"))
         rel = f"scenarios/{name}.yaml"
         path = data_dir / rel
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             if name == "base":
                 break  # base without YAML = the files in data/ with default settings
             where = chain[-1][2] if chain else str(data_dir)
             raise InputError(Problem(
                 where, f"unknown scenario '{name}'", values=[name],
                 hint="use one of: " + ", ".join(available_scenarios(data_dir))))
-        doc, sha = _read_yaml(path, rel)
+        doc, sha = _read_yaml(path, rel, data_dir)
         unknown = sorted(set(doc) - SCENARIO_KEYS)
         if unknown:
             raise InputError(Problem(rel, "unknown scenario key(s)", values=unknown,
@@ -95,8 +130,11 @@ def _chain(data_dir: Path, scenario: str) -> list[tuple[str, dict[str, Any], str
         parent = doc.get("extends")
         if name == "base":
             name = None
+        elif parent is not None and not isinstance(parent, str):
+            raise InputError(Problem(rel, "'extends' must be a scenario name", column="extends",
+                                     values=[str(parent)], hint="write extends: base"))
         else:
-            name = str(parent) if parent is not None else "base"
+            name = parent if parent is not None else "base"
     return list(reversed(chain))
 
 
@@ -193,14 +231,16 @@ def load_inputs(data_dir: Path, scenario: str = "base") -> Inputs:
                                         values=[str(tname)],
                                         hint="use one of: " + ", ".join(TABLES)))
                 continue
-            trel = f"scenarios/{tfile}"
-            scen_dir = (data_dir / "scenarios").resolve()
-            if not (data_dir / trel).resolve().is_relative_to(scen_dir):
-                problems.append(Problem(rel, "table file outside data/scenarios/",
-                                        column=f"tables.{tname}", values=[str(tfile)],
-                                        hint="give a path inside data/scenarios/, e.g. "
-                                        f"{Path(rel).stem}/{tname}.csv"))
+            if not isinstance(tfile, str) or not TABLE_PATH.match(tfile) or ".." in tfile:
+                problems.append(Problem(rel, "table file outside data/scenarios/ (a plain "
+                                        "relative path is needed)", column=f"tables.{tname}",
+                                        values=[str(tfile)],
+                                        hint="write folder/file.csv (letters, digits, '-', "
+                                        f"'_', '.'), e.g. {Path(rel).stem}/{tname}.csv"))
                 continue
+            # Inside data/scenarios/ by its spelling; a symlink there pointing out is
+            # refused when the file is read (chipcast.inputs.files), naming the file.
+            trel = f"scenarios/{tfile}"
             sources[tname] = (data_dir / trel, trel)
         sett = doc.get("settings") or {}
         if not isinstance(sett, dict):
@@ -236,7 +276,7 @@ def load_inputs(data_dir: Path, scenario: str = "base") -> Inputs:
     files: list[InputFile] = []
     for tname, (path, rel) in sources.items():
         try:
-            frame, info = read_table(path, TABLES[tname], rel)
+            frame, info = read_table(path, TABLES[tname], rel, root=data_dir)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -248,6 +288,15 @@ def load_inputs(data_dir: Path, scenario: str = "base") -> Inputs:
         items = doc.get("set") or []
         _apply_set(frames, items, rel, problems)
         files.append(InputFile(rel, sha, len(items) if isinstance(items, list) else 0))
+    for key in ("start", "end", "fit_until"):
+        month = settings.get(key)
+        if month is not None and not GRID_FIRST <= month <= GRID_LAST:
+            problems.append(Problem(
+                chain[-1][2] if chain else "scenarios/base.yaml",
+                f"settings.{key} is outside the supported span {GRID_FIRST:%Y-%m}.."
+                f"{GRID_LAST:%Y-%m}", column=f"settings.{key}", values=[f"{month:%Y-%m}"],
+                hint=f"give a month from {GRID_FIRST:%Y-%m} to {GRID_LAST:%Y-%m} "
+                "(data/README.md, 'Settings')"))
     if settings["start"] > settings["end"]:
         problems.append(Problem(chain[-1][2] if chain else "scenarios/base.yaml",
                                 "settings.start is after settings.end", column="settings.start",

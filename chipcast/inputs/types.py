@@ -13,6 +13,11 @@ from chipcast.contracts.inputs import DATE, INTEGER, MONTH, NUMBER, TEXT_LIST
 
 DEFAULT_START = date(2022, 1, 1)
 DEFAULT_END = date(2030, 12, 1)
+# The span a scenario's month grid (settings start, end, fit_until) may cover: the model's
+# inputs (release dates, regimes, shares) describe 2015-2050, and a grid of 9999-12 would
+# allocate draws x 95,000 months.
+GRID_FIRST = date(2015, 1, 1)
+GRID_LAST = date(2050, 12, 1)
 
 _POLARS = {DATE: pl.Date(), MONTH: pl.Date(), NUMBER: pl.Float64(), INTEGER: pl.Int64(),
            TEXT_LIST: pl.List(pl.Utf8)}

@@ -9,7 +9,9 @@ Values may be floats or numpy arrays (formulas broadcast over Monte Carlo draws)
 from __future__ import annotations
 
 import ast
+import math
 import operator
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +32,21 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
     ast.UAdd: operator.pos,
 }
 _MAX_LENGTH = 500  # a formula is a line of arithmetic, not a program
+_MAX_NODES = 200  # syntax-tree nodes: bounds evaluation work whatever the text
+MAX_EXPONENT = 10.0  # `x ** k` needs a number |k| <= 10: `10**10**10` would never finish
 
 
 class FormulaError(ValueError):
-    """A formula uses something outside the whitelist, or cannot be evaluated."""
+    """A formula uses something outside the whitelist, or cannot be evaluated. `reason` says
+    what is wrong without quoting the formula (a message to the user names its file and row)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _fail(text: str, reason: str) -> FormulaError:
+    return FormulaError(f"formula '{text}': {reason}", reason)
 
 
 @dataclass(frozen=True)
@@ -48,12 +61,12 @@ class Formula:
         """Value of the formula with variables taken from `env` (floats or numpy arrays)."""
         missing = sorted(self.names - env.keys())
         if missing:
-            raise FormulaError(f"formula '{self.text}' needs values for: {', '.join(missing)}")
+            raise _fail(self.text, f"needs values for: {', '.join(missing)}")
         with np.errstate(divide="raise", invalid="raise", over="raise"):
             try:
                 return _eval(self._tree.body, env)
             except (ZeroDivisionError, FloatingPointError, OverflowError) as exc:
-                raise FormulaError(f"formula '{self.text}' cannot be evaluated: {exc}") from exc
+                raise _fail(self.text, f"cannot be evaluated ({exc})") from exc
 
 
 def parse_formula(text: str, allowed_names: Iterable[str]) -> Formula:
@@ -71,14 +84,23 @@ def parse_formula(text: str, allowed_names: Iterable[str]) -> Formula:
     if "=" in expr:
         label, _, rhs = expr.partition("=")
         if not label.strip().isidentifier() or "=" in rhs:
-            raise FormulaError(f"formula '{text}': only one `name = expression` is allowed")
+            raise _fail(text, "only one `name = expression` is allowed")
         expr = rhs.strip()
     try:
-        tree = ast.parse(expr, mode="eval")
+        with warnings.catch_warnings():  # `1x` warns "invalid decimal literal": an error here
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(expr, mode="eval")
+    except SyntaxWarning as exc:
+        raise _fail(text, f"not valid arithmetic ({exc})") from exc
     except SyntaxError as exc:
-        raise FormulaError(f"formula '{text}' is not valid arithmetic: {exc.msg}") from exc
+        raise _fail(text, f"not valid arithmetic ({exc.msg})") from exc
+    except (RecursionError, MemoryError, ValueError) as exc:  # deep nesting, NUL bytes
+        raise _fail(text, f"not valid arithmetic ({type(exc).__name__})") from exc
+    nodes = list(ast.walk(tree))
+    if len(nodes) > _MAX_NODES:
+        raise _fail(text, f"more than {_MAX_NODES} terms")
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         _check_node(node, text, allowed, names)
     return Formula(text=expr, names=frozenset(names), _tree=tree)
 
@@ -86,24 +108,45 @@ def parse_formula(text: str, allowed_names: Iterable[str]) -> Formula:
 def _check_node(node: ast.AST, text: str, allowed: frozenset[str], names: set[str]) -> None:
     if isinstance(node, ast.Expression | ast.operator | ast.unaryop | ast.Load):
         if isinstance(node, ast.operator) and type(node) not in _BINARY:
-            raise FormulaError(f"formula '{text}': operator {type(node).__name__} is not allowed")
+            raise _fail(text, f"operator {type(node).__name__} is not allowed")
         if isinstance(node, ast.unaryop) and type(node) not in _UNARY:
-            raise FormulaError(f"formula '{text}': operator {type(node).__name__} is not allowed")
+            raise _fail(text, f"operator {type(node).__name__} is not allowed")
+        return
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        exponent = _number(node.right)
+        if exponent is None or abs(exponent) > MAX_EXPONENT:
+            raise _fail(text, f"an exponent must be a number between "
+                               f"-{MAX_EXPONENT:g} and {MAX_EXPONENT:g}")
         return
     if isinstance(node, ast.BinOp | ast.UnaryOp):
         return
     if isinstance(node, ast.Constant):
         # bool is an int subclass: True * x is not arithmetic anyone means.
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-            raise FormulaError(f"formula '{text}': only numbers are allowed, not {node.value!r}")
+            raise _fail(text, f"only numbers are allowed, not {repr(node.value)[:40]}")
         return
     if isinstance(node, ast.Name):
         if node.id not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
-            raise FormulaError(f"formula '{text}': unknown name '{node.id}' (known: {known})")
+            raise _fail(text, f"unknown name '{node.id}' (known: {known})")
         names.add(node.id)
         return
-    raise FormulaError(f"formula '{text}': {type(node).__name__} is not allowed")
+    raise _fail(text, f"{type(node).__name__} is not allowed")
+
+
+def _number(node: ast.AST) -> float | None:
+    """The value of a number literal, signed or not (None for anything else)."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(
+            node.value, bool):
+        try:
+            return sign * float(node.value)
+        except OverflowError:  # an integer literal beyond float range
+            return math.inf
+    return None
 
 
 def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:

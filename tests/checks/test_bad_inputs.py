@@ -17,6 +17,7 @@ strict xfails, so each turns into a failure (remove it from UNENFORCED) once the
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -104,6 +105,48 @@ _OWNER = _all(
                                    "rest,growth_decay,0.1,1/year,,,,,test,\n"
                                    "rest,training_share,0.3,fraction,,,,,test,\n"))
 _TOKENS_ROW = "tok,tokens_per_day,{chip},,,a,2023-01,2023-12,5e10,,,tokens/day,test,2024-03-01,\n"
+
+
+def _symlink(rel: str, target: str) -> Callable[[Path], None]:
+    """Replace a data file by a symlink to `target` (absolute, or relative to the file)."""
+    def corrupt(d: Path) -> None:
+        path = d / rel
+        path.unlink()
+        path.symlink_to(target)
+    return corrupt
+
+
+def _fifo(rel: str) -> Callable[[Path], None]:
+    def corrupt(d: Path) -> None:
+        (d / rel).unlink()
+        os.mkfifo(d / rel)
+    return corrupt
+
+
+def _folder(rel: str) -> Callable[[Path], None]:
+    def corrupt(d: Path) -> None:
+        (d / rel).unlink()
+        (d / rel).mkdir()
+        (d / rel / "inner.csv").write_text("x\n", encoding="utf-8")
+    return corrupt
+
+
+def _oversize(rel: str, size: int) -> Callable[[Path], None]:
+    """Grow a file to `size` bytes (sparse: no disk used) past the reader's cap."""
+    def corrupt(d: Path) -> None:
+        os.truncate(d / rel, size)
+    return corrupt
+
+
+def _write(rel: str, text: str) -> Callable[[Path], None]:
+    return lambda d: (d / rel).write_text(text, encoding="utf-8")
+
+
+# Ten lines of nested aliases: 9**9 (387 million) strings if expanded.
+_ALIAS_BOMB = "name: bomb\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+_CYRILLIC_A = "\u0430"  # looks like the ASCII 'a'
 
 
 # (id, corruption, scenario, fragments that must all appear in the output). Row numbers are
@@ -386,6 +429,100 @@ CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
                                   "*,release_interval_months,1,years,,,,,test,\n"), "base",
      ["release_path.csv", "row 1", "column 'unit'", "values: years",
       "release_interval_months is measured in months"]),
+    # --- issue 12: group rules that change the answer ---
+    ("shares-sum-0.40-by-set", _append("scenarios/from-2023.yaml", "  - {table: vendor_share, "
+                                       "year: 2022, vendor: NVIDIA, metric: share, value: 0.2}\n"),
+     "from-2023", ["scenarios/from-2023.yaml", "row 2", "column 'total_share'",
+                   "do not sum to 1", "values: 0.4"]),
+    ("mix-sum-0.25", _replace("sku_mix.csv", "2022,A100-80GB-SXM,share,0.8,",
+                              "2022,A100-80GB-SXM,share,0.05,"), "base",
+     ["sku_mix.csv", "row 1", "column 'total_mix'", "values: 0.25"]),
+    ("regime-inside-another", _append("export_regimes.csv",
+                                      "later,2020-01-01,2021-01-01,A800-80GB-SXM,test\n"), "base",
+     ["export_regimes.csv", "row 1", "column 'end_date'", "overlaps the next one"]),
+    ("formula-unknown-name", _replace("compute_formulas.csv", "training_flops,",
+                                      "trainig_flops,"), "base",
+     ["compute_formulas.csv", "row 1", "column 'name'", "values: trainig_flops",
+      "not a formula the model reads", "did you mean training_flops?"]),
+    ("formula-times-zero", _replace("compute_formulas.csv", "2 * active_params",
+                                    "0 * active_params"), "base",
+     ["compute_formulas.csv", "row 2", "column 'expression'", "implausible",
+      "gives 0 FLOPs/token", "3.5e+11", "within 0.1x-10x"]),
+    ("formula-thousandfold", _replace("compute_formulas.csv", "6 * active_params",
+                                      "6000 * active_params"), "base",
+     ["compute_formulas.csv", "row 1", "column 'expression'", "implausible", "3.15e+23"]),
+    ("formula-divide-by-zero", _replace("compute_formulas.csv", "2 * active_params",
+                                        "2 * active_params / 0"), "base",
+     ["compute_formulas.csv", "row 2", "column 'expression'", "cannot be evaluated",
+      "divide by zero"]),
+    ("formula-divides-by-users", _replace("compute_formulas.csv", "2 * active_params",
+                                          "2 * active_params * 5e7 / dau"), "base",
+     ["compute_formulas.csv", "row 2", "column 'expression'", "in the inputs' ranges",
+      "divide by zero", "dau = 0"]),
+    ("formula-negative-somewhere", _replace("compute_formulas.csv", "2 * active_params",
+                                            "2 * active_params - 1e11"), "base",
+     ["compute_formulas.csv", "row 2", "gives -9.9998e+10 at active_params = 1e+06"]),
+    ("formula-power-tower", _replace("compute_formulas.csv", "2 * active_params",
+                                     "2 * active_params * 10**10**10"), "base",
+     ["compute_formulas.csv", "row 2", "column 'expression'", "does not parse",
+      "an exponent must be a number between -10 and 10"]),
+    ("formula-overflow", _replace("compute_formulas.csv", "2 * active_params",
+                                  "2 * active_params * 1e300 * 1e300"), "base",
+     ["compute_formulas.csv", "row 2", "cannot be evaluated"]),
+    ("cyrillic-firm-id", _replace("model_releases.csv", "\nb,b-1", f"\n{_CYRILLIC_A},b-1"),
+     "base", ["model_releases.csv", "row 2", "column 'firm'", "not plain ASCII",
+              "U+0430 CYRILLIC SMALL LETTER A"]),
+    ("cyrillic-firm-everywhere", _all(
+        _append("firms.csv", f"b{_CYRILLIC_A}idu,Baidu,,search,test,test\n"),
+        _append("model_releases.csv", f"b{_CYRILLIC_A}idu,ernie,c1,2022-07-01,test\n")), "base",
+     ["firms.csv", "row 3", "column 'firm'", "U+0430 CYRILLIC SMALL LETTER A",
+      "model_releases.csv", "row 3"]),
+    ("fullwidth-vendor", _replace("vendor_share.csv", "2023,Huawei",
+                                  "2023,\uff28uawei"), "base",
+     ["vendor_share.csv", "row 4", "column 'vendor'", "FULLWIDTH", "write it in plain ASCII: "
+      "Huawei"]),
+    ("no-break-space-in-sku", _replace("sku_mix.csv", "2023,A800-80GB-SXM,",
+                                       "2023,A800-80GB\u00a0SXM,"), "base",
+     ["sku_mix.csv", "row 4", "column 'sku'", "NO-BREAK SPACE", "A800-80GB SXM"]),
+    ("cyrillic-id-in-set-item", _replace("scenarios/roofline.yaml", "firm: b,",
+                                         f"firm: b{_CYRILLIC_A},"), "roofline",
+     ["scenarios/roofline.yaml", "row 2", "column 'firm'", "U+0430"]),
+    # --- issue 12: resource limits ---
+    ("yaml-alias-bomb", _write("scenarios/bomb.yaml", _ALIAS_BOMB), "bomb",
+     ["scenarios/bomb.yaml", "row 3", "aliases (*name) are not allowed",
+      "write the values out"]),
+    ("grid-end-9999", _replace("scenarios/roofline.yaml", "end: 2025-06", "end: 9999-12"),
+     "roofline", ["scenarios/roofline.yaml", "column 'settings.end'",
+                  "outside the supported span 2015-01..2050-12", "values: 9999-12"]),
+    ("grid-start-1900", _replace("scenarios/from-2023.yaml", "2023-01", "1900-01"), "from-2023",
+     ["scenarios/from-2023.yaml", "column 'settings.start'", "2015-01..2050-12"]),
+    ("symlink-to-passwd", _symlink("firms.csv", "/etc/passwd"), "base",
+     ["firms.csv", "resolves outside the data folder", "put a real copy of the file"]),
+    ("symlink-to-dev-zero", _symlink("fleet.csv", "/dev/zero"), "base",
+     ["fleet.csv", "resolves outside the data folder"]),
+    ("symlink-up-and-out", _all(
+        lambda d: (d.parent / "outside.csv").write_text("firm,name\nsecret-row,x\n"),
+        _symlink("scenarios/roofline/firms.csv", "../../../outside.csv")), "roofline",
+     ["scenarios/roofline/firms.csv", "resolves outside the data folder"]),
+    ("fifo-in-place-of-file", _fifo("usage.csv"), "base",
+     ["usage.csv", "a FIFO (named pipe), not a regular file", "ordinary file"]),
+    ("fifo-scenario", lambda d: os.mkfifo(d / "scenarios" / "pipe.yaml"), "pipe",
+     ["scenarios/pipe.yaml", "FIFO"]),
+    ("folder-in-place-of-file", _folder("chips.csv"), "base",
+     ["chips.csv", "a folder, not a file", "replace the folder by the file"]),
+    ("file-over-size-cap", _oversize("chip_specs.csv", 51 * 1024 * 1024), "base",
+     ["chip_specs.csv", "above the 50 MB cap"]),
+    ("yaml-over-size-cap", _oversize("scenarios/from-2023.yaml", 2 * 1024 * 1024),
+     "from-2023", ["scenarios/from-2023.yaml", "above the 1 MB cap"]),
+    # --- issue 12: paths ---
+    ("scenario-path", lambda d: None, "../../../outside/evil",
+     ["a scenario is named by a plain name, not a path", "../../../outside/evil", "roofline"]),
+    ("extends-path", _replace("scenarios/from-2023.yaml", "settings:",
+                              "extends: ../../outside/evil\nsettings:"), "from-2023",
+     ["scenarios/from-2023.yaml", "column 'extends'", "plain name, not a path"]),
+    ("tables-absolute-path", _replace("scenarios/roofline.yaml", "firms: roofline/firms.csv",
+                                      "firms: /etc/passwd"), "roofline",
+     ["scenarios/roofline.yaml", "column 'tables.firms'", "outside data/scenarios/"]),
 ]
 
 # Rules an analyst needs that `chipcast validate` does not enforce (yet): each case fails
@@ -409,10 +546,19 @@ def _run_cases() -> set[str]:
     for case_id, _corrupt, scenario, fragments in CASES:
         where = next((f for f in fragments if f.endswith((".csv", ".yaml"))), scenario)
         chosen.setdefault(where, case_id)
-    return set(chosen.values()) | set(UNENFORCED) | {"unknown-scenario"}
+    return set(chosen.values()) | set(UNENFORCED) | USAGE_CASES | {
+        # issue 12: inputs that once published a wrong forecast, hung or echoed a file (the
+        # alias bomb, a FIFO scenario and a scenario path are chosen above by their file)
+        "formula-times-zero", "cyrillic-firm-everywhere", "symlink-to-passwd",
+        "fifo-in-place-of-file", "grid-end-9999"}
 
 
+# `run` answers a scenario name it does not know as usage (exit 2), before starting.
+USAGE_CASES = {"unknown-scenario", "scenario-path"}
 RUN_CASES = _run_cases()
+# Text that must never appear (a file's content echoed through a symlink).
+ABSENT: dict[str, list[str]] = {"symlink-to-passwd": ["root:"],
+                                "symlink-up-and-out": ["secret-row"]}
 
 
 @pytest.fixture(scope="module")
@@ -452,6 +598,8 @@ def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published: Pa
     assert code == 1, text
     for fragment in fragments:
         assert fragment in text, f"{fragment!r} not in:\n{text}"
+    for fragment in ABSENT.get(_id, []):
+        assert fragment not in text, text
 
     if _id not in RUN_CASES:  # `validate` and `run` share the input checks (flows.ingest)
         return
@@ -461,13 +609,16 @@ def test_bad_input_rejected(case, tmp_path: Path, capsys, gx_warm, published: Pa
         ["run", "--data-dir", str(data), "--scenario", scenario, "--out-dir", str(forecasts)]))
     out = capsys.readouterr()
     text = out.out + out.err
-    if _id == "unknown-scenario":  # `run` answers a wrong name as usage, before starting
+    if _id in USAGE_CASES:  # `run` answers a wrong name as usage, before starting
         assert code == 2, text
-    else:
-        assert code == 1, text
-        assert "nothing was published" in text
+        assert scenario in text and "unknown scenario" in text
+        return
+    assert code == 1, text
+    assert "nothing was published" in text
     for fragment in fragments:
         assert fragment in text, f"run: {fragment!r} not in:\n{text}"
+    for fragment in ABSENT.get(_id, []):
+        assert fragment not in text, text
 
 
 def test_catalogue_is_large_and_distinct(tmp_path: Path) -> None:
@@ -500,3 +651,23 @@ def test_shipped_data_validates(tmp_path: Path, capsys, gx_warm) -> None:
     for scenario in available_scenarios(DATA_DIR):
         code = main(["validate", "--scenario", scenario, "--out-dir", str(tmp_path)])
         assert code == 0, (scenario, capsys.readouterr().err)
+
+
+def test_a_scenario_path_writes_nothing_outside_the_output_folder(tmp_path: Path,
+                                                                  capsys) -> None:
+    """`--scenario ../../outside/evil` once read outside/evil.yaml and wrote its GX JSON beside
+    it: now refused as a name (exit 1) before anything is read or written."""
+    data = copy_data(tmp_path / "project" / "data")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.yaml").write_text("name: evil\n", encoding="utf-8")
+    out = tmp_path / "project" / "validation"
+    before = published_snapshot(tmp_path)
+    for scenario in ("../../outside/evil", str(outside / "evil"), "evil.yaml", ".."):
+        code = main(["validate", "--data-dir", str(data), "--scenario", scenario,
+                     "--out-dir", str(out)])
+        text = capsys.readouterr().err
+        assert code == 1, text
+        assert "a scenario is named by a plain name, not a path" in text
+    assert published_snapshot(tmp_path) == before
+    assert not out.exists()

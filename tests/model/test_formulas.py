@@ -111,3 +111,44 @@ def test_junk_never_raises_anything_but_formula_error(text: str) -> None:
 
 def test_default_formula_names_are_the_models() -> None:
     assert set(FORMULAS) == {"training_flops", "inference_flops_per_token", "tokens_per_day"}
+
+
+@pytest.mark.parametrize("text", [
+    "10**10**10", "active_params ** active_params", "2 ** (1 + 1)", "2 ** 11", "2 ** -11",
+    "active_params ** 1e400",
+])
+def test_exponents_are_bounded_numbers(text: str) -> None:
+    with pytest.raises(FormulaError, match="exponent must be a number between -10 and 10"):
+        parse_formula(text, FORMULA_VARIABLES)
+
+
+@pytest.mark.parametrize("text", ["active_params ** 0.5", "2 ** -3", "active_params ** 10",
+                                  "active_params ** -(10)"])
+def test_small_number_exponents_are_allowed(text: str) -> None:
+    f = parse_formula(text, FORMULA_VARIABLES)
+    exponent = float(text.split("**")[1].replace("(", "").replace(")", ""))
+    base = 4.0 if "active_params" in text else 2.0
+    assert f.evaluate({"active_params": 4.0}) == pytest.approx(base ** exponent)
+
+
+def test_tree_size_is_bounded() -> None:
+    with pytest.raises(FormulaError, match="more than 200 terms"):
+        parse_formula("+".join(["1"] * 150), FORMULA_VARIABLES)
+    assert parse_formula(" + ".join(["1"] * 60), FORMULA_VARIABLES).evaluate({}) == 60.0
+
+
+@pytest.mark.parametrize("text,why", [
+    ("1x", "invalid decimal literal"), ("(" * 300 + "1" + ")" * 300, "longer than 500"),
+    ("-" * 300 + "1", "more than 200 terms"), ("'" + "x" * 100 + "'", "only numbers"),
+])
+def test_parser_errors_say_why_without_repeating_the_formula(text: str, why: str) -> None:
+    with pytest.raises(FormulaError) as err:
+        parse_formula(text, FORMULA_VARIABLES)
+    assert why in str(err.value)
+    assert len(err.value.reason) <= 120 and text not in err.value.reason
+
+
+def test_evaluation_failures_are_formula_errors() -> None:
+    for text in ("active_params / 0", "active_params * 1e300 * 1e300"):
+        with pytest.raises(FormulaError, match="cannot be evaluated"):
+            parse_formula(text, FORMULA_VARIABLES).evaluate({"active_params": np.array([1e10])})
