@@ -47,51 +47,64 @@ def _installed_before(st: Structure, sim: Simulation) -> np.ndarray:
     return surviving_before(sim.before, sim.lifetime_months, st.months.size)
 
 
-def fleet_by_sku(st: Structure, sim: Simulation) -> dict[str, np.ndarray]:
+def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
+                 before: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by SKU summed over buyers, each (D, S, M) in its contract unit; installed
-    metrics include the cards shipped before the grid."""
+    metrics include the cards shipped before the grid. Written into `out`'s arrays when given
+    (e.g. views of a series buffer); `before` is _installed_before when already computed."""
+    n_d, n_m, n_s = sim.sku_share.shape
+    o = out if out is not None else {m: np.empty((n_d, n_s, n_m)) for m in FLEET_METRICS}
     total = sim.shipped.sum(axis=1)  # (D, M) A100-e shipped, all buyers
-    shipped = np.moveaxis(total[:, :, None] * sim.sku_share, 1, 2)  # (D, S, M)
-    installed = rolling_installed(shipped, sim.lifetime_months)
-    installed = installed + np.moveaxis(_installed_before(st, sim), 1, 2)
+    shipped = o["a100_equivalents_shipped"]
+    np.multiply(total[:, None, :], sim.sku_share.transpose(0, 2, 1), out=shipped)
+    installed = rolling_installed(shipped, sim.lifetime_months, out=o["a100_equivalents"])
+    before = _installed_before(st, sim) if before is None else before
+    installed += before.transpose(0, 2, 1)
     per_unit = sim.a100e_per_unit[:, :, None]
-    units_shipped = shipped / per_unit
-    return {
-        "a100_equivalents": installed,
-        "a100_equivalents_shipped": shipped,
-        "units_installed": installed / per_unit,
-        "units_shipped": units_shipped,
-        "capex_usd": units_shipped * sim.price_usd[:, :, None],
-    }
+    np.divide(installed, per_unit, out=o["units_installed"])
+    np.divide(shipped, per_unit, out=o["units_shipped"])
+    np.multiply(o["units_shipped"], sim.price_usd[:, :, None], out=o["capex_usd"])
+    return o
 
 
-def fleet_by_buyer(st: Structure, sim: Simulation) -> dict[str, np.ndarray]:
+def fleet_by_buyer(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
+                   before: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by buyer summed over SKUs, each (D, B, M): cards and capex at the month's
     market card mix; the installed_growth segment's installed metrics include the cards shipped
-    before the grid."""
+    before the grid. Written into `out`'s arrays when given; `before` as in fleet_by_sku."""
+    o = out if out is not None else {m: np.empty(sim.shipped.shape) for m in FLEET_METRICS}
     k_units = np.einsum("dms,ds->dm", sim.sku_share, 1.0 / sim.a100e_per_unit)[:, None, :]
     k_capex = np.einsum("dms,ds->dm", sim.sku_share,
                         sim.price_usd / sim.a100e_per_unit)[:, None, :]
-    units_shipped = sim.shipped * k_units
-    units_installed = rolling_installed(units_shipped, sim.lifetime_months)
+    o["a100_equivalents"][...] = sim.installed
+    o["a100_equivalents_shipped"][...] = sim.shipped
+    units_shipped = np.multiply(sim.shipped, k_units, out=o["units_shipped"])
+    units_installed = rolling_installed(units_shipped, sim.lifetime_months,
+                                        out=o["units_installed"])
     owner = st.installed_base.owner
     if owner >= 0 and sim.before.shape[1]:
-        before_units = _installed_before(st, sim) / sim.a100e_per_unit[:, None, :]
-        units_installed[:, owner] += before_units.sum(axis=2)
-    return {
-        "a100_equivalents": sim.installed,
-        "a100_equivalents_shipped": sim.shipped,
-        "units_installed": units_installed,
-        "units_shipped": units_shipped,
-        "capex_usd": sim.shipped * k_capex,
-    }
+        before = _installed_before(st, sim) if before is None else before
+        units_installed[:, owner] += (before / sim.a100e_per_unit[:, None, :]).sum(axis=2)
+    np.multiply(sim.shipped, k_capex, out=o["capex_usd"])
+    return o
 
 
-def fleet_by_vendor(st: Structure, by_sku: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Fleet metrics by vendor, each (D, V, M), from the by-SKU metrics."""
-    onehot = np.zeros((len(st.supply.vendors), len(st.skus)))
-    onehot[st.supply.sku_vendor, np.arange(len(st.skus))] = 1.0
-    return {m: np.einsum("vs,dsm->dvm", onehot, a) for m, a in by_sku.items()}
+def fleet_by_vendor(st: Structure, by_sku: dict[str, np.ndarray],
+                    out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Fleet metrics by vendor, each (D, V, M), from the by-SKU metrics (summed in SKU order;
+    written into `out`'s arrays when given)."""
+    n_v = len(st.supply.vendors)
+    members = [np.flatnonzero(st.supply.sku_vendor == v) for v in range(n_v)]
+    o = out if out is not None else {}
+    for metric, a in by_sku.items():
+        if metric not in o:
+            o[metric] = np.empty((a.shape[0], n_v, a.shape[2]))
+        for v, idx in enumerate(members):
+            if idx.size:
+                np.sum(a[:, idx], axis=1, out=o[metric][:, v])
+            else:
+                o[metric][:, v] = 0.0
+    return o
 
 
 def window(st: Structure, headline: Headline) -> np.ndarray:
@@ -155,24 +168,35 @@ class SeriesMeta:
 
 
 class _Builder:
-    """Collects series blocks: values (D, k) and their labels (built once per Structure)."""
+    """Lays series blocks side by side in one (D, n) buffer and records their labels (built
+    once per Structure): `slot` reserves a block's columns and returns a view of them shaped
+    (D, *lens, M), which the caller fills in place (no per-block copies, no concatenation)."""
 
-    def __init__(self, st: Structure, n_draws: int, with_meta: bool):
-        self.st, self.n_d, self.with_meta = st, n_draws, with_meta
-        self.cols: list[np.ndarray] = []
+    def __init__(self, st: Structure, out: np.ndarray, with_meta: bool):
+        self.st, self.out, self.with_meta = st, out, with_meta
+        self.n_d, self.n_m = out.shape[0], st.months.size
+        self.pos = 0
         self.labels: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                 str]] = []
-        self.n_m = st.months.size
 
-    def add(self, values: np.ndarray, metric: str, **dims: list[str] | str) -> None:
-        """values (D, *lens, M) for `dims` given as label lists (one per extra axis, in order)
-        or a single label; missing dims are `all`."""
-        self.cols.append(values.reshape(self.n_d, -1))
-        if not self.with_meta:
-            return
+    def _take(self, lens: list[int]) -> np.ndarray:
+        k = int(np.prod(lens)) * self.n_m
+        # copy=False: a block must be a view of the buffer (numpy raises rather than copy)
+        view = np.reshape(self.out[:, self.pos:self.pos + k], (self.n_d, *lens, self.n_m),
+                          copy=False)
+        self.pos += k
+        return view
+
+    def slot(self, metric: str, **dims: list[str] | str) -> np.ndarray:
+        """The view for a block with `dims` given as label lists (one per extra axis, in
+        order) or a single label; missing dims are `all`."""
         axes = [(k, v) for k, v in dims.items() if isinstance(v, list)]
-        sizes = [len(v) for _, v in axes] + [self.n_m]
-        idx = [a.ravel() for a in np.meshgrid(*(np.arange(k) for k in sizes), indexing="ij")]
+        sizes = [len(v) for _, v in axes]
+        view = self._take(sizes)
+        if not self.with_meta:
+            return view
+        idx = [a.ravel() for a in np.meshgrid(*(np.arange(k) for k in sizes + [self.n_m]),
+                                              indexing="ij")]
         n = idx[-1].size
         out = {}
         for name in ("firm", "workload", "sku", "vendor"):
@@ -184,13 +208,26 @@ class _Builder:
                 out[name] = np.full(n, value, dtype=object)
         self.labels.append((idx[-1], out["firm"], out["workload"], out["sku"], out["vendor"],
                             metric))
+        return view
 
-    def result(self) -> tuple[np.ndarray, SeriesMeta | None]:
-        values = np.concatenate(self.cols, axis=1)
+    def slot_per_sku(self, metric: str, skus: list[str], vendors: list[str]) -> np.ndarray:
+        """Per-SKU block (D, S, M): the vendor label follows the SKU (one label per SKU, not a
+        grid)."""
+        view = self._take([len(skus)])
+        if self.with_meta:
+            s, m = (a.ravel() for a in np.meshgrid(np.arange(len(skus)), np.arange(self.n_m),
+                                                   indexing="ij"))
+            n = m.size
+            self.labels.append((m, np.full(n, ALL, object), np.full(n, ALL, object),
+                                np.asarray(skus, dtype=object)[s],
+                                np.asarray(vendors, dtype=object)[s], metric))
+        return view
+
+    def meta(self) -> SeriesMeta | None:
         if not self.with_meta:
-            return values, None
+            return None
         months = self.st.months.astype("datetime64[D]")
-        meta = SeriesMeta(
+        return SeriesMeta(
             month=np.concatenate([months[lab[0]] for lab in self.labels]),
             firm=np.concatenate([lab[1] for lab in self.labels]),
             workload=np.concatenate([lab[2] for lab in self.labels]),
@@ -199,57 +236,76 @@ class _Builder:
             metric=np.concatenate([np.full(lab[0].size, lab[5], object)
                                    for lab in self.labels]),
         )
-        return values, meta
+
+
+def n_series(st: Structure) -> int:
+    """Columns of series_values for a Structure (the blocks series_values lays out)."""
+    n_b, n_f, n_m = len(st.buyers), len(st.firms), st.months.size
+    n_s, n_v, n_w = len(st.skus), len(st.supply.vendors), len(WORKLOADS)
+    need = n_b * n_w + n_w + 1
+    fleets = len(FLEET_METRICS) * (n_b + 1 + n_s + n_v)
+    return n_m * (need + fleets + (n_b + 1) + (n_f + 1))
 
 
 def series_values(
-    st: Structure, sim: Simulation, with_meta: bool = True
+    st: Structure, sim: Simulation, with_meta: bool = True, out: np.ndarray | None = None
 ) -> tuple[np.ndarray, SeriesMeta | None]:
     """The series of one chunk of draws: values (D, n_series) and their labels (None when
     `with_meta` is False: labels depend on the Structure only, so chunks build them once).
-    Column order is fixed by the Structure, so chunks line up."""
-    b = _Builder(st, sim.shipped.shape[0], with_meta)
+    Column order is fixed by the Structure, so chunks line up. `out` (D, >= n_series), e.g. a
+    reused float32 buffer, receives the values in its first n_series columns (computed in its
+    dtype); otherwise a float64 array is allocated."""
+    values, meta, _ = write_series(st, sim, with_meta, out)
+    return values, meta
+
+
+def write_series(
+    st: Structure, sim: Simulation, with_meta: bool = True, out: np.ndarray | None = None
+) -> tuple[np.ndarray, SeriesMeta | None, dict[str, np.ndarray]]:
+    """series_values, and the fleet_by_sku arrays (views of the values) for the headlines."""
+    n_d, n = sim.shipped.shape[0], n_series(st)
+    out = np.empty((n_d, n)) if out is None else out
+    if out.shape[0] != n_d or out.shape[1] < n:
+        raise ValueError(f"out has shape {out.shape}, series_values needs ({n_d}, >= {n})")
+    b = _Builder(st, out, with_meta)
     buyers, work = list(st.buyers), list(WORKLOADS)
     # 1: need by workload
-    req = np.stack([sim.training, sim.inference], axis=1)  # (D, W, B, M)
-    b.add(req.swapaxes(1, 2), "a100_equivalents_required", firm=buyers, workload=work)
-    b.add(req.sum(axis=2), "a100_equivalents_required", workload=work)
-    b.add(req.sum(axis=(1, 2)), "a100_equivalents_required")
+    req = b.slot("a100_equivalents_required", firm=buyers, workload=work)  # (D, B, W, M)
+    req[:, :, 0], req[:, :, 1] = sim.training, sim.inference
+    by_work = b.slot("a100_equivalents_required", workload=work)
+    np.sum(sim.training, axis=1, out=by_work[:, 0])
+    np.sum(sim.inference, axis=1, out=by_work[:, 1])
+    np.add(by_work[:, 0], by_work[:, 1], out=b.slot("a100_equivalents_required"))
     # 2: fleets per buyer and in total
-    by_buyer = fleet_by_buyer(st, sim)
+    before = _installed_before(st, sim)
+    by_buyer: dict[str, np.ndarray] = {}
+    totals: dict[str, np.ndarray] = {}
     for metric in FLEET_METRICS:
-        b.add(by_buyer[metric], metric, firm=buyers)
-        b.add(by_buyer[metric].sum(axis=1), metric)
+        by_buyer[metric] = b.slot(metric, firm=buyers)
+        totals[metric] = b.slot(metric)
+    fleet_by_buyer(st, sim, by_buyer, before)
+    for metric in FLEET_METRICS:
+        np.sum(by_buyer[metric], axis=1, out=totals[metric])
     # 3: fleets per SKU and per vendor
-    by_sku = fleet_by_sku(st, sim)
-    by_vendor = fleet_by_vendor(st, by_sku)
     vendors = list(st.supply.vendors)
     sku_vendor = [vendors[v] for v in st.supply.sku_vendor]
+    by_sku: dict[str, np.ndarray] = {}
+    by_vendor: dict[str, np.ndarray] = {}
     for metric in FLEET_METRICS:
-        _add_per_sku(b, by_sku[metric], metric, list(st.skus), sku_vendor)
-        b.add(by_vendor[metric], metric, vendor=vendors)
+        by_sku[metric] = b.slot_per_sku(metric, list(st.skus), sku_vendor)
+        by_vendor[metric] = b.slot(metric, vendor=vendors)
+    fleet_by_sku(st, sim, by_sku, before)
+    fleet_by_vendor(st, by_sku, by_vendor)
     # 4: idle compute
-    idle = sim.idle
-    b.add(idle, "a100_equivalents_idle", firm=buyers)
-    b.add(idle.sum(axis=1), "a100_equivalents_idle")
+    idle = b.slot("a100_equivalents_idle", firm=buyers)
+    np.subtract(sim.installed, sim.need, out=idle)
+    np.maximum(idle, 0.0, out=idle)
+    np.sum(idle, axis=1, out=b.slot("a100_equivalents_idle"))
     # 5: tokens a day per firm
-    b.add(sim.tokens, "tokens_per_day", firm=list(st.firms), workload="inference")
-    b.add(sim.tokens.sum(axis=1), "tokens_per_day", workload="inference")
-    return b.result()
-
-
-def _add_per_sku(b: _Builder, values: np.ndarray, metric: str, skus: list[str],
-                 vendors: list[str]) -> None:
-    """Per-SKU series: the vendor label follows the SKU (one label per SKU, not a grid)."""
-    b.cols.append(values.reshape(b.n_d, -1))
-    if not b.with_meta:
-        return
-    s, m = (a.ravel() for a in np.meshgrid(np.arange(len(skus)), np.arange(b.n_m),
-                                           indexing="ij"))
-    n = m.size
-    b.labels.append((m, np.full(n, ALL, object), np.full(n, ALL, object),
-                     np.asarray(skus, dtype=object)[s], np.asarray(vendors, dtype=object)[s],
-                     metric))
+    b.slot("tokens_per_day", firm=list(st.firms), workload="inference")[...] = sim.tokens
+    np.sum(sim.tokens, axis=1, out=b.slot("tokens_per_day", workload="inference"))
+    assert b.pos == n, "n_series disagrees with the blocks laid out"
+    return out[:, :n], b.meta(), by_sku
 
 
 SERIES_SCHEMA = {"month": pl.Date, "scenario": pl.Utf8, "firm": pl.Utf8, "workload": pl.Utf8,
