@@ -53,24 +53,40 @@ def check_months_have_cards(supply: Supply, months: np.ndarray) -> None:
             "controlled), or a regime row making one legal", "data/sku_mix.csv")
 
 
+def _vendor_sum(a: np.ndarray, sku_vendor: np.ndarray, n_v: int) -> np.ndarray:
+    """(..., V) sums over each vendor's SKUs of a (..., S), in SKU order."""
+    out = np.zeros(a.shape[:-1] + (n_v,))
+    for v in range(n_v):
+        idx = np.flatnonzero(sku_vendor == v)
+        if idx.size:
+            out[..., v] = a[..., idx].sum(axis=-1)
+    return out
+
+
 def split(supply: Supply, ps: ParamSet, a100e_per_card: np.ndarray) -> Split:
-    """Cards-based split of each month's A100-eq shipped over SKUs (module docstring)."""
-    shares = _per_year(ps, supply.share_ids)[:, supply.month_year, :]  # (D, M, V)
-    mix = _per_year(ps, supply.mix_ids)[:, supply.month_year, :] * supply.shippable[None]
-    onehot = np.zeros((len(supply.skus), len(supply.vendors)))
-    onehot[np.arange(len(supply.skus)), supply.sku_vendor] = 1.0
-    vendor_mix = mix @ onehot  # (D, M, V) the vendor's shippable mix total
+    """Cards-based split of each month's A100-eq shipped over SKUs (module docstring).
+
+    A month's split depends on its year's shares and mix and on which SKUs it may ship, so it
+    is computed once per distinct (year, shippable SKUs) and then spread over the months."""
+    pattern = np.column_stack([supply.month_year, supply.shippable]).astype(np.int64)
+    first, inverse = np.unique(pattern, axis=0, return_index=True, return_inverse=True)[1:]
+    year, shippable = supply.month_year[first], supply.shippable[first]  # (K,), (K, S)
+    n_v = len(supply.vendors)
+    shares = _per_year(ps, supply.share_ids)[:, year, :]  # (D, K, V)
+    mix = _per_year(ps, supply.mix_ids)[:, year, :] * shippable[None]
+    vendor_mix = _vendor_sum(mix, supply.sku_vendor, n_v)  # (D, K, V) the vendor's mix total
     mix = np.divide(mix, vendor_mix[..., supply.sku_vendor],
                     out=np.zeros_like(mix), where=vendor_mix[..., supply.sku_vendor] > 0)
     shares = shares * (vendor_mix > 0)
     total = shares.sum(axis=2, keepdims=True)
     shares = np.divide(shares, total, out=np.zeros_like(shares), where=total > 0)
     a = a100e_per_card[:, None, :]  # (D, 1, S)
-    per_card = (mix * a) @ onehot  # (D, M, V) e_v
-    mean_per_card = (shares * per_card).sum(axis=2)  # (D, M) A100-eq per card shipped
-    weight = shares[..., supply.sku_vendor] * mix * a  # (D, M, S)
+    per_card = _vendor_sum(mix * a, supply.sku_vendor, n_v)  # (D, K, V) e_v
+    mean_per_card = (shares * per_card).sum(axis=2)  # (D, K) A100-eq per card shipped
+    weight = shares[..., supply.sku_vendor] * mix * a  # (D, K, S)
     sku_share = np.divide(weight, mean_per_card[..., None], out=np.zeros_like(weight),
                           where=mean_per_card[..., None] > 0)
     cards = np.divide(1.0, mean_per_card, out=np.zeros_like(mean_per_card),
                       where=mean_per_card > 0)
-    return Split(sku_share, cards)
+    inverse = inverse.ravel()
+    return Split(sku_share[:, inverse], cards[:, inverse])
