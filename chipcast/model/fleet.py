@@ -86,13 +86,28 @@ def rolling_installed(flow: np.ndarray, lifetime_months: np.ndarray,
     return result.reshape(flow.shape) if out is None else out
 
 
+@numba.njit(cache=True, parallel=True)
+def _surviving(before: np.ndarray, lifetime: np.ndarray, out: np.ndarray
+               ) -> None:  # pragma: no cover
+    n_d, p, n_k = before.shape
+    n_m = out.shape[1]
+    for d in numba.prange(n_d):
+        cum = np.empty(p + 1)
+        for k in range(n_k):
+            cum[0] = 0.0
+            for j in range(p):
+                cum[j + 1] = cum[j] + before[d, j, k]
+            for m in range(n_m):
+                oldest = min(max(p + m - lifetime[d] + 1, 0), p)
+                out[d, m, k] = cum[p] - cum[oldest]
+
+
 def surviving_before(before: np.ndarray, lifetime_months: np.ndarray, n_m: int) -> np.ndarray:
     """Of shipments in the P months before the grid, (D, P, ...), those still installed in
     each grid month: (D, M, ...)."""
-    p = before.shape[1]
-    cum = np.concatenate([np.zeros((before.shape[0], 1) + before.shape[2:]),
-                          np.cumsum(before, axis=1)], axis=1)  # (D, P + 1, ...)
-    oldest = np.clip(p + np.arange(n_m)[None, :] - lifetime_months[:, None] + 1, 0, p)  # (D, M)
-    idx = oldest.reshape(oldest.shape + (1,) * (before.ndim - 2))
-    idx = np.broadcast_to(idx, oldest.shape + before.shape[2:])
-    return cum[:, p][:, None] - np.take_along_axis(cum, idx, axis=1)
+    n_d, p = before.shape[:2]
+    n_k = int(np.prod(before.shape[2:]))
+    flat = np.ascontiguousarray(before, dtype=float).reshape(n_d, p, n_k)
+    out = np.empty((n_d, n_m, flat.shape[2]))
+    _surviving(flat, np.ascontiguousarray(lifetime_months, dtype=np.int64), out)
+    return out.reshape((n_d, n_m) + before.shape[2:])

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import numba
 import numpy as np
 import polars as pl
 
@@ -47,23 +48,67 @@ def _installed_before(st: Structure, sim: Simulation) -> np.ndarray:
     return surviving_before(sim.before, sim.lifetime_months, st.months.size)
 
 
+@numba.njit(cache=True, parallel=True)
+def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life: np.ndarray,
+               before: np.ndarray, per_unit: np.ndarray, price: np.ndarray,
+               sku_vendor: np.ndarray, by_sku: tuple, by_vendor: tuple  # type: ignore[type-arg]
+               ) -> None:  # pragma: no cover
+    """Every fleet metric by SKU (FLEET_METRICS order, each (D, S, M)) and their sums by vendor
+    (each (D, V, M)), one draw at a time, in float64 whatever the outputs' dtype."""
+    inst, ship, u_inst, u_ship, capex = by_sku
+    v_inst, v_ship, v_u_inst, v_u_ship, v_capex = by_vendor
+    n_d, n_m = total.shape
+    n_s, n_v = share_k.shape[2], v_inst.shape[1]
+    for d in numba.prange(n_d):
+        cum = np.empty(n_m + 1)
+        flow = np.empty(n_m)
+        acc = np.zeros((5, n_v, n_m))
+        for s in range(n_s):
+            v = sku_vendor[s]
+            cum[0] = 0.0
+            for m in range(n_m):
+                flow[m] = total[d, m] * share_k[d, month_k[m], s]
+                cum[m + 1] = cum[m] + flow[m]
+            for m in range(n_m):
+                shipped = flow[m]
+                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)] + before[d, m, s]
+                units_installed = installed / per_unit[d, s]
+                units_shipped = shipped / per_unit[d, s]
+                cost = units_shipped * price[d, s]
+                inst[d, s, m], ship[d, s, m] = installed, shipped
+                u_inst[d, s, m], u_ship[d, s, m], capex[d, s, m] = (units_installed,
+                                                                    units_shipped, cost)
+                acc[0, v, m] += installed
+                acc[1, v, m] += shipped
+                acc[2, v, m] += units_installed
+                acc[3, v, m] += units_shipped
+                acc[4, v, m] += cost
+        for v in range(n_v):
+            for m in range(n_m):
+                v_inst[d, v, m], v_ship[d, v, m] = acc[0, v, m], acc[1, v, m]
+                v_u_inst[d, v, m], v_u_ship[d, v, m] = acc[2, v, m], acc[3, v, m]
+                v_capex[d, v, m] = acc[4, v, m]
+
+
 def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
-                 before: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 before: np.ndarray | None = None,
+                 by_vendor: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by SKU summed over buyers, each (D, S, M) in its contract unit; installed
     metrics include the cards shipped before the grid. Written into `out`'s arrays when given
-    (e.g. views of a series buffer); `before` is _installed_before when already computed."""
-    n_d, n_m, n_s = sim.sku_share.shape
+    (e.g. views of a series buffer; computed in float64 whatever their dtype); `before` is
+    _installed_before when already computed; `by_vendor` (each (D, V, M)), when given,
+    receives the sums by vendor (fleet_by_vendor) from the same pass."""
+    n_d, n_s, n_m = sim.shipped.shape[0], sim.share_k.shape[2], st.months.size
+    n_v = len(st.supply.vendors)
     o = out if out is not None else {m: np.empty((n_d, n_s, n_m)) for m in FLEET_METRICS}
-    total = sim.shipped.sum(axis=1)  # (D, M) A100-e shipped, all buyers
-    shipped = o["a100_equivalents_shipped"]
-    np.multiply(total[:, None, :], sim.sku_share.transpose(0, 2, 1), out=shipped)
-    installed = rolling_installed(shipped, sim.lifetime_months, out=o["a100_equivalents"])
+    v = by_vendor if by_vendor is not None else {m: np.empty((n_d, n_v, n_m))
+                                                 for m in FLEET_METRICS}
     before = _installed_before(st, sim) if before is None else before
-    installed += before.transpose(0, 2, 1)
-    per_unit = sim.a100e_per_unit[:, :, None]
-    np.divide(installed, per_unit, out=o["units_installed"])
-    np.divide(shipped, per_unit, out=o["units_shipped"])
-    np.multiply(o["units_shipped"], sim.price_usd[:, :, None], out=o["capex_usd"])
+    _fleet_sku(sim.shipped.sum(axis=1), sim.share_k, sim.month_k,
+               sim.lifetime_months.astype(np.int64), before, sim.a100e_per_unit,
+               np.ascontiguousarray(sim.price_usd, dtype=float),
+               st.supply.sku_vendor.astype(np.int64), tuple(o[m] for m in FLEET_METRICS),
+               tuple(v[m] for m in FLEET_METRICS))
     return o
 
 
@@ -73,9 +118,10 @@ def fleet_by_buyer(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | 
     market card mix; the installed_growth segment's installed metrics include the cards shipped
     before the grid. Written into `out`'s arrays when given; `before` as in fleet_by_sku."""
     o = out if out is not None else {m: np.empty(sim.shipped.shape) for m in FLEET_METRICS}
-    k_units = np.einsum("dms,ds->dm", sim.sku_share, 1.0 / sim.a100e_per_unit)[:, None, :]
-    k_capex = np.einsum("dms,ds->dm", sim.sku_share,
-                        sim.price_usd / sim.a100e_per_unit)[:, None, :]
+    # cards and capex per A100-e shipped, once per month kind (supply.Split), then by month
+    k_units = np.einsum("dks,ds->dk", sim.share_k, 1.0 / sim.a100e_per_unit)
+    k_capex = np.einsum("dks,ds->dk", sim.share_k, sim.price_usd / sim.a100e_per_unit)
+    k_units, k_capex = k_units[:, None, sim.month_k], k_capex[:, None, sim.month_k]
     o["a100_equivalents"][...] = sim.installed
     o["a100_equivalents_shipped"][...] = sim.shipped
     units_shipped = np.multiply(sim.shipped, k_units, out=o["units_shipped"])
@@ -121,22 +167,33 @@ def headline_month(st: Structure, name: str) -> date:
     return m.astype("datetime64[D]").astype(date)
 
 
+def _span(w: np.ndarray) -> slice:
+    """A window's months (M,) bool, contiguous by construction, as a slice (views, no copy)."""
+    inside = np.flatnonzero(w)
+    return slice(int(inside[0]), int(inside[-1]) + 1) if inside.size else slice(0, 0)
+
+
 def _a100_a800_units(st: Structure, sku: dict[str, np.ndarray], w: np.ndarray) -> np.ndarray:
     family = np.array([f in A100_FAMILIES for f in st.supply.sku_family], dtype=bool)
-    return sku["units_shipped"][:, family][:, :, w].sum(axis=(1, 2))
+    return sku["units_shipped"][:, family][:, :, _span(w)].sum(axis=(1, 2), dtype=float)
 
 
-# headline name (chipcast.contracts.HEADLINES) -> f(structure, fleet_by_sku, window) -> (D,)
+# headline name (chipcast.contracts.HEADLINES) -> f(structure, fleet_by_sku, window) -> (D,);
+# sums in float64 whatever the fleets' dtype
 HEADLINE_FUNCTIONS: dict[str, Callable[[Structure, dict[str, np.ndarray], np.ndarray],
                                        np.ndarray]] = {
     "a100_a800_units_shipped_2023_2025": _a100_a800_units,
     "a100e_shipped_2023_2030":
-        lambda st, sku, w: sku["a100_equivalents_shipped"][:, :, w].sum(axis=(1, 2)),
+        lambda st, sku, w: sku["a100_equivalents_shipped"][:, :, _span(w)].sum(
+            axis=(1, 2), dtype=float),
     "peak_installed_a100e":
-        lambda st, sku, w: sku["a100_equivalents"][:, :, w].sum(axis=1).max(axis=1),
+        lambda st, sku, w: sku["a100_equivalents"][:, :, _span(w)].sum(
+            axis=1, dtype=float).max(axis=1),
     "peak_installed_units":
-        lambda st, sku, w: sku["units_installed"][:, :, w].sum(axis=1).max(axis=1),
-    "total_capex_usd": lambda st, sku, w: sku["capex_usd"][:, :, w].sum(axis=(1, 2)),
+        lambda st, sku, w: sku["units_installed"][:, :, _span(w)].sum(
+            axis=1, dtype=float).max(axis=1),
+    "total_capex_usd":
+        lambda st, sku, w: sku["capex_usd"][:, :, _span(w)].sum(axis=(1, 2), dtype=float),
 }
 
 
@@ -294,8 +351,7 @@ def write_series(
     for metric in FLEET_METRICS:
         by_sku[metric] = b.slot_per_sku(metric, list(st.skus), sku_vendor)
         by_vendor[metric] = b.slot(metric, vendor=vendors)
-    fleet_by_sku(st, sim, by_sku, before)
-    fleet_by_vendor(st, by_sku, by_vendor)
+    fleet_by_sku(st, sim, by_sku, before, by_vendor)
     # 4: idle compute
     idle = b.slot("a100_equivalents_idle", firm=buyers)
     np.subtract(sim.installed, sim.need, out=idle)

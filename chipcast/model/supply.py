@@ -22,10 +22,22 @@ from chipcast.model.structure import Supply, input_problem, stack_optional
 
 @dataclass(frozen=True)
 class Split:
-    """The month's split of A100-eq shipped (arrays per draw)."""
+    """The month's split of A100-eq shipped (arrays per draw), held once per distinct month
+    kind (K: the (year, shippable SKUs) pairs of the grid) with each month's kind."""
 
-    sku_share: np.ndarray  # (D, M, S) share of the month's A100-eq going to each SKU
-    cards_per_a100e: np.ndarray  # (D, M) cards shipped per A100-eq shipped
+    share_k: np.ndarray  # (D, K, S) share of the month's A100-eq going to each SKU
+    cards_k: np.ndarray  # (D, K) cards shipped per A100-eq shipped
+    month_k: np.ndarray  # (M,) int: each month's kind
+
+    @property
+    def sku_share(self) -> np.ndarray:
+        """(D, M, S) share of each month's A100-eq going to each SKU."""
+        return self.share_k[:, self.month_k]
+
+    @property
+    def cards_per_a100e(self) -> np.ndarray:
+        """(D, M) cards shipped per A100-eq shipped."""
+        return self.cards_k[:, self.month_k]
 
 
 def _per_year(ps: ParamSet, ids: list[list[str | None]]) -> np.ndarray:
@@ -88,5 +100,4 @@ def split(supply: Supply, ps: ParamSet, a100e_per_card: np.ndarray) -> Split:
                           where=mean_per_card[..., None] > 0)
     cards = np.divide(1.0, mean_per_card, out=np.zeros_like(mean_per_card),
                       where=mean_per_card > 0)
-    inverse = inverse.ravel()
-    return Split(sku_share[:, inverse], cards[:, inverse])
+    return Split(sku_share, cards, inverse.ravel().astype(np.int64))
