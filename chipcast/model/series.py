@@ -37,7 +37,7 @@ from chipcast.contracts import (
     unit_of,
 )
 from chipcast.model.demand import Simulation
-from chipcast.model.fleet import rolling_installed, surviving_before
+from chipcast.model.fleet import surviving_before
 from chipcast.model.structure import Structure
 
 PEAK_TIE_RTOL = 1e-9  # months within this of the maximum tie; the earliest of them is the peak
@@ -51,27 +51,37 @@ def _installed_before(st: Structure, sim: Simulation) -> np.ndarray:
 @numba.njit(cache=True, parallel=True)
 def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life: np.ndarray,
                before: np.ndarray, per_unit: np.ndarray, price: np.ndarray,
-               sku_vendor: np.ndarray, by_sku: tuple, by_vendor: tuple  # type: ignore[type-arg]
-               ) -> None:  # pragma: no cover
+               sku_vendor: np.ndarray, by_sku: tuple, by_vendor: tuple,  # type: ignore[type-arg]
+               before_units: np.ndarray) -> None:  # pragma: no cover
     """Every fleet metric by SKU (FLEET_METRICS order, each (D, S, M)) and their sums by vendor
-    (each (D, V, M)), one draw at a time, in float64 whatever the outputs' dtype."""
+    (each (D, V, M)), one draw at a time, in float64 whatever the outputs' dtype. `before`
+    (D, P, S) is what shipped before the grid; before_units (D, M) receives the cards of it
+    still installed (summed over SKUs)."""
     inst, ship, u_inst, u_ship, capex = by_sku
     v_inst, v_ship, v_u_inst, v_u_ship, v_capex = by_vendor
     n_d, n_m = total.shape
-    n_s, n_v = share_k.shape[2], v_inst.shape[1]
+    n_s, n_v, p = share_k.shape[2], v_inst.shape[1], before.shape[1]
     for d in numba.prange(n_d):
         cum = np.empty(n_m + 1)
+        cum_before = np.empty(p + 1)
         flow = np.empty(n_m)
         acc = np.zeros((5, n_v, n_m))
+        for m in range(n_m):
+            before_units[d, m] = 0.0
         for s in range(n_s):
             v = sku_vendor[s]
             cum[0] = 0.0
             for m in range(n_m):
                 flow[m] = total[d, m] * share_k[d, month_k[m], s]
                 cum[m + 1] = cum[m] + flow[m]
+            cum_before[0] = 0.0
+            for j in range(p):
+                cum_before[j + 1] = cum_before[j] + before[d, j, s]
             for m in range(n_m):
+                surviving = cum_before[p] - cum_before[min(max(p + m - life[d] + 1, 0), p)]
+                before_units[d, m] += surviving / per_unit[d, s]
                 shipped = flow[m]
-                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)] + before[d, m, s]
+                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)] + surviving
                 units_installed = installed / per_unit[d, s]
                 units_shipped = shipped / per_unit[d, s]
                 cost = units_shipped * price[d, s]
@@ -91,47 +101,71 @@ def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life
 
 
 def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
-                 before: np.ndarray | None = None,
-                 by_vendor: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                 by_vendor: dict[str, np.ndarray] | None = None,
+                 before_units: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by SKU summed over buyers, each (D, S, M) in its contract unit; installed
     metrics include the cards shipped before the grid. Written into `out`'s arrays when given
-    (e.g. views of a series buffer; computed in float64 whatever their dtype); `before` is
-    _installed_before when already computed; `by_vendor` (each (D, V, M)), when given,
-    receives the sums by vendor (fleet_by_vendor) from the same pass."""
+    (e.g. views of a series buffer; computed in float64 whatever their dtype); `by_vendor`
+    (each (D, V, M)), when given, receives the sums by vendor (fleet_by_vendor) and
+    `before_units` (D, M) the pre-grid cards still installed, from the same pass."""
     n_d, n_s, n_m = sim.shipped.shape[0], sim.share_k.shape[2], st.months.size
     n_v = len(st.supply.vendors)
     o = out if out is not None else {m: np.empty((n_d, n_s, n_m)) for m in FLEET_METRICS}
     v = by_vendor if by_vendor is not None else {m: np.empty((n_d, n_v, n_m))
                                                  for m in FLEET_METRICS}
-    before = _installed_before(st, sim) if before is None else before
     _fleet_sku(sim.shipped.sum(axis=1), sim.share_k, sim.month_k,
-               sim.lifetime_months.astype(np.int64), before, sim.a100e_per_unit,
-               np.ascontiguousarray(sim.price_usd, dtype=float),
+               sim.lifetime_months.astype(np.int64), np.ascontiguousarray(sim.before, float),
+               sim.a100e_per_unit, np.ascontiguousarray(sim.price_usd, dtype=float),
                st.supply.sku_vendor.astype(np.int64), tuple(o[m] for m in FLEET_METRICS),
-               tuple(v[m] for m in FLEET_METRICS))
+               tuple(v[m] for m in FLEET_METRICS),
+               np.empty((n_d, n_m)) if before_units is None else before_units)
     return o
 
 
+@numba.njit(cache=True, parallel=True)
+def _fleet_buyer(shipped: np.ndarray, k_units: np.ndarray, k_capex: np.ndarray,
+                 month_k: np.ndarray, life: np.ndarray, owner: int, before_units: np.ndarray,
+                 u_inst: np.ndarray, u_ship: np.ndarray, capex: np.ndarray
+                 ) -> None:  # pragma: no cover
+    """Cards installed and shipped and capex by buyer (D, B, M) at the month's market mix."""
+    n_d, n_b, n_m = shipped.shape
+    for d in numba.prange(n_d):
+        cum = np.empty(n_m + 1)
+        for b in range(n_b):
+            cum[0] = 0.0
+            for m in range(n_m):
+                units = shipped[d, b, m] * k_units[d, month_k[m]]
+                u_ship[d, b, m] = units
+                capex[d, b, m] = shipped[d, b, m] * k_capex[d, month_k[m]]
+                cum[m + 1] = cum[m] + units
+            for m in range(n_m):
+                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)]
+                if b == owner:
+                    installed += before_units[d, m]
+                u_inst[d, b, m] = installed
+
+
 def fleet_by_buyer(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
-                   before: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                   before_units: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by buyer summed over SKUs, each (D, B, M): cards and capex at the month's
     market card mix; the installed_growth segment's installed metrics include the cards shipped
-    before the grid. Written into `out`'s arrays when given; `before` as in fleet_by_sku."""
+    before the grid (`before_units` (D, M), from fleet_by_sku, when already computed). Written
+    into `out`'s arrays when given."""
     o = out if out is not None else {m: np.empty(sim.shipped.shape) for m in FLEET_METRICS}
-    # cards and capex per A100-e shipped, once per month kind (supply.Split), then by month
+    # cards and capex per A100-e shipped, once per month kind (supply.Split)
     k_units = np.einsum("dks,ds->dk", sim.share_k, 1.0 / sim.a100e_per_unit)
     k_capex = np.einsum("dks,ds->dk", sim.share_k, sim.price_usd / sim.a100e_per_unit)
-    k_units, k_capex = k_units[:, None, sim.month_k], k_capex[:, None, sim.month_k]
+    owner = st.installed_base.owner
+    if before_units is None:
+        before_units = np.zeros((sim.shipped.shape[0], st.months.size))
+        if owner >= 0 and sim.before.shape[1]:
+            per_unit = sim.a100e_per_unit[:, None, :]
+            before_units = (_installed_before(st, sim) / per_unit).sum(axis=2)
     o["a100_equivalents"][...] = sim.installed
     o["a100_equivalents_shipped"][...] = sim.shipped
-    units_shipped = np.multiply(sim.shipped, k_units, out=o["units_shipped"])
-    units_installed = rolling_installed(units_shipped, sim.lifetime_months,
-                                        out=o["units_installed"])
-    owner = st.installed_base.owner
-    if owner >= 0 and sim.before.shape[1]:
-        before = _installed_before(st, sim) if before is None else before
-        units_installed[:, owner] += (before / sim.a100e_per_unit[:, None, :]).sum(axis=2)
-    np.multiply(sim.shipped, k_capex, out=o["capex_usd"])
+    _fleet_buyer(np.ascontiguousarray(sim.shipped, float), k_units, k_capex, sim.month_k,
+                 sim.lifetime_months.astype(np.int64), owner, before_units,
+                 o["units_installed"], o["units_shipped"], o["capex_usd"])
     return o
 
 
@@ -333,17 +367,13 @@ def write_series(
     np.sum(sim.training, axis=1, out=by_work[:, 0])
     np.sum(sim.inference, axis=1, out=by_work[:, 1])
     np.add(by_work[:, 0], by_work[:, 1], out=b.slot("a100_equivalents_required"))
-    # 2: fleets per buyer and in total
-    before = _installed_before(st, sim)
+    # 2: fleets per buyer and in total; 3: per SKU and per vendor (the SKU pass first: it
+    # gives the pre-grid cards still installed, which the installed base's owner holds)
     by_buyer: dict[str, np.ndarray] = {}
     totals: dict[str, np.ndarray] = {}
     for metric in FLEET_METRICS:
         by_buyer[metric] = b.slot(metric, firm=buyers)
         totals[metric] = b.slot(metric)
-    fleet_by_buyer(st, sim, by_buyer, before)
-    for metric in FLEET_METRICS:
-        np.sum(by_buyer[metric], axis=1, out=totals[metric])
-    # 3: fleets per SKU and per vendor
     vendors = list(st.supply.vendors)
     sku_vendor = [vendors[v] for v in st.supply.sku_vendor]
     by_sku: dict[str, np.ndarray] = {}
@@ -351,7 +381,13 @@ def write_series(
     for metric in FLEET_METRICS:
         by_sku[metric] = b.slot_per_sku(metric, list(st.skus), sku_vendor)
         by_vendor[metric] = b.slot(metric, vendor=vendors)
-    fleet_by_sku(st, sim, by_sku, before, by_vendor)
+    before_units = np.empty((n_d, st.months.size))
+    fleet_by_sku(st, sim, by_sku, by_vendor, before_units)
+    if st.installed_base.owner < 0:
+        before_units[:] = 0.0
+    fleet_by_buyer(st, sim, by_buyer, before_units)
+    for metric in FLEET_METRICS:
+        np.sum(by_buyer[metric], axis=1, out=totals[metric], dtype=float)
     # 4: idle compute
     idle = b.slot("a100_equivalents_idle", firm=buyers)
     np.subtract(sim.installed, sim.need, out=idle)
