@@ -181,7 +181,7 @@ def fleet_by_vendor(st: Structure, by_sku: dict[str, np.ndarray],
             o[metric] = np.empty((a.shape[0], n_v, a.shape[2]))
         for v, idx in enumerate(members):
             if idx.size:
-                np.sum(a[:, idx], axis=1, out=o[metric][:, v])
+                np.sum(a[:, idx], axis=1, out=o[metric][:, v], dtype=float)
             else:
                 o[metric][:, v] = 0.0
     return o
@@ -364,9 +364,10 @@ def write_series(
     req = b.slot("a100_equivalents_required", firm=buyers, workload=work)  # (D, B, W, M)
     req[:, :, 0], req[:, :, 1] = sim.training, sim.inference
     by_work = b.slot("a100_equivalents_required", workload=work)
-    np.sum(sim.training, axis=1, out=by_work[:, 0])
-    np.sum(sim.inference, axis=1, out=by_work[:, 1])
-    np.add(by_work[:, 0], by_work[:, 1], out=b.slot("a100_equivalents_required"))
+    # sums in float64 (dtype) whatever the buffer's dtype: it would be the default otherwise
+    train, infer = sim.training.sum(axis=1), sim.inference.sum(axis=1)
+    by_work[:, 0], by_work[:, 1] = train, infer
+    b.slot("a100_equivalents_required")[...] = train + infer
     # 2: fleets per buyer and in total; 3: per SKU and per vendor (the SKU pass first: it
     # gives the pre-grid cards still installed, which the installed base's owner holds)
     by_buyer: dict[str, np.ndarray] = {}
@@ -392,10 +393,10 @@ def write_series(
     idle = b.slot("a100_equivalents_idle", firm=buyers)
     np.subtract(sim.installed, sim.need, out=idle)
     np.maximum(idle, 0.0, out=idle)
-    np.sum(idle, axis=1, out=b.slot("a100_equivalents_idle"))
+    np.sum(idle, axis=1, out=b.slot("a100_equivalents_idle"), dtype=float)
     # 5: tokens a day per firm
     b.slot("tokens_per_day", firm=list(st.firms), workload="inference")[...] = sim.tokens
-    np.sum(sim.tokens, axis=1, out=b.slot("tokens_per_day", workload="inference"))
+    np.sum(sim.tokens, axis=1, out=b.slot("tokens_per_day", workload="inference"), dtype=float)
     assert b.pos == n, "n_series disagrees with the blocks laid out"
     return out[:, :n], b.meta(), by_sku
 

@@ -244,16 +244,19 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         if progress is not None:
             progress(done, total)
 
-    def evaluate(x: np.ndarray, keep: bool) -> np.ndarray:
-        """Series values of a chunk of input draws; on the first pass keep the sample and
-        score the draws against the actuals."""
+    # one float32 buffer, reused chunk after chunk (values are kept as float32 anyway)
+    buffer = np.empty((min(chunk, draws), n_series), dtype=np.float32)
+
+    def evaluate(x: np.ndarray, keep: bool, out: np.ndarray | None = None) -> np.ndarray:
+        """Series values of a chunk of input draws (written into `out`, else the buffer); on
+        the first pass keep the sample and score the draws against the actuals."""
         sim = simulate(st, plan.paramset(x))
-        values = draw_values(st, sim, False)[0]
+        values = draw_values(st, sim, False, buffer[:x.shape[0]] if out is None else out)[0]
         if keep:
             kept = sum(len(a) for a in sample_x)
             if kept < SAMPLE_DRAWS:
                 sample_x.append(x[:SAMPLE_DRAWS - kept])
-                sample_h.append(values[:SAMPLE_DRAWS - kept, -n_heads:])
+                sample_h.append(values[:SAMPLE_DRAWS - kept, -n_heads:].astype(float))
             if actuals is not None:
                 scored.append(backtest.evaluate(st, sim, actuals.targets))
         return values
@@ -272,7 +275,7 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         allv = np.empty((draws, n_series), dtype=np.float32)
         start = 0
         for x in plan.matrices(draws, chunk):
-            allv[start:start + x.shape[0]] = evaluate(x, True)
+            evaluate(x, True, allv[start:start + x.shape[0]])
             start += x.shape[0]
             step()
         frames = [_frame(st, meta, allv.mean(axis=0, dtype=np.float64),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numba
 import numpy as np
 
 from chipcast.contracts import QUANTILES
@@ -45,6 +46,28 @@ def bin_counts(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins: int, bl
         yield sl, np.bincount(idx.ravel(), weights=w, minlength=k * bins).reshape(k, bins)
 
 
+@numba.njit(cache=True, parallel=True)
+def _count(values: np.ndarray, lo: np.ndarray, scale: np.ndarray, counts: np.ndarray,
+           block: int) -> None:  # pragma: no cover
+    """Adds each value (D, n) to its bin of counts (n, bins): bin = trunc((v - lo) x scale),
+    clamped to [0, bins - 1] (NaN: bin 0), as bin_counts. Threads take whole blocks of series,
+    so a count is never shared and any thread count gives the same counts."""
+    n_d, n = values.shape
+    last = counts.shape[1] - 1
+    for first in numba.prange((n + block - 1) // block):
+        j0 = first * block
+        j1 = min(j0 + block, n)
+        for d in range(n_d):
+            for j in range(j0, j1):
+                x = (values[d, j] - lo[j]) * scale[j]
+                if x >= last:  # also keeps int() away from inf
+                    counts[j, last] += 1
+                elif x >= 0:
+                    counts[j, int(x)] += 1
+                else:  # below the range (float noise) or NaN
+                    counts[j, 0] += 1
+
+
 class HistogramQuantiles:
     """Streamed quantiles with a stated error: feed every chunk to `observe` (pass 1), then
     every chunk again, in any order, to `count` (pass 2); `quantiles()` is within
@@ -61,7 +84,7 @@ class HistogramQuantiles:
     def observe(self, values: np.ndarray) -> None:
         np.minimum(self.lo, values.min(axis=0), out=self.lo)
         np.maximum(self.hi, values.max(axis=0), out=self.hi)
-        self.total += values.sum(axis=0)
+        self.total += values.sum(axis=0, dtype=np.float64)
         self.n += values.shape[0]
 
     @property
@@ -70,10 +93,12 @@ class HistogramQuantiles:
         return (self.hi - self.lo) / self.bins
 
     def count(self, values: np.ndarray) -> None:
+        """Adds a chunk's values (D, n) to the bins (a compiled loop, both cores)."""
         if self.counts is None:
             self.counts = np.zeros((self.lo.size, self.bins), dtype=np.uint32)
-        for sl, counts in bin_counts(values, self.lo, self.hi, self.bins, self.block):
-            self.counts[sl] += counts.astype(np.uint32)
+        span = self.hi - self.lo
+        scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
+        _count(values, self.lo, scale, self.counts, 64)
 
     def mean(self) -> np.ndarray:
         return self.total / max(self.n, 1)
