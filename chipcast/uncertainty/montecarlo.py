@@ -20,8 +20,10 @@ Memory is one chunk of model state plus series x bins x 4 bytes, independent of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -54,6 +56,7 @@ from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 EXACT_BYTES = 1024 * 2**20  # float32 values of 4,096 draws of the base scenario fit
 SAMPLE_DRAWS = 4096  # draws kept (inputs and headlines) for given-data sensitivity
 CHUNK_BYTES = 192 * 2**20  # one chunk's series values; model state is a few times smaller
+REPLAY_BYTES = 256 * 2**20  # input draws kept in memory between the two streamed passes
 
 # Called with the number of chunks done and the total after each chunk (a CLI progress bar).
 ProgressFn = Callable[[int, int], None]
@@ -222,6 +225,48 @@ def run_monte_carlo(
                       actuals)
 
 
+class _Replay:
+    """The first pass's input draws for the second: in memory when they fit REPLAY_BYTES, else
+    in a temporary file (float64, read back bit for bit), else drawn again from the seed (the
+    same numbers: the samplers replay their draws). Transforming uniforms to inputs (scipy's
+    quantile functions) costs as much as the model, so the second pass reads instead."""
+
+    def __init__(self, nbytes: int):
+        self.memory: list[np.ndarray] | None = [] if nbytes <= REPLAY_BYTES else None
+        self.file: IO[bytes] | None = None
+        self.sizes: list[int] = []
+        if self.memory is None:
+            try:
+                self.file = tempfile.TemporaryFile(prefix="chipcast-draws-")
+            except OSError:
+                self.file = None
+
+    def keep(self, x: np.ndarray) -> None:
+        if self.memory is not None:
+            self.memory.append(x)
+            return
+        if self.file is None:
+            return
+        try:
+            self.file.write(np.ascontiguousarray(x, dtype=np.float64).tobytes())
+            self.sizes.append(x.shape[0])
+        except OSError:  # e.g. the disk is full: draw them again instead
+            self.file.close()
+            self.file = None
+
+    def matrices(self, plan: DrawPlan, draws: int, chunk: int) -> Iterator[np.ndarray]:
+        if self.memory is not None:
+            yield from self.memory
+        elif self.file is not None and sum(self.sizes) == draws:
+            self.file.seek(0)
+            for rows in self.sizes:
+                data = self.file.read(rows * plan.dims * 8)
+                yield np.frombuffer(data, dtype=np.float64).reshape(rows, plan.dims)
+            self.file.close()
+        else:
+            yield from plan.matrices(draws, chunk)
+
+
 def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                progress: ProgressFn | None, exact_bytes: int, bins: int,
                qs: tuple[float, ...], actuals: Actuals | None) -> MonteCarlo:
@@ -287,14 +332,16 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                                  qs, "posterior"))
     else:
         hist = HistogramQuantiles(n_series, bins=bins)
+        replay = _Replay(draws * plan.dims * 8)
         for x in plan.matrices(draws, chunk):
             hist.observe(evaluate(x, True))
+            replay.keep(x)
             step()
         weights, ess = calibrate()
         weighted = None if weights is None or not ess else WeightedHistogram(hist.lo, hist.hi,
                                                                               bins=bins)
         start = 0
-        for x in plan.matrices(draws, chunk):  # the same draws again
+        for x in replay.matrices(plan, draws, chunk):  # the same draws again
             values = evaluate(x, False)
             hist.count(values)
             if weighted is not None and weights is not None:

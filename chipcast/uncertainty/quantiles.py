@@ -98,7 +98,7 @@ class HistogramQuantiles:
             self.counts = np.zeros((self.lo.size, self.bins), dtype=np.uint32)
         span = self.hi - self.lo
         scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
-        _count(values, self.lo, scale, self.counts, 64)
+        _count(values, self.lo, scale, self.counts, 16)
 
     def mean(self) -> np.ndarray:
         return self.total / max(self.n, 1)
