@@ -68,6 +68,25 @@ def _count(values: np.ndarray, lo: np.ndarray, scale: np.ndarray, counts: np.nda
                     counts[j, 0] += 1
 
 
+@numba.njit(cache=True, parallel=True)
+def _observe(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: np.ndarray,
+             block: int) -> None:  # pragma: no cover
+    """Folds a chunk (D, n) into each series' min, max (NaN propagates, as np.minimum) and
+    float64 sum, adding draws in order; threads take whole blocks of series."""
+    n_d, n = values.shape
+    for first in numba.prange((n + block - 1) // block):
+        j0 = first * block
+        j1 = min(j0 + block, n)
+        for d in range(n_d):
+            for j in range(j0, j1):
+                x = np.float64(values[d, j])
+                if x < lo[j] or np.isnan(x):
+                    lo[j] = x
+                if x > hi[j] or np.isnan(x):
+                    hi[j] = x
+                total[j] += x
+
+
 class HistogramQuantiles:
     """Streamed quantiles with a stated error: feed every chunk to `observe` (pass 1), then
     every chunk again, in any order, to `count` (pass 2); `quantiles()` is within
@@ -82,9 +101,8 @@ class HistogramQuantiles:
         self.counts: np.ndarray | None = None
 
     def observe(self, values: np.ndarray) -> None:
-        np.minimum(self.lo, values.min(axis=0), out=self.lo)
-        np.maximum(self.hi, values.max(axis=0), out=self.hi)
-        self.total += values.sum(axis=0, dtype=np.float64)
+        """Pass 1: each series' min, max and sum (float64, in draw order) over a chunk (D, n)."""
+        _observe(values, self.lo, self.hi, self.total, 16)
         self.n += values.shape[0]
 
     @property
