@@ -22,11 +22,13 @@ QUANTILE_METHOD = "hazen"
 def exact_quantiles(values: np.ndarray, qs: tuple[float, ...] = QUANTILES,
                     block: int = 2048) -> np.ndarray:
     """(len(qs), n_series) quantiles over axis 0 (QUANTILE_METHOD), computed a column block at
-    a time so the sort copy stays small."""
+    a time so the sort copy stays small. Each block is transposed first so that numpy selects
+    along contiguous rows (along the strided draw axis it is an order of magnitude slower);
+    the values are the same."""
     out = np.empty((len(qs), values.shape[1]))
     for j in range(0, values.shape[1], block):
-        out[:, j:j + block] = np.quantile(values[:, j:j + block], qs, axis=0,
-                                          method=QUANTILE_METHOD)
+        rows = np.ascontiguousarray(values[:, j:j + block].T)
+        out[:, j:j + block] = np.quantile(rows, qs, axis=1, method=QUANTILE_METHOD)
     return out
 
 

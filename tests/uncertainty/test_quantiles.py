@@ -141,3 +141,15 @@ def test_streamed_quantiles_within_width_of_exact(seed: int) -> None:
     exact = exact_quantiles(v, QS)
     assert (np.abs(hist.quantiles(QS) - exact) <= hist.width + 1e-9 * np.abs(exact)).all()
     np.testing.assert_allclose(hist.mean(), v.astype(float).mean(axis=0), rtol=1e-12)
+
+
+def test_exact_quantiles_equal_numpy_along_the_draw_axis() -> None:
+    """exact_quantiles (blocks transposed for speed) equals np.quantile over axis 0, bit for
+    bit, with ties, a NaN and an odd block split."""
+    rng = np.random.default_rng(8)
+    v = rng.lognormal(0, 1, (999, 300)).astype(np.float32)
+    v[:, 5] = 2.0
+    v[::3, 7] = v[1::3, 7][:333]
+    v[4, 9] = np.nan
+    want = np.quantile(v, QS, axis=0, method="hazen")
+    np.testing.assert_array_equal(exact_quantiles(v, QS, block=128), want)
