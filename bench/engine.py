@@ -7,9 +7,12 @@ For one chunk of draws of a scenario (default: base, 1,024 draws) it times, each
   does), every series and headline of every draw;
 - exact quantiles of those values (`quantiles.exact_quantiles`) and one chunk of streamed
   histogram counting (`HistogramQuantiles.count`, 2,048 bins);
+- the same two steps of the engine before issue 13 (tests/fixtures/engine_v0), for the
+  speed-up;
 - the floor: a numpy fused multiply-add writing one preallocated (draws, buyers, months)
   float64 array, a = b * 1.5 + c.
-Prints the times, the ratios to the floor and, last, the target ratio simulate / floor (<= 15).
+Prints wall and CPU times (CPU: this process's threads only, fairer when other processes load
+the machine), their ratios to the floor and, last, the target ratio simulate / floor (<= 15).
 With --profile, prints pyinstrument's view of simulate + draw_values first. Usage:
 
     .venv/bin/python bench/engine.py [--scenario base] [--draws 1024] [--repeat 5] [--profile]
@@ -28,6 +31,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # engine_v0: the engine before issue 13
+
+from engine_v0 import demand as demand_v0  # noqa: E402
+from engine_v0 import draw_values as draw_values_v0  # noqa: E402
 
 from chipcast.inputs import load_inputs  # noqa: E402
 from chipcast.model.demand import simulate  # noqa: E402
@@ -40,15 +47,17 @@ from chipcast.uncertainty.sampling import draw_plan  # noqa: E402
 TARGET = 15.0
 
 
-def best(fn: Callable[[], object], repeat: int) -> float:
-    """Seconds of the fastest of `repeat` calls (the machine is shared: the minimum is the
-    least disturbed)."""
-    times = []
+def best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Wall and CPU seconds (this process, all threads) of the fastest of `repeat` calls: the
+    machine is shared, so the minimum is the least disturbed, and CPU time does not count the
+    time other processes hold the cores."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu)
 
 
 def main() -> None:
@@ -93,16 +102,27 @@ def main() -> None:
     hist.observe(buffer)
     t_hist = best(lambda: hist.count(buffer), args.repeat)
 
+    t_sim0 = best(lambda: demand_v0.simulate(st, ps), max(1, args.repeat // 2))
+    sim0 = demand_v0.simulate(st, ps)
+    t_series0 = best(lambda: draw_values_v0(st, sim0), max(1, args.repeat // 2))
+
     load = os.getloadavg()[0]
     print(f"scenario {args.scenario}: {args.draws} draws x {len(st.buyers)} buyers x "
           f"{st.months.size} months; {plan.dims} uncertain inputs; {buffer.shape[1]:,} values "
           f"a draw; nproc {os.cpu_count()}, load average {load:.1f}")
-    print(f"floor (fused multiply-add, one {shape} float64 array): {floor * 1e3:8.2f} ms")
-    for name, t in [("simulate", t_sim), ("series extraction (float32 buffer)", t_series),
-                    ("exact quantiles (5 levels)", t_exact),
-                    ("histogram counting (2,048 bins)", t_hist)]:
-        print(f"{name:38s} {t * 1e3:8.1f} ms  {t / floor:7.1f} x floor")
-    print(f"simulate / floor: {t_sim / floor:.1f} (target <= {TARGET:g})")
+    print(f"{'':38s} {'wall ms':>9s} {'x floor':>8s} {'CPU ms':>9s} {'x floor':>8s}")
+    for name, (w, c) in [("floor: fused multiply-add", floor), ("simulate", t_sim),
+                         ("series extraction (float32 buffer)", t_series),
+                         ("exact quantiles (5 levels)", t_exact),
+                         ("histogram counting (2,048 bins)", t_hist)]:
+        print(f"{name:38s} {w * 1e3:9.1f} {w / floor[0]:8.1f} {c * 1e3:9.1f} "
+              f"{c / max(floor[1], 1e-9):8.1f}")
+    for name, (w, c), (w0, c0) in [("simulate", t_sim, t_sim0),
+                                   ("series extraction", t_series, t_series0)]:
+        print(f"{name} before issue 13 (tests/fixtures/engine_v0): wall {w0 * 1e3:.1f} ms, "
+              f"CPU {c0 * 1e3:.1f} ms; now x{w0 / w:.1f} wall, x{c0 / c:.1f} CPU faster")
+    print(f"simulate / floor: wall {t_sim[0] / floor[0]:.1f}, CPU "
+          f"{t_sim[1] / max(floor[1], 1e-9):.1f} (target <= {TARGET:g})")
 
 
 if __name__ == "__main__":
