@@ -5,6 +5,7 @@ and a batch of Monte Carlo draws. Every series value and headline the Monte Carl
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 
@@ -79,3 +80,15 @@ def test_float32_buffer_holds_the_float64_values_rounded(scenario: str) -> None:
         scale = np.abs(np.nan_to_num(wide[:, cols])).max()
         err = np.abs(narrow[:, cols].astype(float) - wide[:, cols])
         assert np.nanmax(err, initial=0.0) <= 4 * 2.0**-24 * scale, g
+
+
+def test_concurrent_calls_from_threads_give_the_serial_numbers() -> None:
+    """Flows run Monte Carlo tasks in threads: the compiled kernels (numba's thread pool) called
+    from two threads at once give exactly the serial numbers."""
+    st, sets = _cases("base")
+    ps = sets[1]
+    serial = draw_values(st, simulate(st, ps), False)[0]
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: draw_values(st, simulate(st, ps), False)[0], range(4)))
+    for values in runs:
+        np.testing.assert_array_equal(values, serial)
