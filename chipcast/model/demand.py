@@ -5,15 +5,16 @@ from the tokens they serve) and the market segments beside them (chipcast.model.
 buyer's fleet rolls forward by stock-flow (chipcast.model.fleet), the installed_growth segment
 starting from the cards shipped before the grid; each month's shipments split into vendors'
 cards and SKUs (chipcast.model.supply). `simulate` evaluates a compiled Structure for a
-ParamSet of any number of draws at once (numpy, vectorised over draws; Python loops only over
-months in the stock-flow and over releases and generations). The equations are in
-docs/architecture.md ("Model").
+ParamSet of any number of draws at once: numpy vectorised over draws, and the loops over
+months, releases, generations and SKUs compiled (numba, one draw per thread: the numbers do not
+depend on the thread count). The equations are in docs/architecture.md ("Model").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 
@@ -44,8 +45,10 @@ class Simulation:
     shipped: np.ndarray  # A100-e shipped in the month
     installed: np.ndarray  # A100-e installed at the month's end (pre-grid cards included)
     lifetime_months: np.ndarray  # (D,) int
-    sku_share: np.ndarray  # (D, M, S) share of the month's A100-e shipped going to each SKU
-    cards_per_a100e: np.ndarray  # (D, M) cards shipped per A100-e shipped
+    # the split of a month's shipments over SKUs, once per month kind (supply.Split)
+    share_k: np.ndarray  # (D, K, S) share of the A100-e shipped going to each SKU
+    cards_k: np.ndarray  # (D, K) cards shipped per A100-e shipped
+    month_k: np.ndarray  # (M,) int: each month's kind (no draw axis)
     a100e_per_unit: np.ndarray  # (D, S)
     price_usd: np.ndarray  # (D, S) USD/unit
     before: np.ndarray  # (D, P, S) A100-e shipped by SKU in the P months before the grid
@@ -53,6 +56,16 @@ class Simulation:
     @property
     def need(self) -> np.ndarray:
         return self.training + self.inference
+
+    @cached_property
+    def sku_share(self) -> np.ndarray:
+        """(D, M, S) share of the month's A100-e shipped going to each SKU."""
+        return self.share_k[:, self.month_k]
+
+    @cached_property
+    def cards_per_a100e(self) -> np.ndarray:
+        """(D, M) cards shipped per A100-e shipped."""
+        return self.cards_k[:, self.month_k]
 
     @property
     def idle(self) -> np.ndarray:
@@ -62,7 +75,8 @@ class Simulation:
     def take(self, draw: int) -> Simulation:
         """The same state for one draw only (arrays keep their leading draw axis of size 1)."""
         pick = slice(draw, draw + 1)
-        return Simulation(**{f.name: getattr(self, f.name)[pick] for f in fields(self)})
+        return Simulation(**{f.name: getattr(self, f.name)[pick] if f.name != "month_k"
+                             else self.month_k for f in fields(self)})
 
 
 def pre_grid(st: Structure, ps: ParamSet, a100e_per_unit: np.ndarray) -> np.ndarray:
@@ -104,7 +118,7 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     cards = split(st.supply, ps, a100e_per_unit)
     return Simulation(
         training=training, inference=inference, tokens=sv.tokens, shipped=shipped,
-        installed=installed, lifetime_months=lifetime, sku_share=cards.sku_share,
-        cards_per_a100e=cards.cards_per_a100e, a100e_per_unit=a100e_per_unit,
+        installed=installed, lifetime_months=lifetime, share_k=cards.share_k,
+        cards_k=cards.cards_k, month_k=cards.month_k, a100e_per_unit=a100e_per_unit,
         price_usd=stack_optional(ps, st.supply.price_ids), before=before,
     )

@@ -16,6 +16,7 @@ The served model is the latest listed release out by the month's end, or a later
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -60,18 +61,29 @@ class Serving:
     st: Structure
     ps: ParamSet
 
+    @cached_property
+    def growth(self) -> np.ndarray:
+        """(D, F, M) how much a later generation's parameters have grown since the firm's last
+        listed release (1 where a listed release is served: pow only where needed)."""
+        years = self.generation * self.gens.interval_days[:, :, None] / (12 * DAYS_PER_MONTH)
+        base = np.nan_to_num(self.gens.params_growth[:, :, None], nan=1.0)
+        later = self.generation > 0
+        return np.power(np.broadcast_to(base, years.shape), np.nan_to_num(years),
+                        out=np.ones(years.shape), where=later)
+
+    @cached_property
+    def _last(self) -> np.ndarray:
+        rel = self.st.releases
+        return np.where(rel.last >= 0, rel.last, 0)
+
     def served(self, metric: str) -> np.ndarray:
         """A model_classes metric of the model each firm serves each month, (D, F, M): the
         listed release's, or for a later generation its parameters grown from the last one."""
-        rel = self.st.releases
-        values = self.ps.stack(rel.ids[metric])  # (D, R)
+        values = self.ps.stack(self.st.releases.ids[metric])  # (D, R)
         listed = values[:, self.index]
-        last = np.where(rel.last >= 0, rel.last, 0)
-        at_last = values[:, last][:, :, None]  # (D, F, 1)
+        at_last = values[:, self._last][:, :, None]  # (D, F, 1)
         if metric in GROWN:
-            years = self.generation * self.gens.interval_days[:, :, None] / (12 * DAYS_PER_MONTH)
-            grown = at_last * np.nan_to_num(self.gens.params_growth[:, :, None], nan=1.0) ** (
-                np.nan_to_num(years))
+            grown = at_last * self.growth
         else:
             grown = np.broadcast_to(at_last, listed.shape)
         return np.where(self.generation > 0, grown, listed)

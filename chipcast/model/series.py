@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import numba
 import numpy as np
 import polars as pl
 
@@ -36,7 +37,7 @@ from chipcast.contracts import (
     unit_of,
 )
 from chipcast.model.demand import Simulation
-from chipcast.model.fleet import rolling_installed, surviving_before
+from chipcast.model.fleet import surviving_before
 from chipcast.model.structure import Structure
 
 PEAK_TIE_RTOL = 1e-9  # months within this of the maximum tie; the earliest of them is the peak
@@ -47,51 +48,143 @@ def _installed_before(st: Structure, sim: Simulation) -> np.ndarray:
     return surviving_before(sim.before, sim.lifetime_months, st.months.size)
 
 
-def fleet_by_sku(st: Structure, sim: Simulation) -> dict[str, np.ndarray]:
+@numba.njit(cache=True, parallel=True)
+def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life: np.ndarray,
+               before: np.ndarray, per_unit: np.ndarray, price: np.ndarray,
+               sku_vendor: np.ndarray, by_sku: tuple, by_vendor: tuple,  # type: ignore[type-arg]
+               before_units: np.ndarray) -> None:  # pragma: no cover
+    """Every fleet metric by SKU (FLEET_METRICS order, each (D, S, M)) and their sums by vendor
+    (each (D, V, M)), one draw at a time, in float64 whatever the outputs' dtype. `before`
+    (D, P, S) is what shipped before the grid; before_units (D, M) receives the cards of it
+    still installed (summed over SKUs)."""
+    inst, ship, u_inst, u_ship, capex = by_sku
+    v_inst, v_ship, v_u_inst, v_u_ship, v_capex = by_vendor
+    n_d, n_m = total.shape
+    n_s, n_v, p = share_k.shape[2], v_inst.shape[1], before.shape[1]
+    for d in numba.prange(n_d):
+        cum = np.empty(n_m + 1)
+        cum_before = np.empty(p + 1)
+        flow = np.empty(n_m)
+        acc = np.zeros((5, n_v, n_m))
+        for m in range(n_m):
+            before_units[d, m] = 0.0
+        for s in range(n_s):
+            v = sku_vendor[s]
+            cum[0] = 0.0
+            for m in range(n_m):
+                flow[m] = total[d, m] * share_k[d, month_k[m], s]
+                cum[m + 1] = cum[m] + flow[m]
+            cum_before[0] = 0.0
+            for j in range(p):
+                cum_before[j + 1] = cum_before[j] + before[d, j, s]
+            for m in range(n_m):
+                surviving = cum_before[p] - cum_before[min(max(p + m - life[d] + 1, 0), p)]
+                before_units[d, m] += surviving / per_unit[d, s]
+                shipped = flow[m]
+                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)] + surviving
+                units_installed = installed / per_unit[d, s]
+                units_shipped = shipped / per_unit[d, s]
+                cost = units_shipped * price[d, s]
+                inst[d, s, m], ship[d, s, m] = installed, shipped
+                u_inst[d, s, m], u_ship[d, s, m], capex[d, s, m] = (units_installed,
+                                                                    units_shipped, cost)
+                acc[0, v, m] += installed
+                acc[1, v, m] += shipped
+                acc[2, v, m] += units_installed
+                acc[3, v, m] += units_shipped
+                acc[4, v, m] += cost
+        for v in range(n_v):
+            for m in range(n_m):
+                v_inst[d, v, m], v_ship[d, v, m] = acc[0, v, m], acc[1, v, m]
+                v_u_inst[d, v, m], v_u_ship[d, v, m] = acc[2, v, m], acc[3, v, m]
+                v_capex[d, v, m] = acc[4, v, m]
+
+
+def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
+                 by_vendor: dict[str, np.ndarray] | None = None,
+                 before_units: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by SKU summed over buyers, each (D, S, M) in its contract unit; installed
-    metrics include the cards shipped before the grid."""
-    total = sim.shipped.sum(axis=1)  # (D, M) A100-e shipped, all buyers
-    shipped = np.moveaxis(total[:, :, None] * sim.sku_share, 1, 2)  # (D, S, M)
-    installed = rolling_installed(shipped, sim.lifetime_months)
-    installed = installed + np.moveaxis(_installed_before(st, sim), 1, 2)
-    per_unit = sim.a100e_per_unit[:, :, None]
-    units_shipped = shipped / per_unit
-    return {
-        "a100_equivalents": installed,
-        "a100_equivalents_shipped": shipped,
-        "units_installed": installed / per_unit,
-        "units_shipped": units_shipped,
-        "capex_usd": units_shipped * sim.price_usd[:, :, None],
-    }
+    metrics include the cards shipped before the grid. Written into `out`'s arrays when given
+    (e.g. views of a series buffer; computed in float64 whatever their dtype); `by_vendor`
+    (each (D, V, M)), when given, receives the sums by vendor (fleet_by_vendor) and
+    `before_units` (D, M) the pre-grid cards still installed, from the same pass."""
+    n_d, n_s, n_m = sim.shipped.shape[0], sim.share_k.shape[2], st.months.size
+    n_v = len(st.supply.vendors)
+    o = out if out is not None else {m: np.empty((n_d, n_s, n_m)) for m in FLEET_METRICS}
+    v = by_vendor if by_vendor is not None else {m: np.empty((n_d, n_v, n_m))
+                                                 for m in FLEET_METRICS}
+    _fleet_sku(sim.shipped.sum(axis=1), sim.share_k, sim.month_k,
+               sim.lifetime_months.astype(np.int64), np.ascontiguousarray(sim.before, float),
+               sim.a100e_per_unit, np.ascontiguousarray(sim.price_usd, dtype=float),
+               st.supply.sku_vendor.astype(np.int64), tuple(o[m] for m in FLEET_METRICS),
+               tuple(v[m] for m in FLEET_METRICS),
+               np.empty((n_d, n_m)) if before_units is None else before_units)
+    return o
 
 
-def fleet_by_buyer(st: Structure, sim: Simulation) -> dict[str, np.ndarray]:
+@numba.njit(cache=True, parallel=True)
+def _fleet_buyer(shipped: np.ndarray, k_units: np.ndarray, k_capex: np.ndarray,
+                 month_k: np.ndarray, life: np.ndarray, owner: int, before_units: np.ndarray,
+                 u_inst: np.ndarray, u_ship: np.ndarray, capex: np.ndarray
+                 ) -> None:  # pragma: no cover
+    """Cards installed and shipped and capex by buyer (D, B, M) at the month's market mix."""
+    n_d, n_b, n_m = shipped.shape
+    for d in numba.prange(n_d):
+        cum = np.empty(n_m + 1)
+        for b in range(n_b):
+            cum[0] = 0.0
+            for m in range(n_m):
+                units = shipped[d, b, m] * k_units[d, month_k[m]]
+                u_ship[d, b, m] = units
+                capex[d, b, m] = shipped[d, b, m] * k_capex[d, month_k[m]]
+                cum[m + 1] = cum[m] + units
+            for m in range(n_m):
+                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)]
+                if b == owner:
+                    installed += before_units[d, m]
+                u_inst[d, b, m] = installed
+
+
+def fleet_by_buyer(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
+                   before_units: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by buyer summed over SKUs, each (D, B, M): cards and capex at the month's
     market card mix; the installed_growth segment's installed metrics include the cards shipped
-    before the grid."""
-    k_units = np.einsum("dms,ds->dm", sim.sku_share, 1.0 / sim.a100e_per_unit)[:, None, :]
-    k_capex = np.einsum("dms,ds->dm", sim.sku_share,
-                        sim.price_usd / sim.a100e_per_unit)[:, None, :]
-    units_shipped = sim.shipped * k_units
-    units_installed = rolling_installed(units_shipped, sim.lifetime_months)
+    before the grid (`before_units` (D, M), from fleet_by_sku, when already computed). Written
+    into `out`'s arrays when given."""
+    o = out if out is not None else {m: np.empty(sim.shipped.shape) for m in FLEET_METRICS}
+    # cards and capex per A100-e shipped, once per month kind (supply.Split)
+    k_units = np.einsum("dks,ds->dk", sim.share_k, 1.0 / sim.a100e_per_unit)
+    k_capex = np.einsum("dks,ds->dk", sim.share_k, sim.price_usd / sim.a100e_per_unit)
     owner = st.installed_base.owner
-    if owner >= 0 and sim.before.shape[1]:
-        before_units = _installed_before(st, sim) / sim.a100e_per_unit[:, None, :]
-        units_installed[:, owner] += before_units.sum(axis=2)
-    return {
-        "a100_equivalents": sim.installed,
-        "a100_equivalents_shipped": sim.shipped,
-        "units_installed": units_installed,
-        "units_shipped": units_shipped,
-        "capex_usd": sim.shipped * k_capex,
-    }
+    if before_units is None:
+        before_units = np.zeros((sim.shipped.shape[0], st.months.size))
+        if owner >= 0 and sim.before.shape[1]:
+            per_unit = sim.a100e_per_unit[:, None, :]
+            before_units = (_installed_before(st, sim) / per_unit).sum(axis=2)
+    o["a100_equivalents"][...] = sim.installed
+    o["a100_equivalents_shipped"][...] = sim.shipped
+    _fleet_buyer(np.ascontiguousarray(sim.shipped, float), k_units, k_capex, sim.month_k,
+                 sim.lifetime_months.astype(np.int64), owner, before_units,
+                 o["units_installed"], o["units_shipped"], o["capex_usd"])
+    return o
 
 
-def fleet_by_vendor(st: Structure, by_sku: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Fleet metrics by vendor, each (D, V, M), from the by-SKU metrics."""
-    onehot = np.zeros((len(st.supply.vendors), len(st.skus)))
-    onehot[st.supply.sku_vendor, np.arange(len(st.skus))] = 1.0
-    return {m: np.einsum("vs,dsm->dvm", onehot, a) for m, a in by_sku.items()}
+def fleet_by_vendor(st: Structure, by_sku: dict[str, np.ndarray],
+                    out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Fleet metrics by vendor, each (D, V, M), from the by-SKU metrics (summed in SKU order;
+    written into `out`'s arrays when given)."""
+    n_v = len(st.supply.vendors)
+    members = [np.flatnonzero(st.supply.sku_vendor == v) for v in range(n_v)]
+    o = out if out is not None else {}
+    for metric, a in by_sku.items():
+        if metric not in o:
+            o[metric] = np.empty((a.shape[0], n_v, a.shape[2]))
+        for v, idx in enumerate(members):
+            if idx.size:
+                np.sum(a[:, idx], axis=1, out=o[metric][:, v], dtype=float)
+            else:
+                o[metric][:, v] = 0.0
+    return o
 
 
 def window(st: Structure, headline: Headline) -> np.ndarray:
@@ -108,22 +201,33 @@ def headline_month(st: Structure, name: str) -> date:
     return m.astype("datetime64[D]").astype(date)
 
 
+def _span(w: np.ndarray) -> slice:
+    """A window's months (M,) bool, contiguous by construction, as a slice (views, no copy)."""
+    inside = np.flatnonzero(w)
+    return slice(int(inside[0]), int(inside[-1]) + 1) if inside.size else slice(0, 0)
+
+
 def _a100_a800_units(st: Structure, sku: dict[str, np.ndarray], w: np.ndarray) -> np.ndarray:
     family = np.array([f in A100_FAMILIES for f in st.supply.sku_family], dtype=bool)
-    return sku["units_shipped"][:, family][:, :, w].sum(axis=(1, 2))
+    return sku["units_shipped"][:, family][:, :, _span(w)].sum(axis=(1, 2), dtype=float)
 
 
-# headline name (chipcast.contracts.HEADLINES) -> f(structure, fleet_by_sku, window) -> (D,)
+# headline name (chipcast.contracts.HEADLINES) -> f(structure, fleet_by_sku, window) -> (D,);
+# sums in float64 whatever the fleets' dtype
 HEADLINE_FUNCTIONS: dict[str, Callable[[Structure, dict[str, np.ndarray], np.ndarray],
                                        np.ndarray]] = {
     "a100_a800_units_shipped_2023_2025": _a100_a800_units,
     "a100e_shipped_2023_2030":
-        lambda st, sku, w: sku["a100_equivalents_shipped"][:, :, w].sum(axis=(1, 2)),
+        lambda st, sku, w: sku["a100_equivalents_shipped"][:, :, _span(w)].sum(
+            axis=(1, 2), dtype=float),
     "peak_installed_a100e":
-        lambda st, sku, w: sku["a100_equivalents"][:, :, w].sum(axis=1).max(axis=1),
+        lambda st, sku, w: sku["a100_equivalents"][:, :, _span(w)].sum(
+            axis=1, dtype=float).max(axis=1),
     "peak_installed_units":
-        lambda st, sku, w: sku["units_installed"][:, :, w].sum(axis=1).max(axis=1),
-    "total_capex_usd": lambda st, sku, w: sku["capex_usd"][:, :, w].sum(axis=(1, 2)),
+        lambda st, sku, w: sku["units_installed"][:, :, _span(w)].sum(
+            axis=1, dtype=float).max(axis=1),
+    "total_capex_usd":
+        lambda st, sku, w: sku["capex_usd"][:, :, _span(w)].sum(axis=(1, 2), dtype=float),
 }
 
 
@@ -155,24 +259,35 @@ class SeriesMeta:
 
 
 class _Builder:
-    """Collects series blocks: values (D, k) and their labels (built once per Structure)."""
+    """Lays series blocks side by side in one (D, n) buffer and records their labels (built
+    once per Structure): `slot` reserves a block's columns and returns a view of them shaped
+    (D, *lens, M), which the caller fills in place (no per-block copies, no concatenation)."""
 
-    def __init__(self, st: Structure, n_draws: int, with_meta: bool):
-        self.st, self.n_d, self.with_meta = st, n_draws, with_meta
-        self.cols: list[np.ndarray] = []
+    def __init__(self, st: Structure, out: np.ndarray, with_meta: bool):
+        self.st, self.out, self.with_meta = st, out, with_meta
+        self.n_d, self.n_m = out.shape[0], st.months.size
+        self.pos = 0
         self.labels: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                 str]] = []
-        self.n_m = st.months.size
 
-    def add(self, values: np.ndarray, metric: str, **dims: list[str] | str) -> None:
-        """values (D, *lens, M) for `dims` given as label lists (one per extra axis, in order)
-        or a single label; missing dims are `all`."""
-        self.cols.append(values.reshape(self.n_d, -1))
-        if not self.with_meta:
-            return
+    def _take(self, lens: list[int]) -> np.ndarray:
+        k = int(np.prod(lens)) * self.n_m
+        # copy=False: a block must be a view of the buffer (numpy raises rather than copy)
+        view = np.reshape(self.out[:, self.pos:self.pos + k], (self.n_d, *lens, self.n_m),
+                          copy=False)
+        self.pos += k
+        return view
+
+    def slot(self, metric: str, **dims: list[str] | str) -> np.ndarray:
+        """The view for a block with `dims` given as label lists (one per extra axis, in
+        order) or a single label; missing dims are `all`."""
         axes = [(k, v) for k, v in dims.items() if isinstance(v, list)]
-        sizes = [len(v) for _, v in axes] + [self.n_m]
-        idx = [a.ravel() for a in np.meshgrid(*(np.arange(k) for k in sizes), indexing="ij")]
+        sizes = [len(v) for _, v in axes]
+        view = self._take(sizes)
+        if not self.with_meta:
+            return view
+        idx = [a.ravel() for a in np.meshgrid(*(np.arange(k) for k in sizes + [self.n_m]),
+                                              indexing="ij")]
         n = idx[-1].size
         out = {}
         for name in ("firm", "workload", "sku", "vendor"):
@@ -184,13 +299,26 @@ class _Builder:
                 out[name] = np.full(n, value, dtype=object)
         self.labels.append((idx[-1], out["firm"], out["workload"], out["sku"], out["vendor"],
                             metric))
+        return view
 
-    def result(self) -> tuple[np.ndarray, SeriesMeta | None]:
-        values = np.concatenate(self.cols, axis=1)
+    def slot_per_sku(self, metric: str, skus: list[str], vendors: list[str]) -> np.ndarray:
+        """Per-SKU block (D, S, M): the vendor label follows the SKU (one label per SKU, not a
+        grid)."""
+        view = self._take([len(skus)])
+        if self.with_meta:
+            s, m = (a.ravel() for a in np.meshgrid(np.arange(len(skus)), np.arange(self.n_m),
+                                                   indexing="ij"))
+            n = m.size
+            self.labels.append((m, np.full(n, ALL, object), np.full(n, ALL, object),
+                                np.asarray(skus, dtype=object)[s],
+                                np.asarray(vendors, dtype=object)[s], metric))
+        return view
+
+    def meta(self) -> SeriesMeta | None:
         if not self.with_meta:
-            return values, None
+            return None
         months = self.st.months.astype("datetime64[D]")
-        meta = SeriesMeta(
+        return SeriesMeta(
             month=np.concatenate([months[lab[0]] for lab in self.labels]),
             firm=np.concatenate([lab[1] for lab in self.labels]),
             workload=np.concatenate([lab[2] for lab in self.labels]),
@@ -199,57 +327,78 @@ class _Builder:
             metric=np.concatenate([np.full(lab[0].size, lab[5], object)
                                    for lab in self.labels]),
         )
-        return values, meta
+
+
+def n_series(st: Structure) -> int:
+    """Columns of series_values for a Structure (the blocks series_values lays out)."""
+    n_b, n_f, n_m = len(st.buyers), len(st.firms), st.months.size
+    n_s, n_v, n_w = len(st.skus), len(st.supply.vendors), len(WORKLOADS)
+    need = n_b * n_w + n_w + 1
+    fleets = len(FLEET_METRICS) * (n_b + 1 + n_s + n_v)
+    return n_m * (need + fleets + (n_b + 1) + (n_f + 1))
 
 
 def series_values(
-    st: Structure, sim: Simulation, with_meta: bool = True
+    st: Structure, sim: Simulation, with_meta: bool = True, out: np.ndarray | None = None
 ) -> tuple[np.ndarray, SeriesMeta | None]:
     """The series of one chunk of draws: values (D, n_series) and their labels (None when
     `with_meta` is False: labels depend on the Structure only, so chunks build them once).
-    Column order is fixed by the Structure, so chunks line up."""
-    b = _Builder(st, sim.shipped.shape[0], with_meta)
+    Column order is fixed by the Structure, so chunks line up. `out` (D, >= n_series), e.g. a
+    reused float32 buffer, receives the values in its first n_series columns (computed in its
+    dtype); otherwise a float64 array is allocated."""
+    values, meta, _ = write_series(st, sim, with_meta, out)
+    return values, meta
+
+
+def write_series(
+    st: Structure, sim: Simulation, with_meta: bool = True, out: np.ndarray | None = None
+) -> tuple[np.ndarray, SeriesMeta | None, dict[str, np.ndarray]]:
+    """series_values, and the fleet_by_sku arrays (views of the values) for the headlines."""
+    n_d, n = sim.shipped.shape[0], n_series(st)
+    out = np.empty((n_d, n)) if out is None else out
+    if out.shape[0] != n_d or out.shape[1] < n:
+        raise ValueError(f"out has shape {out.shape}, series_values needs ({n_d}, >= {n})")
+    b = _Builder(st, out, with_meta)
     buyers, work = list(st.buyers), list(WORKLOADS)
     # 1: need by workload
-    req = np.stack([sim.training, sim.inference], axis=1)  # (D, W, B, M)
-    b.add(req.swapaxes(1, 2), "a100_equivalents_required", firm=buyers, workload=work)
-    b.add(req.sum(axis=2), "a100_equivalents_required", workload=work)
-    b.add(req.sum(axis=(1, 2)), "a100_equivalents_required")
-    # 2: fleets per buyer and in total
-    by_buyer = fleet_by_buyer(st, sim)
+    req = b.slot("a100_equivalents_required", firm=buyers, workload=work)  # (D, B, W, M)
+    req[:, :, 0], req[:, :, 1] = sim.training, sim.inference
+    by_work = b.slot("a100_equivalents_required", workload=work)
+    # sums in float64 (dtype) whatever the buffer's dtype: it would be the default otherwise
+    train, infer = sim.training.sum(axis=1), sim.inference.sum(axis=1)
+    by_work[:, 0], by_work[:, 1] = train, infer
+    b.slot("a100_equivalents_required")[...] = train + infer
+    # 2: fleets per buyer and in total; 3: per SKU and per vendor (the SKU pass first: it
+    # gives the pre-grid cards still installed, which the installed base's owner holds)
+    by_buyer: dict[str, np.ndarray] = {}
+    totals: dict[str, np.ndarray] = {}
     for metric in FLEET_METRICS:
-        b.add(by_buyer[metric], metric, firm=buyers)
-        b.add(by_buyer[metric].sum(axis=1), metric)
-    # 3: fleets per SKU and per vendor
-    by_sku = fleet_by_sku(st, sim)
-    by_vendor = fleet_by_vendor(st, by_sku)
+        by_buyer[metric] = b.slot(metric, firm=buyers)
+        totals[metric] = b.slot(metric)
     vendors = list(st.supply.vendors)
     sku_vendor = [vendors[v] for v in st.supply.sku_vendor]
+    by_sku: dict[str, np.ndarray] = {}
+    by_vendor: dict[str, np.ndarray] = {}
     for metric in FLEET_METRICS:
-        _add_per_sku(b, by_sku[metric], metric, list(st.skus), sku_vendor)
-        b.add(by_vendor[metric], metric, vendor=vendors)
+        by_sku[metric] = b.slot_per_sku(metric, list(st.skus), sku_vendor)
+        by_vendor[metric] = b.slot(metric, vendor=vendors)
+    before_units = np.empty((n_d, st.months.size))
+    fleet_by_sku(st, sim, by_sku, by_vendor, before_units)
+    if st.installed_base.owner < 0:
+        before_units[:] = 0.0
+    fleet_by_buyer(st, sim, by_buyer, before_units)
+    for metric in FLEET_METRICS:
+        np.sum(by_buyer[metric], axis=1, out=totals[metric], dtype=float)
     # 4: idle compute
-    idle = sim.idle
-    b.add(idle, "a100_equivalents_idle", firm=buyers)
-    b.add(idle.sum(axis=1), "a100_equivalents_idle")
+    idle = b.slot("a100_equivalents_idle", firm=buyers)
+    np.subtract(sim.installed, sim.need, out=idle)
+    np.maximum(idle, 0.0, out=idle)
+    np.sum(idle, axis=1, out=b.slot("a100_equivalents_idle"), dtype=float)
     # 5: tokens a day per firm
-    b.add(sim.tokens, "tokens_per_day", firm=list(st.firms), workload="inference")
-    b.add(sim.tokens.sum(axis=1), "tokens_per_day", workload="inference")
-    return b.result()
-
-
-def _add_per_sku(b: _Builder, values: np.ndarray, metric: str, skus: list[str],
-                 vendors: list[str]) -> None:
-    """Per-SKU series: the vendor label follows the SKU (one label per SKU, not a grid)."""
-    b.cols.append(values.reshape(b.n_d, -1))
-    if not b.with_meta:
-        return
-    s, m = (a.ravel() for a in np.meshgrid(np.arange(len(skus)), np.arange(b.n_m),
-                                           indexing="ij"))
-    n = m.size
-    b.labels.append((m, np.full(n, ALL, object), np.full(n, ALL, object),
-                     np.asarray(skus, dtype=object)[s], np.asarray(vendors, dtype=object)[s],
-                     metric))
+    b.slot("tokens_per_day", firm=list(st.firms), workload="inference")[...] = sim.tokens
+    np.sum(sim.tokens, axis=1, out=b.slot("tokens_per_day", workload="inference"), dtype=float)
+    assert b.pos == n, "n_series disagrees with the blocks laid out"
+    return out[:, :n], b.meta(), by_sku
 
 
 SERIES_SCHEMA = {"month": pl.Date, "scenario": pl.Utf8, "firm": pl.Utf8, "workload": pl.Utf8,

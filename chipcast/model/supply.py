@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from chipcast.model.params import ParamSet
@@ -22,10 +23,22 @@ from chipcast.model.structure import Supply, input_problem, stack_optional
 
 @dataclass(frozen=True)
 class Split:
-    """The month's split of A100-eq shipped (arrays per draw)."""
+    """The month's split of A100-eq shipped (arrays per draw), held once per distinct month
+    kind (K: the (year, shippable SKUs) pairs of the grid) with each month's kind."""
 
-    sku_share: np.ndarray  # (D, M, S) share of the month's A100-eq going to each SKU
-    cards_per_a100e: np.ndarray  # (D, M) cards shipped per A100-eq shipped
+    share_k: np.ndarray  # (D, K, S) share of the month's A100-eq going to each SKU
+    cards_k: np.ndarray  # (D, K) cards shipped per A100-eq shipped
+    month_k: np.ndarray  # (M,) int: each month's kind
+
+    @property
+    def sku_share(self) -> np.ndarray:
+        """(D, M, S) share of each month's A100-eq going to each SKU."""
+        return self.share_k[:, self.month_k]
+
+    @property
+    def cards_per_a100e(self) -> np.ndarray:
+        """(D, M) cards shipped per A100-eq shipped."""
+        return self.cards_k[:, self.month_k]
 
 
 def _per_year(ps: ParamSet, ids: list[list[str | None]]) -> np.ndarray:
@@ -53,24 +66,58 @@ def check_months_have_cards(supply: Supply, months: np.ndarray) -> None:
             "controlled), or a regime row making one legal", "data/sku_mix.csv")
 
 
+@numba.njit(cache=True, parallel=True)
+def _split(shares_y: np.ndarray, mix_y: np.ndarray, year: np.ndarray, shippable: np.ndarray,
+           sku_vendor: np.ndarray, a: np.ndarray, share_k: np.ndarray, cards_k: np.ndarray
+           ) -> None:  # pragma: no cover
+    """The module docstring's split for each draw and month kind (year[k], shippable[k])."""
+    n_d, n_k, n_s = share_k.shape
+    n_v = shares_y.shape[2]
+    for d in numba.prange(n_d):
+        mix = np.empty(n_s)
+        vendor_mix = np.empty(n_v)
+        shares = np.empty(n_v)
+        per_card = np.empty(n_v)
+        for k in range(n_k):
+            y = year[k]
+            vendor_mix[:] = 0.0
+            for s in range(n_s):
+                mix[s] = mix_y[d, y, s] * (1.0 if shippable[k, s] else 0.0)
+                vendor_mix[sku_vendor[s]] += mix[s]
+            for s in range(n_s):  # the vendor's card mix over its legal, launched SKUs
+                total = vendor_mix[sku_vendor[s]]
+                mix[s] = mix[s] / total if total > 0 else 0.0
+            total = 0.0
+            for v in range(n_v):  # vendors with a card to sell, renormalised
+                shares[v] = shares_y[d, y, v] * (1.0 if vendor_mix[v] > 0 else 0.0)
+                total += shares[v]
+            for v in range(n_v):
+                shares[v] = shares[v] / total if total > 0 else 0.0
+            per_card[:] = 0.0
+            for s in range(n_s):
+                per_card[sku_vendor[s]] += mix[s] * a[d, s]
+            mean = 0.0  # A100-eq per card shipped
+            for v in range(n_v):
+                mean += shares[v] * per_card[v]
+            for s in range(n_s):
+                weight = shares[sku_vendor[s]] * mix[s] * a[d, s]
+                share_k[d, k, s] = weight / mean if mean > 0 else 0.0
+            cards_k[d, k] = 1.0 / mean if mean > 0 else 0.0
+
+
 def split(supply: Supply, ps: ParamSet, a100e_per_card: np.ndarray) -> Split:
-    """Cards-based split of each month's A100-eq shipped over SKUs (module docstring)."""
-    shares = _per_year(ps, supply.share_ids)[:, supply.month_year, :]  # (D, M, V)
-    mix = _per_year(ps, supply.mix_ids)[:, supply.month_year, :] * supply.shippable[None]
-    onehot = np.zeros((len(supply.skus), len(supply.vendors)))
-    onehot[np.arange(len(supply.skus)), supply.sku_vendor] = 1.0
-    vendor_mix = mix @ onehot  # (D, M, V) the vendor's shippable mix total
-    mix = np.divide(mix, vendor_mix[..., supply.sku_vendor],
-                    out=np.zeros_like(mix), where=vendor_mix[..., supply.sku_vendor] > 0)
-    shares = shares * (vendor_mix > 0)
-    total = shares.sum(axis=2, keepdims=True)
-    shares = np.divide(shares, total, out=np.zeros_like(shares), where=total > 0)
-    a = a100e_per_card[:, None, :]  # (D, 1, S)
-    per_card = (mix * a) @ onehot  # (D, M, V) e_v
-    mean_per_card = (shares * per_card).sum(axis=2)  # (D, M) A100-eq per card shipped
-    weight = shares[..., supply.sku_vendor] * mix * a  # (D, M, S)
-    sku_share = np.divide(weight, mean_per_card[..., None], out=np.zeros_like(weight),
-                          where=mean_per_card[..., None] > 0)
-    cards = np.divide(1.0, mean_per_card, out=np.zeros_like(mean_per_card),
-                      where=mean_per_card > 0)
-    return Split(sku_share, cards)
+    """Cards-based split of each month's A100-eq shipped over SKUs (module docstring).
+
+    A month's split depends on its year's shares and mix and on which SKUs it may ship, so it
+    is computed once per distinct (year, shippable SKUs) and then spread over the months
+    (a compiled loop over draws, month kinds, vendors and SKUs)."""
+    pattern = np.column_stack([supply.month_year, supply.shippable]).astype(np.int64)
+    first, inverse = np.unique(pattern, axis=0, return_index=True, return_inverse=True)[1:]
+    n_d, n_k, n_s = ps.n_draws, first.size, len(supply.skus)
+    share_k, cards_k = np.empty((n_d, n_k, n_s)), np.empty((n_d, n_k))
+    _split(_per_year(ps, supply.share_ids), _per_year(ps, supply.mix_ids),
+           supply.month_year[first].astype(np.int64), supply.shippable[first],
+           supply.sku_vendor.astype(np.int64),
+           np.ascontiguousarray(np.broadcast_to(a100e_per_card, (n_d, n_s)), dtype=float),
+           share_k, cards_k)
+    return Split(share_k, cards_k, inverse.ravel().astype(np.int64))

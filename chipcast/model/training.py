@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from chipcast.model.compute import SECONDS_PER_DAY, chips_busy
@@ -73,8 +74,51 @@ def _cluster(st: Structure, busy: np.ndarray, start: np.ndarray, release: np.nda
     return busy[:, None] * frac * (st.month_start[None, :] < release[:, None])
 
 
+@numba.njit(cache=True)
+def _add_cluster(row: np.ndarray, month_start: np.ndarray, month_end: np.ndarray, busy: float,
+                 start: float, release: float, lead: float) -> None:  # pragma: no cover
+    """Adds to row (M,) the A100-e a cluster of `busy` needs each month: ramping up linearly
+    over the lead (days) before `start`, in full until `release` (days)."""
+    ramp_start = start - lead
+    for m in range(row.size):
+        end = month_end[m]
+        if lead > 0:
+            frac = (min(end, start) - ramp_start) / lead
+            frac = min(max(frac, 0.0), 1.0)  # a NaN start makes a NaN here: 0, as nan_to_num
+            if np.isnan(frac):
+                frac = 0.0
+        else:
+            frac = 1.0 if end > start else 0.0
+        row[m] += busy * frac * (1.0 if month_start[m] < release else 0.0)
+
+
+@numba.njit(cache=True, parallel=True)
+def _training(need: np.ndarray, month_start: np.ndarray, month_end: np.ndarray,
+              busy: np.ndarray, days: np.ndarray, rel_firm: np.ndarray, rel_day: np.ndarray,
+              lead: np.ndarray, last: np.ndarray, last_day: np.ndarray, interval: np.ndarray,
+              growth: np.ndarray, count: int) -> None:  # pragma: no cover
+    n_d = need.shape[0]
+    for d in numba.prange(n_d):
+        for i in range(rel_day.size):
+            release = rel_day[i]
+            _add_cluster(need[d, rel_firm[i]], month_start, month_end, busy[d, i],
+                         release - days[d, i], release, lead[d])
+        for f in range(last.size):
+            r = last[f]
+            if r < 0:
+                continue
+            for k in range(1, count + 1):
+                release = last_day[f] + k * interval[d, f]
+                years = k * interval[d, f] / (12 * DAYS_PER_MONTH)
+                busy_k = busy[d, r] * growth[d, f] ** years
+                _add_cluster(need[d, f], month_start, month_end, busy_k, release - days[d, r],
+                             release, lead[d])
+
+
 def training_need(st: Structure, ps: ParamSet, gens: Generations) -> np.ndarray:
-    """A100-equivalents needed for training, (D, F, M), before retention."""
+    """A100-equivalents needed for training, (D, F, M), before retention: each listed
+    release's cluster and each later generation's (module docstring), summed per firm in
+    release order (a compiled loop over draws, releases, generations and months)."""
     rel = st.releases
     r = {m: ps.stack(ids) for m, ids in rel.ids.items()}  # each (D, R)
     flops = st.formulas["training_flops"].evaluate(
@@ -85,19 +129,21 @@ def training_need(st: Structure, ps: ParamSet, gens: Generations) -> np.ndarray:
     busy = chips_busy(flops, ref[:, None], r["mfu"], r["training_days"] * SECONDS_PER_DAY)
     lead = ps[st.lead_id] * DAYS_PER_MONTH
     need = np.zeros((ps.n_draws, len(st.firms), st.months.size))
-    for i in range(rel.day.size):
-        release = np.full(ps.n_draws, rel.day[i])
-        start = release - r["training_days"][:, i]
-        need[:, rel.firm[i], :] += _cluster(st, busy[:, i], start, release, lead)
-    for f, last in enumerate(rel.last):
-        if last < 0 or not np.isfinite(gens.interval_days[:, f]).all():
-            continue
-        days = r["training_days"][:, last]
-        for k in range(1, gens.count + 1):
-            release = gens.last_day[f] + k * gens.interval_days[:, f]
-            years = k * gens.interval_days[:, f] / (12 * DAYS_PER_MONTH)
-            busy_k = busy[:, last] * gens.compute_growth[:, f] ** years
-            need[:, f, :] += _cluster(st, busy_k, release - days, release, lead)
+    # a firm grows generations only where its path is given in every draw
+    last = np.array([lr if lr >= 0 and np.isfinite(gens.interval_days[:, f]).all() else -1
+                     for f, lr in enumerate(rel.last)], dtype=np.int64)
+
+    def f64(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(a, a.shape), dtype=float)
+
+    _training(need, f64(st.month_start), f64(st.month_end),
+              f64(np.broadcast_to(busy, (ps.n_draws, rel.day.size))),
+              f64(np.broadcast_to(r["training_days"], (ps.n_draws, rel.day.size))),
+              rel.firm.astype(np.int64), f64(rel.day), f64(np.broadcast_to(lead, ps.n_draws)),
+              last, f64(gens.last_day),
+              f64(np.broadcast_to(gens.interval_days, (ps.n_draws, len(st.firms)))),
+              f64(np.broadcast_to(gens.compute_growth, (ps.n_draws, len(st.firms)))),
+              gens.count)
     return need
 
 

@@ -20,8 +20,10 @@ Memory is one chunk of model state plus series x bins x 4 bytes, independent of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -33,10 +35,10 @@ from chipcast.model.params import parameters, point_params
 from chipcast.model.series import (
     HEADLINE_SCHEMA,
     SeriesMeta,
-    fleet_by_sku,
     headline_month,
     headlines,
-    series_values,
+    n_series,
+    write_series,
 )
 from chipcast.model.structure import Structure, compile_structure
 from chipcast.uncertainty import backtest
@@ -54,30 +56,40 @@ from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 EXACT_BYTES = 1024 * 2**20  # float32 values of 4,096 draws of the base scenario fit
 SAMPLE_DRAWS = 4096  # draws kept (inputs and headlines) for given-data sensitivity
 CHUNK_BYTES = 192 * 2**20  # one chunk's series values; model state is a few times smaller
+REPLAY_BYTES = 256 * 2**20  # input draws kept in memory between the two streamed passes
 
 # Called with the number of chunks done and the total after each chunk (a CLI progress bar).
 ProgressFn = Callable[[int, int], None]
 
 
-def draw_values(st: Structure, sim: Simulation, with_meta: bool = True
-                ) -> tuple[np.ndarray, SeriesMeta | None]:
+def draw_values(st: Structure, sim: Simulation, with_meta: bool = True,
+                out: np.ndarray | None = None) -> tuple[np.ndarray, SeriesMeta | None]:
     """The values the Monte Carlo summarises for a chunk of draws, (D, n): every series of
     chipcast.model.series, then every headline (metric = the headline's name, month = its
-    window's last month, other labels `all`)."""
-    values, meta = series_values(st, sim, with_meta)
-    heads = headlines(st, sim, fleet_by_sku(st, sim))
-    values = np.concatenate([values, np.stack(list(heads.values()), axis=1)], axis=1)
+    window's last month, other labels `all`). `out` (D, n_values(st)), e.g. a float32 buffer
+    reused chunk after chunk, receives them (computed in its dtype: float32 values carry float32
+    rounding, ~6e-8 relative per operation); otherwise a float64 array is allocated."""
+    n = n_series(st)
+    out = np.empty((sim.shipped.shape[0], n_values(st))) if out is None else out
+    _, meta, by_sku = write_series(st, sim, with_meta, out)
+    heads = headlines(st, sim, by_sku)
+    for j, h in enumerate(heads.values()):
+        out[:, n + j] = h
     if meta is None:
-        return values, None
-    n = len(heads)
+        return out, None
+    label = np.full(len(heads), "all", dtype=object)
     months = np.array([np.datetime64(headline_month(st, h), "D") for h in heads])
-    label = np.full(n, "all", dtype=object)
     meta = SeriesMeta(
         month=np.concatenate([meta.month, months]),
         firm=np.concatenate([meta.firm, label]), workload=np.concatenate([meta.workload, label]),
         sku=np.concatenate([meta.sku, label]), vendor=np.concatenate([meta.vendor, label]),
         metric=np.concatenate([meta.metric, np.array(list(heads), dtype=object)]))
-    return values, meta
+    return out, meta
+
+
+def n_values(st: Structure) -> int:
+    """Columns of draw_values: the series, then the headlines."""
+    return n_series(st) + len(HEADLINES)
 
 
 def default_chunk(n_series: int, n_firms: int, n_months: int) -> int:
@@ -213,6 +225,48 @@ def run_monte_carlo(
                       actuals)
 
 
+class _Replay:
+    """The first pass's input draws for the second: in memory when they fit REPLAY_BYTES, else
+    in a temporary file (float64, read back bit for bit), else drawn again from the seed (the
+    same numbers: the samplers replay their draws). Transforming uniforms to inputs (scipy's
+    quantile functions) costs as much as the model, so the second pass reads instead."""
+
+    def __init__(self, nbytes: int):
+        self.memory: list[np.ndarray] | None = [] if nbytes <= REPLAY_BYTES else None
+        self.file: IO[bytes] | None = None
+        self.sizes: list[int] = []
+        if self.memory is None:
+            try:
+                self.file = tempfile.TemporaryFile(prefix="chipcast-draws-")
+            except OSError:
+                self.file = None
+
+    def keep(self, x: np.ndarray) -> None:
+        if self.memory is not None:
+            self.memory.append(x)
+            return
+        if self.file is None:
+            return
+        try:
+            self.file.write(np.ascontiguousarray(x, dtype=np.float64).tobytes())
+            self.sizes.append(x.shape[0])
+        except OSError:  # e.g. the disk is full: draw them again instead
+            self.file.close()
+            self.file = None
+
+    def matrices(self, plan: DrawPlan, draws: int, chunk: int) -> Iterator[np.ndarray]:
+        if self.memory is not None:
+            yield from self.memory
+        elif self.file is not None and sum(self.sizes) == draws:
+            self.file.seek(0)
+            for rows in self.sizes:
+                data = self.file.read(rows * plan.dims * 8)
+                yield np.frombuffer(data, dtype=np.float64).reshape(rows, plan.dims)
+            self.file.close()
+        else:
+            yield from plan.matrices(draws, chunk)
+
+
 def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                progress: ProgressFn | None, exact_bytes: int, bins: int,
                qs: tuple[float, ...], actuals: Actuals | None) -> MonteCarlo:
@@ -235,16 +289,19 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         if progress is not None:
             progress(done, total)
 
-    def evaluate(x: np.ndarray, keep: bool) -> np.ndarray:
-        """Series values of a chunk of input draws; on the first pass keep the sample and
-        score the draws against the actuals."""
+    # one float32 buffer, reused chunk after chunk (values are kept as float32 anyway)
+    buffer = np.empty((min(chunk, draws), n_series), dtype=np.float32)
+
+    def evaluate(x: np.ndarray, keep: bool, out: np.ndarray | None = None) -> np.ndarray:
+        """Series values of a chunk of input draws (written into `out`, else the buffer); on
+        the first pass keep the sample and score the draws against the actuals."""
         sim = simulate(st, plan.paramset(x))
-        values = draw_values(st, sim, False)[0]
+        values = draw_values(st, sim, False, buffer[:x.shape[0]] if out is None else out)[0]
         if keep:
             kept = sum(len(a) for a in sample_x)
             if kept < SAMPLE_DRAWS:
                 sample_x.append(x[:SAMPLE_DRAWS - kept])
-                sample_h.append(values[:SAMPLE_DRAWS - kept, -n_heads:])
+                sample_h.append(values[:SAMPLE_DRAWS - kept, -n_heads:].astype(float))
             if actuals is not None:
                 scored.append(backtest.evaluate(st, sim, actuals.targets))
         return values
@@ -263,7 +320,7 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         allv = np.empty((draws, n_series), dtype=np.float32)
         start = 0
         for x in plan.matrices(draws, chunk):
-            allv[start:start + x.shape[0]] = evaluate(x, True)
+            evaluate(x, True, allv[start:start + x.shape[0]])
             start += x.shape[0]
             step()
         frames = [_frame(st, meta, allv.mean(axis=0, dtype=np.float64),
@@ -275,14 +332,16 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                                  qs, "posterior"))
     else:
         hist = HistogramQuantiles(n_series, bins=bins)
+        replay = _Replay(draws * plan.dims * 8)
         for x in plan.matrices(draws, chunk):
             hist.observe(evaluate(x, True))
+            replay.keep(x)
             step()
         weights, ess = calibrate()
         weighted = None if weights is None or not ess else WeightedHistogram(hist.lo, hist.hi,
                                                                               bins=bins)
         start = 0
-        for x in plan.matrices(draws, chunk):  # the same draws again
+        for x in replay.matrices(plan, draws, chunk):  # the same draws again
             values = evaluate(x, False)
             hist.count(values)
             if weighted is not None and weights is not None:

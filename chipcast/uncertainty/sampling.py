@@ -28,10 +28,12 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from scipy import stats
+from scipy.special._ufuncs import _beta_ppf as _scipy_beta_ppf  # beta.ppf's own kernel
 from scipy.stats import qmc
 
 from chipcast.contracts import SAMPLERS
@@ -123,6 +125,19 @@ def normal_correlation(spearman: np.ndarray) -> np.ndarray:
     return fixed
 
 
+def _beta_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The beta quantile function scipy.stats.beta.ppf calls (same ufunc, same values), for
+    many columns at once; u in (0, 1)."""
+    return _scipy_beta_ppf(u, a, b)
+
+
+def _is_beta(law: Any) -> bool:
+    """A frozen scipy beta with its shapes as positional args and loc/scale as keywords (as
+    chipcast.model.distributions builds a pert), whose ppf is _beta_ppf x scale + loc."""
+    return (getattr(getattr(law, "dist", None), "name", None) == "beta" and len(law.args) == 2
+            and set(law.kwds) <= {"loc", "scale"})
+
+
 @dataclass
 class DrawPlan:
     """How to draw the uncertain inputs of one scenario: ids, laws, copula, sampler and seed.
@@ -152,6 +167,21 @@ class DrawPlan:
             self._chol = np.linalg.cholesky(
                 normal_correlation(self.spearman[np.ix_(linked, linked)])
             )
+
+    @cached_property
+    def _betas(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The columns whose law is a beta (pert) and their shapes, scales and locations."""
+        cols = [j for j, pid in enumerate(self.ids) if _is_beta(self.params[pid].law)]
+        laws = [self.params[self.ids[j]].law for j in cols]
+        return (np.array(cols, dtype=int), np.array([law.args[0] for law in laws]),
+                np.array([law.args[1] for law in laws]),
+                np.array([law.kwds.get("scale", 1.0) for law in laws]),
+                np.array([law.kwds.get("loc", 0.0) for law in laws]))
+
+    @cached_property
+    def _others(self) -> list[int]:
+        betas = set(self._betas[0].tolist())
+        return [j for j in range(self.dims) if j not in betas]
 
     @property
     def dims(self) -> int:
@@ -200,8 +230,11 @@ class DrawPlan:
             u = u.copy()
             u[:, g] = np.clip(stats.norm.cdf(z), _EPS, 1.0 - _EPS)
         out = np.empty_like(u)
-        for j, pid in enumerate(self.ids):
-            out[:, j] = self.params[pid].law.ppf(u[:, j])
+        cols, a, b, scale, loc = self._betas
+        if cols.size:  # every PERT (beta) column in one ufunc call: scipy's ppf, its overhead once
+            out[:, cols] = _beta_ppf(u[:, cols], a, b) * scale + loc
+        for j in self._others:
+            out[:, j] = self.params[self.ids[j]].law.ppf(u[:, j])
         return out
 
     def paramset(self, values: np.ndarray) -> ParamSet:

@@ -196,3 +196,18 @@ def test_progress_reports_every_chunk_of_both_passes(inputs) -> None:
     mc.forecast_quantiles(inputs, draws=256, chunk=64, exact_bytes=0,
                           progress=lambda d, t: seen.append((d, t)))
     assert seen == [(i, 8) for i in range(1, 9)]  # streamed: the same chunks twice
+
+
+def test_second_pass_reads_the_first_pass_draws_from_memory_or_file(inputs, monkeypatch
+                                                                     ) -> None:
+    """The streamed second pass replays the first pass's input draws from memory, from a
+    temporary file (beyond REPLAY_BYTES) or by drawing again: identical summaries."""
+    run = {"draws": 600, "seed": 4, "sampler": "random", "chunk": 128, "exact_bytes": 0,
+           "bins": 64}
+    kept = mc.forecast_quantiles(inputs, **run)
+    monkeypatch.setattr(mc, "REPLAY_BYTES", 0)
+    spilled = mc.forecast_quantiles(inputs, **run)
+    assert spilled.equals(kept)
+    monkeypatch.setattr(mc._Replay, "keep", lambda self, x: None)  # nothing kept: draw again
+    drawn = mc.forecast_quantiles(inputs, **run)
+    assert drawn.equals(kept)

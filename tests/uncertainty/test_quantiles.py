@@ -9,6 +9,7 @@ import pytest
 from chipcast.uncertainty.quantiles import (
     HistogramQuantiles,
     WeightedHistogram,
+    bin_counts,
     exact_quantiles,
     weighted_quantiles,
 )
@@ -101,3 +102,54 @@ def test_streamed_weighted_histogram_within_its_bound() -> None:
     # a bin holds values within one width; interpolation inside it adds at most one more
     assert (np.abs(hist.quantiles(QS[1:-1]) - exact) <= 2 * bound + 1e-12).all()
     np.testing.assert_allclose(hist.mean(), (w @ v) / w.sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_bin_counts_equal_numpy_bincount(dtype: type) -> None:
+    """HistogramQuantiles.count (compiled, threads over blocks of series) against the numpy
+    bin_counts it replaced, on skewed, constant, tied and NaN-holding series."""
+    rng = np.random.default_rng(11)
+    v = np.column_stack([rng.lognormal(0, 1.5, 5000), np.full(5000, 3.0),
+                         rng.integers(0, 4, 5000).astype(float), rng.normal(0, 1, 5000)] * 40)
+    v[7, 3] = np.nan
+    v = v.astype(dtype)
+    hist = HistogramQuantiles(v.shape[1], bins=97)
+    hist.observe(v[:, :])
+    for start in range(0, 5000, 1300):
+        hist.count(v[start:start + 1300])
+    expected = np.zeros((v.shape[1], 97), dtype=np.int64)
+    with np.errstate(invalid="ignore"):  # numpy casts the NaN's bin index (then clipped to 0)
+        for sl, counts in bin_counts(v, hist.lo, hist.hi, 97, block=33):
+            expected[sl] += counts
+    np.testing.assert_array_equal(hist.counts, expected)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_streamed_quantiles_within_width_of_exact(seed: int) -> None:
+    """The stated bound of the streamed (two-pass histogram) quantiles, |estimate - exact| <=
+    (max - min) / bins, on float32 draws as the Monte Carlo keeps them."""
+    rng = np.random.default_rng(seed)
+    v = np.column_stack([rng.lognormal(0, 1.0, 20000), rng.exponential(2.0, 20000),
+                         rng.normal(5, 1, 20000), np.where(rng.random(20000) < 0.3, 0.0,
+                                                           rng.gamma(2.0, 1.0, 20000))])
+    v = v.astype(np.float32)
+    hist = HistogramQuantiles(v.shape[1], bins=2048)
+    for start in range(0, 20000, 3000):
+        hist.observe(v[start:start + 3000])
+    for start in range(0, 20000, 3000):
+        hist.count(v[start:start + 3000])
+    exact = exact_quantiles(v, QS)
+    assert (np.abs(hist.quantiles(QS) - exact) <= hist.width + 1e-9 * np.abs(exact)).all()
+    np.testing.assert_allclose(hist.mean(), v.astype(float).mean(axis=0), rtol=1e-12)
+
+
+def test_exact_quantiles_equal_numpy_along_the_draw_axis() -> None:
+    """exact_quantiles (blocks transposed for speed) equals np.quantile over axis 0, bit for
+    bit, with ties, a NaN and an odd block split."""
+    rng = np.random.default_rng(8)
+    v = rng.lognormal(0, 1, (999, 300)).astype(np.float32)
+    v[:, 5] = 2.0
+    v[::3, 7] = v[1::3, 7][:333]
+    v[4, 9] = np.nan
+    want = np.quantile(v, QS, axis=0, method="hazen")
+    np.testing.assert_array_equal(exact_quantiles(v, QS, block=128), want)

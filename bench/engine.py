@@ -1,0 +1,129 @@
+"""Benchmark: the model engine against numpy's floor, measured in one run (issue 13, target 2).
+
+For one chunk of draws of a scenario (default: base, 1,024 draws) it times, each the best of
+`--repeat` runs after a warm-up (numba compiles or loads its cache first):
+- `simulate` (chipcast.model.demand), the model state for every draw;
+- series extraction (`montecarlo.draw_values` into a reused float32 buffer, as the Monte Carlo
+  does), every series and headline of every draw;
+- exact quantiles of those values (`quantiles.exact_quantiles`) and one chunk of streamed
+  histogram counting (`HistogramQuantiles.count`, 2,048 bins);
+- the same two steps of the engine before issue 13 (tests/fixtures/engine_v0), for the
+  speed-up;
+- the floor: a numpy fused multiply-add writing one preallocated (draws, buyers, months)
+  float64 array, a = b * 1.5 + c.
+Prints wall and CPU times (CPU: this process's threads only, fairer when other processes load
+the machine), their ratios to the floor and, last, the target ratio simulate / floor (<= 15).
+With --profile, prints pyinstrument's view of simulate + draw_values first. Usage:
+
+    .venv/bin/python bench/engine.py [--scenario base] [--draws 1024] [--repeat 5] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # engine_v0: the engine before issue 13
+
+from engine_v0 import demand as demand_v0  # noqa: E402
+from engine_v0 import draw_values as draw_values_v0  # noqa: E402
+
+from chipcast.inputs import load_inputs  # noqa: E402
+from chipcast.model.demand import simulate  # noqa: E402
+from chipcast.model.params import parameters  # noqa: E402
+from chipcast.model.structure import compile_structure  # noqa: E402
+from chipcast.uncertainty import montecarlo as mc  # noqa: E402
+from chipcast.uncertainty.quantiles import HistogramQuantiles, exact_quantiles  # noqa: E402
+from chipcast.uncertainty.sampling import draw_plan  # noqa: E402
+
+TARGET = 15.0
+
+
+def best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Wall and CPU seconds (this process, all threads) of the fastest of `repeat` calls: the
+    machine is shared, so the minimum is the least disturbed, and CPU time does not count the
+    time other processes hold the cores."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="base")
+    ap.add_argument("--draws", type=int, default=1024)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+
+    inputs = load_inputs(ROOT / "data", args.scenario)
+    st = compile_structure(inputs)
+    plan = draw_plan(inputs, parameters(inputs), "sobol", 20231)
+    ps = plan.paramset(plan.draw_matrix(args.draws))
+    shape = (args.draws, len(st.buyers), st.months.size)
+    buffer = np.empty((args.draws, mc.n_values(st)), dtype=np.float32)
+    sim = simulate(st, ps)  # warm-up: numba loads its cache (or compiles once per machine)
+    mc.draw_values(st, sim, False, buffer)
+
+    if args.profile:
+        from pyinstrument import Profiler  # bench-only dependency (the test extra)
+
+        prof = Profiler(interval=0.0005)
+        prof.start()
+        for _ in range(3):
+            mc.draw_values(st, simulate(st, ps), False, buffer)
+        prof.stop()
+        print(prof.output_text(unicode=False, color=False, show_all=False))
+
+    rng = np.random.default_rng(0)
+    a, b, c = np.empty(shape), rng.random(shape), rng.random(shape)
+
+    def fma() -> None:
+        np.multiply(b, 1.5, out=a)
+        np.add(a, c, out=a)
+
+    floor = best(fma, max(args.repeat, 20))
+    t_sim = best(lambda: simulate(st, ps), args.repeat)
+    t_series = best(lambda: mc.draw_values(st, sim, False, buffer), args.repeat)
+    t_exact = best(lambda: exact_quantiles(buffer), max(1, args.repeat // 2))
+    hist = HistogramQuantiles(buffer.shape[1])
+    hist.observe(buffer)
+    t_hist = best(lambda: hist.count(buffer), args.repeat)
+
+    t_sim0 = best(lambda: demand_v0.simulate(st, ps), max(1, args.repeat // 2))
+    sim0 = demand_v0.simulate(st, ps)
+    t_series0 = best(lambda: draw_values_v0(st, sim0), max(1, args.repeat // 2))
+
+    load = os.getloadavg()[0]
+    print(f"scenario {args.scenario}: {args.draws} draws x {len(st.buyers)} buyers x "
+          f"{st.months.size} months; {plan.dims} uncertain inputs; {buffer.shape[1]:,} values "
+          f"a draw; nproc {os.cpu_count()}, load average {load:.1f}")
+    print(f"{'':38s} {'wall ms':>9s} {'x floor':>8s} {'CPU ms':>9s} {'x floor':>8s}")
+    for name, (w, c) in [("floor: fused multiply-add", floor), ("simulate", t_sim),
+                         ("series extraction (float32 buffer)", t_series),
+                         ("exact quantiles (5 levels)", t_exact),
+                         ("histogram counting (2,048 bins)", t_hist)]:
+        print(f"{name:38s} {w * 1e3:9.1f} {w / floor[0]:8.1f} {c * 1e3:9.1f} "
+              f"{c / max(floor[1], 1e-9):8.1f}")
+    for name, (w, c), (w0, c0) in [("simulate", t_sim, t_sim0),
+                                   ("series extraction", t_series, t_series0)]:
+        print(f"{name} before issue 13 (tests/fixtures/engine_v0): wall {w0 * 1e3:.1f} ms, "
+              f"CPU {c0 * 1e3:.1f} ms; now x{w0 / w:.1f} wall, x{c0 / c:.1f} CPU faster")
+    print(f"simulate / floor: wall {t_sim[0] / floor[0]:.1f}, CPU "
+          f"{t_sim[1] / max(floor[1], 1e-9):.1f} (target <= {TARGET:g})")
+
+
+if __name__ == "__main__":
+    main()
