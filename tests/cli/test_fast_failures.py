@@ -83,7 +83,10 @@ def test_a_second_writer_waits_then_exits_3_naming_the_holder(tmp_path: Path, ho
     assert "after waiting 1 s" in done.stderr
     # it waited the second it was given, and started no Prefect server to find out
     assert 1.0 <= seconds < 1.0 + USAGE_SECONDS
-    assert not (tmp_path / "runs.log").exists()  # nothing started, nothing to record
+    # the losing run is in the history too: one "locked" record naming its pid's holder
+    records = [json.loads(line) for line in (tmp_path / "runs.log").read_text().splitlines()]
+    assert [r["status"] for r in records] == ["locked"]
+    assert records[0]["run_id"] is None and f"pid {holder.pid}" in records[0]["error"]
 
 
 def test_the_lock_of_a_killed_process_is_taken_over(tmp_path: Path, holder) -> None:
