@@ -38,8 +38,9 @@ from chipcast.errors import EnvironmentProblem
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 HEALTH_TIMEOUT = 5.0  # s: a configured server that does not answer /health in this is down
-STOP_GRACE = 2.0  # s: SIGTERM, then SIGKILL (a run must end within 5 s of Ctrl-C)
+STOP_GRACE = 1.0  # s: SIGTERM, then SIGKILL (a run must end within 5 s of Ctrl-C)
 DRAIN_TIMEOUT = 1.5  # s: the run's queued logs and events may take this long to send
+DRAIN_INTERRUPTED = 0.3  # s: the same when the run was interrupted (a user is waiting)
 SERVER_ENV = {  # as Prefect's own temporary server: no UI, ephemeral mode
     "PREFECT_UI_ENABLED": "0",
     "PREFECT__SERVER_EPHEMERAL": "1",
@@ -147,8 +148,10 @@ def run_server() -> Iterator[subprocess.Popen[bytes] | None]:
         with temporary_settings(updates={PREFECT_API_URL: url}):
             try:
                 yield proc
-            finally:
-                drain_reports()
+            except BaseException as exc:
+                drain_reports(DRAIN_TIMEOUT if isinstance(exc, Exception) else DRAIN_INTERRUPTED)
+                raise
+            drain_reports()
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         stop_server(proc)

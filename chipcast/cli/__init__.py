@@ -13,7 +13,9 @@ them.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -34,6 +36,7 @@ from chipcast.cli import (
     validate,
 )
 from chipcast.cli.failures import DEBUG_ENV, classify, debugging
+from chipcast.cli.interrupt import exit_on_late_signal
 from chipcast.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 app = typer.Typer(
@@ -70,6 +73,11 @@ for module in (init, run, serve, query, validate, sensitivity, goalseek, backtes
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code (no traceback for a user's error)."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler and (
+            threading.current_thread() is threading.main_thread()):
+        # `python -m chipcast.cli` ended an early Ctrl-C at once while importing; from here
+        # a KeyboardInterrupt unwinds (each command cleans up) and ends with 130.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # A flow started with no Prefect server configured starts a temporary one: give it time.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The temporary server must not try to send usage statistics from an analyst's machine.
@@ -108,7 +116,9 @@ def _main(args: list[str]) -> int:
 
 
 def entry() -> None:  # pragma: no cover - the console script
-    sys.exit(main())
+    code = main()
+    exit_on_late_signal()  # Prefect's atexit hooks run after this: no traceback from them
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,7 @@ import typer
 
 from chipcast.cli.format import console, table
 from chipcast.cli.options import ProjectOption, folders
-from chipcast.errors import EXIT_DATA, EXIT_USAGE, ChipcastError
+from chipcast.errors import EXIT_DATA, EXIT_USAGE, ChipcastError, environment_problem
 
 SHOWN_ROWS = 200  # rows a terminal table shows; --format csv|json print all fetched
 DEFAULT_LIMIT = 1_000  # as chipcast.store.query (not imported: it loads DuckDB)
@@ -68,8 +68,9 @@ def query_command(
         print(f"SQL error: {first_line(exc)}", file=sys.stderr)
         raise typer.Exit(EXIT_USAGE) from None
     except (OSError, ValueError, TypeError) as exc:  # e.g. a value Python cannot represent
-        print(f"error: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
-        raise typer.Exit(EXIT_DATA) from None
+        known = environment_problem(exc)  # a full disk or no permission: the machine's, exit 4
+        print(f"error: {known or f'{type(exc).__name__}: {first_line(exc)}'}", file=sys.stderr)
+        raise typer.Exit(known.exit_code if known else EXIT_DATA) from None
     if result is None:
         print("(statement returned no rows)")
         return
