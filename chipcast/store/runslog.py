@@ -21,8 +21,13 @@ def append_runs_log(out_dir: Path, record: Mapping[str, Any]) -> None:
     one os.write on an O_APPEND descriptor, so the line lands whole after every other line even
     when two runs append at once (the losing run of a lock writes without holding it)."""
     line = (json.dumps(dict(record), default=str, sort_keys=True) + "\n").encode("utf-8")
-    fd = os.open(Path(out_dir) / RUNS_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(Path(out_dir) / RUNS_LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # A line cut by an older crash: ours starts on its own line. (Another writer's line
+            # landing meanwhile can make this an empty line, which readers skip.)
+            line = b"\n" + line
         written = os.write(fd, line)
         if written != len(line):  # a full disk mid-line: say so rather than leave half a record
             raise OSError(28, "runs.log record cut short (no space left?)",

@@ -41,6 +41,9 @@ def chipcast(*args: str, cwd: Path = REPO) -> tuple[subprocess.CompletedProcess,
     (["run", "--bogus"], "No such option"),
     (["run", "--dask", "somewhere"], "--dask must be 'local' or a scheduler address"),
     (["run", "--wait", "-1"], "--wait"),
+    (["run", "--seed", "-1"], "Invalid value for '--seed'"),  # was a traceback after 40 s
+    (["run", "--draws", "-5"], "Invalid value for '--draws'"),
+    (["query", ""], "the SQL is empty"),  # was an AttributeError
     (["serve", "--timezone", "Mars/Olympus"], "not an IANA timezone"),
     (["serve", "--cron", "6 daily"], "needs 5 fields"),
 ])
