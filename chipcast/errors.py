@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from dataclasses import dataclass, field
 
 EXIT_DATA = 1  # bad input or failed data check
@@ -11,6 +12,14 @@ EXIT_LOCKED = 3  # the warehouse is being written by another run
 EXIT_ENVIRONMENT = 4  # the machine, not the input: disk full, read-only folder, no Prefect API
 EXIT_INTERNAL = 70  # a bug in chipcast (BSD sysexits EX_SOFTWARE); --debug shows the traceback
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
+
+DEBUG_ENV = "CHIPCAST_DEBUG"  # set (or `chipcast --debug`): errors show their traceback
+
+
+def debugging() -> bool:
+    """Whether errors should show their traceback (`chipcast --debug` or CHIPCAST_DEBUG=1)."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
 
 # OSError numbers that say the machine refuses, not that an input is wrong.
 ENVIRONMENT_ERRNOS = {

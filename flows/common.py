@@ -10,7 +10,7 @@ from typing import Any
 
 from prefect.tasks import exponential_backoff
 
-from chipcast.errors import ChipcastError
+from chipcast.errors import ChipcastError, debugging
 
 # Retries of a task that reads or writes files: 1 s, then 2 s (then the run fails).
 IO_RETRIES = 2
@@ -44,11 +44,14 @@ def transient_only(task: Any, task_run: Any, state: Any) -> bool:
 
 
 class _NoDataErrorTracebacks(logging.Filter):
-    """Keep Prefect's line about a failed run but drop the traceback of a data error: the CLI
-    prints the problems themselves (file, row, column, hint), and a stack helps no analyst."""
+    """Keep Prefect's line about a failed run but drop its traceback: the CLI prints the
+    problems themselves (file, row, column, hint) or one line for any other error, and a stack
+    helps no analyst. With `chipcast --debug` (CHIPCAST_DEBUG=1) only a data error's is
+    dropped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], ChipcastError):
+        if record.exc_info and (not debugging()
+                                or isinstance(record.exc_info[1], ChipcastError)):
             record.exc_info = None
             record.exc_text = None
         return True

@@ -4,16 +4,15 @@ ChipcastError that names them; anything else is an internal error (exit 70)."""
 
 from __future__ import annotations
 
-import os
+from chipcast.errors import (
+    DEBUG_ENV,
+    ChipcastError,
+    EnvironmentProblem,
+    debugging,
+    environment_problem,
+)
 
-from chipcast.errors import ChipcastError, EnvironmentProblem, environment_problem
-
-DEBUG_ENV = "CHIPCAST_DEBUG"
-
-
-def debugging() -> bool:
-    """Whether errors should show their traceback (--debug or CHIPCAST_DEBUG=1)."""
-    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+__all__ = ["DEBUG_ENV", "classify", "debugging"]
 
 
 def classify(exc: BaseException) -> ChipcastError | None:

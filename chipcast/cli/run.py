@@ -178,7 +178,7 @@ def check_seed(seed: int) -> None:
 
 
 def _run(config: Any, dask: str | None, wait: float, cache: bool) -> Any:
-    # Imported here: the store imports DuckDB (the CLI's start-up stays light).
+    # Imported here: the CLI's start-up stays light for commands that never take a lock.
     from chipcast.store.lock import WarehouseLock
     from chipcast.store.runslog import record_locked
 
