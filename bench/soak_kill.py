@@ -18,10 +18,14 @@ a terminal) and SIGTERM in turn, and checks:
   (after every kill, or every `--next-every` kills when time is short: the runs in between
   start on what the kill left, and their own checks cover it).
 
+With `--after-stage TEXT` the kill moment is instead uniform in [0, `--window`] s after the
+run prints a stage line containing TEXT (e.g. "published": right after the commit point, the
+moment a run is killed after publishing but before writing its runs.log record).
+
 Prints one line per kill and the tally last. Usage:
 
     .venv/bin/python bench/soak_kill.py [--kills 50] [--draws 32] [--scenario seed-2023]
-        [--seed 1]
+        [--seed 1] [--next-every 1] [--late-every 0] [--after-stage published --window 2]
 """
 
 from __future__ import annotations
@@ -101,6 +105,23 @@ def complete(out: Path) -> str | None:
     return None
 
 
+def unlogged(out: Path) -> list[str]:
+    """Published runs of the warehouse without a "published" record in runs.log."""
+    logged = set()
+    for line in (out / "runs.log").read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record.get("status") == "published":
+                logged.add(record.get("run_id"))
+    con = duckdb.connect(str(out / "chipcast.duckdb"), read_only=True)
+    try:
+        ids = [r[0] for r in con.execute(
+            "SELECT run_id FROM runs WHERE status = 'published'").fetchall()]
+    finally:
+        con.close()
+    return sorted(set(ids) - logged)
+
+
 def tagged(tag: str) -> list[int]:
     """PIDs of live (not zombie) processes whose environment carries the tag."""
     found = []
@@ -159,15 +180,31 @@ def full_run(args: argparse.Namespace, data: Path, out: Path) -> tuple[int, floa
     return proc.returncode, time.monotonic() - t0, err if not left else f"orphans {left}"
 
 
+stop_requested = False
+
+
+def _request_stop(signum: int, frame: object) -> None:
+    global stop_requested
+    stop_requested = True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--draws", type=int, default=32)
     parser.add_argument("--scenario", action="append", default=None)
     parser.add_argument("--seed", type=int, default=1, help="seed of the kill moments")
+    parser.add_argument("--after-stage", default=None,
+                        help="kill within --window s after a stage line containing this")
+    parser.add_argument("--window", type=float, default=2.0)
+    parser.add_argument("--late-every", type=int, default=0,
+                        help="every N-th kill waits for the stage line 'published' (the "
+                        "commit point) and kills within --window s of it")
     parser.add_argument("--next-every", type=int, default=1,
                         help="run the next run to completion after every N-th kill")
     args = parser.parse_args()
+    # SIGUSR1: finish the kill under way, then print the tally (when time is short).
+    signal.signal(signal.SIGUSR1, _request_stop)
     args.scenario = args.scenario or ["seed-2023"]
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="chipcast-soak-"))
@@ -181,16 +218,39 @@ def main() -> int:
         if code != 0:
             print(f"the first run failed (exit {code}):\n{err[-3000:]}")
             return 1
+        when = (f"[0, {args.window:g}] s after the stage line {args.after_stage!r}"
+                if args.after_stage else f"[0.5, {length:.1f}] s")
+        if args.late_every:
+            when += (f", every {args.late_every}th kill in [0, {args.window:g}] s after the "
+                     "stage line 'published'")
         print(f"scenarios {', '.join(args.scenario)}, {args.draws} draws: a whole run takes "
-              f"{length:.1f} s; killing {args.kills} runs at uniform moments in "
-              f"[0.5, {length:.1f}] s", flush=True)
+              f"{length:.1f} s; killing {args.kills} runs at uniform moments in {when}",
+              flush=True)
         before = snapshot(out)
+        done = 0
         for i in range(args.kills):
+            if stop_requested:
+                print(f"stopped on request after {done} kills", flush=True)
+                break
             sig = SIGNALS[i % len(SIGNALS)]
-            at = rng.uniform(0.5, length)
             tag = uuid.uuid4().hex
             proc = start(args, data, out, tag)
-            time.sleep(at)
+            early = []
+            stage = args.after_stage
+            if args.late_every and (i + 1) % args.late_every == 0:
+                stage = "published"
+            if stage:
+                at = rng.uniform(0.0, args.window)
+                t0 = time.monotonic()
+                for line in proc.stderr:  # the stage lines, as they come
+                    early.append(line)
+                    if "chipcast:" in line and stage in line:
+                        break
+                time.sleep(at)
+                at = time.monotonic() - t0  # the moment from the start, as printed
+            else:
+                at = rng.uniform(0.5, length)
+                time.sleep(at)
             sent = time.monotonic()
             if proc.poll() is None:
                 if sig is signal.SIGINT:
@@ -202,6 +262,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 _, err = proc.communicate()
+            err = "".join(early) + err
             stopped = time.monotonic() - sent
             problems = []
             if sig is not signal.SIGKILL and proc.returncode not in (0, 130):
@@ -240,14 +301,23 @@ def main() -> int:
                                     f"{next_err.strip().splitlines()[-1:]}")
                 elif complete(out) is not None:
                     problems.append(f"next run's snapshot: {complete(out)}")
+                elif missing := unlogged(out):
+                    problems.append(f"published but not in runs.log: {missing}")
             before = snapshot(out)
+            if kept == "new" and proc.returncode != 0:
+                tally["killed after publishing"] += 1
             ended = ("finished" if proc.returncode == 0 else f"exit {proc.returncode}")
             verdict = "ok" if not problems else "FAIL " + "; ".join(problems)
+            if problems:  # what the killed run said last
+                tail = [line for line in err.splitlines() if line.strip()][-3:]
+                verdict += "\n      stderr: " + "\n      stderr: ".join(tail)
             tally[f"{sig.name} {'ok' if not problems else 'FAIL'}"] += 1
             tally[f"snapshot {kept}"] += 1
             if proc.returncode == 0:
                 tally["run finished before the signal"] += 1
-            print(f"{i + 1:3d} {sig.name:7s} at {at:5.1f} s: {ended:9s} stop {stopped:4.1f} s, "
+            done += 1
+            print(f"{i + 1:3d} {sig.name:7s} at {at:5.1f} s{' (late)' if stage else '':7s}: "
+                  f"{ended:9s} stop {stopped:4.1f} s, "
                   f"snapshot {kept}, "
                   + (f"next run {seconds:.0f} s" if seconds is not None else "no next run")
                   + f": {verdict}", flush=True)
@@ -261,7 +331,8 @@ def main() -> int:
             print(f"  {name} stop time: max {max(times):.2f} s, mean "
                   f"{sum(times) / len(times):.2f} s over {len(times)} interrupted runs")
     failed = sum(n for k, n in tally.items() if k.endswith("FAIL"))
-    print(f"  kills: {args.kills}, failed checks: {failed}")
+    print(f"  kills: {sum(n for k, n in tally.items() if k.startswith('SIG'))} of "
+          f"{args.kills} asked, failed checks: {failed}")
     return 1 if failed else 0
 
 

@@ -45,7 +45,17 @@ def _hard_exit(why: str) -> None:
         os._exit(EXIT_INTERRUPTED)
 
 
-def _watch(read_fd: int, hard_stop: float) -> None:
+class Interrupt:
+    """What `interruptible` saw: the name of the first signal, or None."""
+
+    signal: str | None = None
+
+    @property
+    def signalled(self) -> bool:
+        return self.signal is not None
+
+
+def _watch(read_fd: int, hard_stop: float, seen: Interrupt) -> None:
     """Watcher thread: wait for the first signal byte on the wakeup fd, then give the run
     `hard_stop` seconds (or until a second signal) before the hard exit."""
     wanted = {int(s) for s in SIGNALS}
@@ -69,34 +79,38 @@ def _watch(read_fd: int, hard_stop: float) -> None:
             name = signal.Signals(number).name
             if first is not None:
                 _hard_exit(f"second signal {name}")
-            first = name
+            first = seen.signal = name
             deadline = time.monotonic() + hard_stop
 
 
 @contextmanager
-def interruptible(hard_stop: float = HARD_STOP) -> Iterator[None]:
+def interruptible(hard_stop: float = HARD_STOP) -> Iterator[Interrupt]:
     """Within the block, SIGINT and SIGTERM interrupt the command as described above (main
     thread only: Python delivers signals there). The previous handlers come back on exit; an
-    armed watchdog stays armed (the process is ending)."""
+    armed watchdog stays armed (the process is ending). Yields an Interrupt: a library may
+    turn the KeyboardInterrupt into another exception (a cancelled future), so the caller asks
+    `signalled` before calling an exception a bug."""
+    seen = Interrupt()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield seen
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+        seen.signal = signal.Signals(signum).name
+        raise KeyboardInterrupt(seen.signal)
 
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
-    watcher = threading.Thread(target=_watch, args=(read_fd, hard_stop), daemon=True,
+    watcher = threading.Thread(target=_watch, args=(read_fd, hard_stop, seen), daemon=True,
                                name="chipcast-interrupt-watchdog")
     watcher.start()
     previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
     interrupted = False
     try:
-        yield
+        yield seen
     except BaseException as exc:
-        interrupted = not isinstance(exc, Exception)
+        interrupted = seen.signalled or not isinstance(exc, Exception)
         raise
     finally:
         for s, h in previous.items():

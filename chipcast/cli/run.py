@@ -155,19 +155,24 @@ def run_command(
                      fit_until=parse_month_option(fit_until, "--fit-until"))
     check_dask(dask)
     check_seed(config.seed)
+    seen = None
     try:
-        with interruptible():
+        with interruptible() as seen:
             summary = _run(config, dask, wait, cache)
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if isinstance(exc, Exception) and not (seen and seen.signalled):
+            known = classify(exc)
+            if known is None:
+                raise  # a bug: chipcast.cli.main prints one line (--debug: the traceback)
+            _explain(known)
+        if isinstance(exc, typer.Exit | SystemExit):
+            raise
+        # Ctrl-C or SIGTERM (as KeyboardInterrupt, Prefect's TerminationSignal, or whatever a
+        # library turned the interrupt into)
         print("run interrupted: its private files were removed and its lock released; the "
               "published outputs are the previous run's (or this run's if it had committed: "
               "see runs.log)", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    except Exception as exc:
-        known = classify(exc)
-        if known is None:
-            raise  # a bug: chipcast.cli.main prints one line (or the traceback with --debug)
-        _explain(known)
     print(format_summary(summary))
 
 
