@@ -118,6 +118,12 @@ def _main(args: list[str]) -> int:
 def entry() -> None:  # pragma: no cover - the console script
     code = main()
     exit_on_late_signal()  # Prefect's atexit hooks run after this: no traceback from them
+    if code == EXIT_INTERRUPTED:
+        # Interrupted: skip the atexit hooks (Prefect's would keep trying to send queued events
+        # to the server the run has stopped, for seconds); the run has cleaned up already.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 

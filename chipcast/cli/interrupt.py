@@ -35,10 +35,11 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 def _hard_exit(why: str) -> None:
     """Remove the open runs' private files and end the process now (exit 130)."""
     try:
-        # Imported here: only an interrupted run pays for the store's imports (DuckDB).
-        from chipcast.store.publish import abandon_open_publications
-
-        abandon_open_publications(why)
+        # Not imported here: a process that never imported the store holds no publication,
+        # and importing it (DuckDB, pyarrow) would take seconds of the 5 s.
+        publish = sys.modules.get("chipcast.store.publish")
+        if publish is not None:
+            publish.abandon_open_publications(why)
     finally:
         print(f"interrupted ({why}); private files removed, nothing new was published",
               file=sys.stderr, flush=True)
