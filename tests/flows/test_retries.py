@@ -15,10 +15,10 @@ from flows.common import is_transient, transient_only
 
 @pytest.mark.parametrize("exc, retried", [
     (IsADirectoryError(errno.EISDIR, "Is a directory", "data/chip_specs.csv"), False),
-    (FileNotFoundError(errno.ENOENT, "No such file", "data/x.csv"), False),
+    (FileNotFoundError(errno.ENOENT, "No such file", "data/chip_specs.csv"), False),
     (OSError(errno.ENOSPC, "No space left on device"), False),
     (PermissionError(errno.EACCES, "Permission denied"), False),
-    (InputError(Problem("data/x.csv", "bad")), False),
+    (InputError(Problem("data/chip_specs.csv", "bad")), False),
     (ValueError("not I/O"), False),
     (OSError(errno.EIO, "Input/output error"), True),
     (OSError(errno.ESTALE, "Stale file handle"), True),
