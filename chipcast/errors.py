@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass, field
 
 EXIT_DATA = 1  # bad input or failed data check
 EXIT_USAGE = 2  # wrong command-line use
 EXIT_LOCKED = 3  # the warehouse is being written by another run
+EXIT_ENVIRONMENT = 4  # the machine, not the input: disk full, read-only folder, no Prefect API
+EXIT_INTERNAL = 70  # a bug in chipcast (BSD sysexits EX_SOFTWARE); --debug shows the traceback
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
+
+DEBUG_ENV = "CHIPCAST_DEBUG"  # set (or `chipcast --debug`): errors show their traceback
+
+
+def debugging() -> bool:
+    """Whether errors should show their traceback (`chipcast --debug` or CHIPCAST_DEBUG=1)."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+# OSError numbers that say the machine refuses, not that an input is wrong.
+ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
 
 
 EXCERPT_CHARS = 60  # a value is quoted in a message at most this long
@@ -81,3 +103,24 @@ class WarehouseLocked(ChipcastError):
 
 class UsageError(ChipcastError):
     exit_code = EXIT_USAGE
+
+
+class EnvironmentProblem(ChipcastError):
+    """The machine refuses, not the input: a full disk, a read-only or forbidden output folder,
+    an unreachable Prefect API, a damaged warehouse file. Nothing was published."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
+    """An OSError the machine caused (ENVIRONMENT_ERRNOS) as an EnvironmentProblem naming the
+    file and the fix, else None (a missing input file or a folder in place of a file is the
+    user's input, not the environment)."""
+    if not isinstance(exc, OSError) or exc.errno not in ENVIRONMENT_ERRNOS:
+        return None
+    what = ENVIRONMENT_ERRNOS[exc.errno]
+    where = f": {exc.filename}" if exc.filename else ""
+    fix = {errno.ENOSPC: "free disk space (or use --out-dir on another disk)",
+           errno.EDQUOT: "free disk space (or use --out-dir on another disk)"}.get(
+        exc.errno, "make the folder writable for this user (or use --out-dir elsewhere)")
+    return EnvironmentProblem(f"{what}{where}; {fix}")

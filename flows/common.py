@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from typing import Any
 
 from prefect.tasks import exponential_backoff
 
-from chipcast.errors import ChipcastError
+from chipcast.errors import ChipcastError, debugging
 
 # Retries of a task that reads or writes files: 1 s, then 2 s (then the run fails).
 IO_RETRIES = 2
@@ -21,18 +22,36 @@ def stage(message: str) -> None:
     print(f"chipcast: {message}", file=sys.stderr, flush=True)
 
 
+# OSErrors that may pass if the same call is made again a moment later (a busy or flaky disk,
+# a network file system); anything else (a missing file, a folder in place of a file, no
+# permission, a full disk) gives the same answer on every try.
+TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.EIO,
+                              errno.ESTALE, errno.ETIMEDOUT})
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether an error may pass on a retry: an OSError with a TRANSIENT_ERRNOS number, never a
+    ChipcastError (a data or environment problem the user must fix)."""
+    if isinstance(exc, ChipcastError) or not isinstance(exc, OSError):
+        return False
+    return exc.errno in TRANSIENT_ERRNOS
+
+
 def transient_only(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry an I/O task only for errors that may pass (disk, network file systems); a data
-    error (ChipcastError) fails at once, since reading the same bad file again cannot help."""
-    return not isinstance(getattr(state, "data", None), ChipcastError)
+    """retry_condition_fn of the I/O tasks: retry only a transient error (is_transient; Prefect
+    3 passes the failed state, whose `data` is the exception)."""
+    return is_transient(getattr(state, "data", None))
 
 
 class _NoDataErrorTracebacks(logging.Filter):
-    """Keep Prefect's line about a failed run but drop the traceback of a data error: the CLI
-    prints the problems themselves (file, row, column, hint), and a stack helps no analyst."""
+    """Keep Prefect's line about a failed run but drop its traceback: the CLI prints the
+    problems themselves (file, row, column, hint) or one line for any other error, and a stack
+    helps no analyst. With `chipcast --debug` (CHIPCAST_DEBUG=1) only a data error's is
+    dropped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], ChipcastError):
+        if record.exc_info and (not debugging()
+                                or isinstance(record.exc_info[1], ChipcastError)):
             record.exc_info = None
             record.exc_text = None
         return True

@@ -1,15 +1,22 @@
 """The `chipcast` command line (typer, rich output).
 
-Exit codes: 0 ok, 1 bad input or failed data check (nothing published), 2 wrong usage, 3 the
-warehouse is being written by another run, 130 interrupted. Each command module imports the
-heavy libraries (Prefect, Great Expectations, DuckDB) inside its command, so `chipcast estimate`
-or a usage error never pays for them.
+Exit codes (docs/exit-codes.md): 0 ok, 1 bad input or failed data check (nothing published),
+2 wrong usage, 3 the warehouse is being written by another run, 4 the environment refused (disk
+full, read-only or forbidden output folder, Prefect API unreachable, damaged warehouse file),
+70 internal error (a bug: rerun with --debug for the traceback), 130 interrupted (Ctrl-C,
+SIGTERM). Every failure is one line or a problem list; a traceback only with `--debug` (or
+CHIPCAST_DEBUG=1). Each command module imports the heavy libraries (Prefect, Great
+Expectations, DuckDB) inside its command, so `chipcast estimate` or a usage error never pays for
+them.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Sequence
 
 import typer
@@ -28,7 +35,9 @@ from chipcast.cli import (
     serve,
     validate,
 )
-from chipcast.errors import ChipcastError
+from chipcast.cli.failures import DEBUG_ENV, classify, debugging
+from chipcast.cli.interrupt import exit_on_late_signal
+from chipcast.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 app = typer.Typer(
     name="chipcast", help="Forecast China's AI-accelerator demand, month by month, with "
@@ -48,8 +57,12 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="print the version and exit"),
+    debug: bool = typer.Option(False, "--debug", help="print the traceback of an error "
+                               f"(also {DEBUG_ENV}=1)"),
 ) -> None:
     """Forecast China's AI-accelerator demand, month by month, with uncertainty."""
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
 
 
 app.add_typer(estimate.app, name="estimate")
@@ -60,25 +73,58 @@ for module in (init, run, serve, query, validate, sensitivity, goalseek, backtes
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code (no traceback for a user's error)."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler and (
+            threading.current_thread() is threading.main_thread()):
+        # `python -m chipcast.cli` ended an early Ctrl-C at once while importing; from here
+        # a KeyboardInterrupt unwinds (each command cleans up) and ends with 130.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # A flow started with no Prefect server configured starts a temporary one: give it time.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The temporary server must not try to send usage statistics from an analyst's machine.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    before = os.environ.get(DEBUG_ENV)  # --debug sets it for this command only
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if before is None:
+            os.environ.pop(DEBUG_ENV, None)
+        else:
+            os.environ[DEBUG_ENV] = before
+
+
+def _main(args: list[str]) -> int:
     try:
         # typer prints usage errors itself (exit 2) and ends every command with SystemExit
-        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="chipcast")
+        app(args=args, prog_name="chipcast")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except ChipcastError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place every error becomes a line + code
+        if debugging():
+            traceback.print_exc()
+        known = classify(exc)
+        if known is not None:
+            print(f"error: {known}", file=sys.stderr)
+            return known.exit_code
+        text = " ".join(str(exc).split())[:300] or "no message"
+        print(f"internal error: {type(exc).__name__}: {text} (rerun with --debug for the "
+              f"traceback; exit {EXIT_INTERNAL})", file=sys.stderr)
+        return EXIT_INTERNAL
     return 0
 
 
 def entry() -> None:  # pragma: no cover - the console script
-    sys.exit(main())
+    code = main()
+    exit_on_late_signal()  # Prefect's atexit hooks run after this: no traceback from them
+    if code == EXIT_INTERRUPTED:
+        # Interrupted: skip the atexit hooks (Prefect's would keep trying to send queued events
+        # to the server the run has stopped, for seconds); the run has cleaned up already.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,11 +12,20 @@ from typing import Annotated, Any
 
 import typer
 
+from chipcast.cli.failures import classify
 from chipcast.cli.format import number
 from chipcast.cli.options import ProjectOption, folders
 from chipcast.config import SENSITIVITY_MODES
 from chipcast.contracts import HEADLINES, SAMPLERS, SEED_CLAIM, SEED_SCENARIO
-from chipcast.errors import EXIT_DATA, ChipcastError, UsageError
+from chipcast.errors import (
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    ChipcastError,
+    UsageError,
+    WarehouseLocked,
+)
+
+MAX_SEED = 2**63 - 1  # the warehouse stores the seed as BIGINT
 
 Sampler = StrEnum("Sampler", {s: s for s in SAMPLERS})  # type: ignore[misc]
 Sensitivity = StrEnum("Sensitivity", {s: s for s in SENSITIVITY_MODES})  # type: ignore[misc]
@@ -100,9 +109,11 @@ def run_command(
     out_dir: Annotated[Path | None, typer.Option(help="outputs folder (default: the "
                                                       "project's forecasts/)")]
     = None,
-    draws: Annotated[int | None, typer.Option(help="Monte Carlo draws per scenario (default "
-                                                   "4096; 0 = deterministic only)")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed (default 20231)")] = None,
+    draws: Annotated[int | None, typer.Option(min=0, help="Monte Carlo draws per scenario "
+                                                          "(default 4096; 0 = deterministic "
+                                                          "only)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED,
+                                             help="random seed (default 20231)")] = None,
     sampler: Annotated[Sampler | None, typer.Option(help="how inputs are drawn "
                                                          "(default sobol)")] = None,
     sensitivity: Annotated[Sensitivity, typer.Option(
@@ -129,10 +140,12 @@ def run_command(
     project: ProjectOption = None,
 ) -> None:
     """Run the pipeline: ingest, check, forecast, publish. Exit 0 published, 1 input or check
-    failure (nothing published), 2 usage error, 3 warehouse locked by another run."""
+    failure (nothing published), 2 usage error, 3 warehouse locked by another run, 4 the
+    environment refused (disk full, read-only folder, Prefect unreachable, damaged warehouse),
+    130 interrupted (Ctrl-C or SIGTERM: stops within 5 s, private files removed)."""
+    from chipcast.cli.interrupt import interruptible
     from chipcast.config import RunConfig, check_dask
     from chipcast.inputs import available_scenarios
-    from chipcast.store.lock import WarehouseLock
 
     found, data, out = folders(project, data_dir, out_dir)
     args = SimpleNamespace(scenarios=scenarios or None, data_dir=data, out_dir=out,
@@ -143,30 +156,74 @@ def run_command(
     config = replace(config, sensitivity=sensitivity.value, calibrate=calibrate,
                      fit_until=parse_month_option(fit_until, "--fit-until"))
     check_dask(dask)
+    check_seed(config.seed)
+    seen = None
+    try:
+        with interruptible() as seen:
+            summary = _run(config, dask, wait, cache)
+    except BaseException as exc:
+        if isinstance(exc, Exception) and not (seen and seen.signalled):
+            known = classify(exc)
+            if known is None:
+                raise  # a bug: chipcast.cli.main prints one line (--debug: the traceback)
+            _explain(known)
+        if isinstance(exc, typer.Exit | SystemExit):
+            raise
+        # Ctrl-C or SIGTERM (as KeyboardInterrupt, Prefect's TerminationSignal, or whatever a
+        # library turned the interrupt into)
+        print("run interrupted: its private files were removed and its lock released; the "
+              "published outputs are the previous run's (or this run's if it had committed: "
+              "see runs.log)", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    print(format_summary(summary))
+
+
+def check_seed(seed: int) -> None:
+    """A seed from CHIPCAST_SEED or chipcast.toml is checked as --seed is (exit 2 at once)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed must be between 0 and {MAX_SEED}, got {seed}")
+
+
+def _run(config: Any, dask: str | None, wait: float, cache: bool) -> Any:
+    # Imported here: the CLI's start-up stays light for commands that never take a lock.
+    from chipcast.store.lock import WarehouseLock
+    from chipcast.store.runslog import record_locked
+
     try:
         # The lock is taken before Prefect starts and held for the whole run; the flow, in
         # this process, joins it (share=True). A second writer waits `wait` s, then exits 3.
-        with WarehouseLock(config.out_dir, wait=wait, share=True):
-            # Imported here: importing Prefect costs seconds; usage errors and a held lock
-            # above are answered before that.
-            from flows.common import quiet_data_error_tracebacks
-            from flows.pipeline import pipeline
+        lock = WarehouseLock(config.out_dir, wait=wait, share=True).acquire()
+    except WarehouseLocked as exc:
+        record_locked(config.out_dir, exc, {"scenarios": list(config.scenarios),
+                                            "config": config.to_json()})
+        raise
+    try:
+        # Imported here: importing Prefect costs seconds; usage errors and a held lock
+        # above are answered before that.
+        from flows.common import quiet_data_error_tracebacks
+        from flows.pipeline import pipeline
+        from flows.server import run_server
 
-            quiet_data_error_tracebacks()
-            summary = pipeline(
+        quiet_data_error_tracebacks()
+        with run_server():
+            return pipeline(
                 scenarios=list(config.scenarios), data_dir=str(config.data_dir),
                 out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
                 sampler=config.sampler, sensitivity_n=config.sensitivity_n,
                 sensitivity=config.sensitivity, calibrate=config.calibrate,
                 fit_until=config.fit_until, dask=dask, cache=cache,
             )
-    except ChipcastError as exc:
-        problems = getattr(exc, "problems", None)
-        print(f"run failed ({type(exc).__name__}); nothing was published.", file=sys.stderr)
-        if problems:
-            for problem in problems:
-                print(f"  - {problem}", file=sys.stderr)
-        else:
-            print(f"  {exc}", file=sys.stderr)
-        raise typer.Exit(exc.exit_code or EXIT_DATA) from None
-    print(format_summary(summary))
+    finally:
+        lock.release()
+
+
+def _explain(exc: ChipcastError) -> None:
+    """Print why the run failed (one line or a problem list) and exit with its code."""
+    problems = getattr(exc, "problems", None)
+    print(f"run failed ({type(exc).__name__}); nothing was published.", file=sys.stderr)
+    if problems:
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+    else:
+        print(f"  {exc}", file=sys.stderr)
+    raise typer.Exit(exc.exit_code or EXIT_DATA) from None

@@ -16,6 +16,13 @@ outputs into place:
    `exports/latest/<name>.parquet` and its `manifest.json`);
 5. append one JSON line to `runs.log` (published or failed) and remove the private files.
 
+`runs.log` records every run: published, failed, interrupted, and one that lost the lock
+(status "locked", written without the lock: each record is one `write` on an O_APPEND file, so
+concurrent writers never interleave inside a line). A run killed before it could write its
+record is reconciled by the next run that takes the lock: a published run in the warehouse's
+`runs` table missing from the log, and the private copy a killed run left behind, each get a
+record with `"reconciled": true`.
+
 A run that fails before commit leaves `chipcast.duckdb`, `exports/` and `latest` byte-identical.
 
 `RunPaths(out_dir, run_id)` names every file of a run from those two plain values, so a flow
@@ -43,11 +50,11 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-from chipcast.errors import ChipcastError
+from chipcast.errors import ChipcastError, EnvironmentProblem, WarehouseLocked
 from chipcast.store import warehouse
 from chipcast.store.lock import LOCK_NAME, WarehouseLock
+from chipcast.store.runslog import RUNS_LOG, append_runs_log, read_runs_log, record_locked
 
-RUNS_LOG = "runs.log"
 _OPEN: dict[str, Publication] = {}  # the publications this process holds, by run id
 EXPORTS = "exports"
 LATEST = "latest"
@@ -56,8 +63,8 @@ MANIFEST = "manifest.json"
 VALIDATION = "validation"
 
 
-class UnreadableWarehouse(ChipcastError):
-    """The published DuckDB file exists but cannot be opened (damaged or not DuckDB)."""
+class UnreadableWarehouse(EnvironmentProblem):
+    """The published DuckDB file exists but cannot be opened (damaged or not DuckDB): exit 4."""
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -98,20 +105,36 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def append_runs_log(out_dir: Path, record: Mapping[str, Any]) -> None:
-    """Append one JSON line to <out_dir>/runs.log (append-only history, failed runs included)."""
-    with open(Path(out_dir) / RUNS_LOG, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(dict(record), default=str, sort_keys=True) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def read_runs_log(out_dir: Path) -> list[dict[str, Any]]:
-    """All records of <out_dir>/runs.log, oldest first ([] if none)."""
-    path = Path(out_dir) / RUNS_LOG
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def reconcile_runs_log(out_dir: Path, con: duckdb.DuckDBPyConnection | None,
+                       stale_run_ids: list[str]) -> list[str]:
+    """Add the runs.log records a killed run could not write (call under the lock): every
+    published run of the warehouse `con` (the run's private copy) missing from the log, and
+    every run whose private files `stale_run_ids` were left behind. Returns the ids added."""
+    logged = {(r.get("run_id"), r.get("status")) for r in read_runs_log(out_dir)}
+    logged_ids = {run_id for run_id, _ in logged}
+    added = []
+    now = datetime.now(UTC).isoformat()
+    if con is not None:
+        try:
+            rows = con.execute(warehouse.sql("warehouse/published_runs")).fetchall()
+        except duckdb.CatalogException:  # a file without the runs table: nothing to reconcile
+            rows = []
+        for run_id, scenarios, started, finished, seed, draws in rows:
+            if (run_id, "published") in logged:
+                continue
+            append_runs_log(out_dir, {
+                "run_id": run_id, "status": "published", "reconciled": True,
+                "reconciled_at": now, "scenarios": list(scenarios or []),
+                "started_at": started, "finished_at": finished, "seed": seed, "draws": draws,
+                "note": "published, then killed before writing its runs.log record"})
+            added.append(run_id)
+    for run_id in sorted(set(stale_run_ids) - logged_ids - set(added)):
+        append_runs_log(out_dir, {
+            "run_id": run_id, "status": "failed", "reconciled": True, "reconciled_at": now,
+            "error": "killed before publishing (its private files were left behind and "
+                     "have been removed)"})
+        added.append(run_id)
+    return added
 
 
 def latest_run_id(out_dir: Path) -> str | None:
@@ -261,19 +284,26 @@ class Publication:
     report = property(lambda self: self.paths.report)
 
     def __enter__(self) -> Publication:
-        self._lock.acquire()
         try:
-            self._remove_stale()
+            self._lock.acquire()
+        except WarehouseLocked as exc:
+            record_locked(self.out_dir, exc, {**self.meta, "started_at":
+                                              self.started_at.isoformat()})
+            raise
+        try:
+            stale = self._remove_stale()
             if self.paths.published.exists():
                 shutil.copyfile(self.paths.published, self.paths.work)
             try:
                 con = duckdb.connect(str(self.paths.work))
             except duckdb.Error as exc:
                 raise UnreadableWarehouse(
-                    f"the published warehouse {self.paths.published} cannot be opened ({exc}); "
-                    "move it away (or delete it) and run again: nothing was changed"
-                ) from exc
+                    f"the published warehouse {self.paths.published} cannot be opened "
+                    f"({' '.join(str(exc).split())[:200]}); move it away (or delete it) and run "
+                    "again: nothing was changed") from None
             try:
+                reconcile_runs_log(self.out_dir, con if self.paths.published.exists() else None,
+                                   stale)
                 warehouse.create_schema(con)
             finally:
                 con.close()
@@ -319,8 +349,11 @@ class Publication:
             **self.meta,
         }
 
-    def _remove_stale(self) -> None:
-        """Private files of runs that crashed: nobody else can own them while we hold the lock."""
+    def _remove_stale(self) -> list[str]:
+        """Private files of runs that crashed: nobody else can own them while we hold the lock.
+        Returns the run ids whose private copy was left behind (killed runs)."""
+        stale = sorted(p.name[len(".work-"):-len(".duckdb")]
+                       for p in self.out_dir.glob(".work-*.duckdb"))
         for pattern in (".work-*.duckdb", ".work-*.duckdb.wal", ".publish-*.duckdb"):
             for path in self.out_dir.glob(pattern):
                 path.unlink(missing_ok=True)
@@ -334,6 +367,7 @@ class Publication:
                 path.unlink(missing_ok=True)
         for path in (self.out_dir / REPORTS).glob(".*.html"):
             path.unlink(missing_ok=True)
+        return stale
 
     def _cleanup(self) -> None:
         p = self.paths
@@ -355,6 +389,11 @@ class Publication:
             if self.committed:
                 record.update(status="published", database=str(self.paths.published),
                               exports=str(self.paths.exports_dir))
+            elif exc is not None and not isinstance(exc, Exception):
+                # KeyboardInterrupt (Ctrl-C, or SIGTERM via chipcast.cli.interrupt), Prefect's
+                # TerminationSignal (SIGTERM during a flow), SystemExit: stopped, not failed
+                record.update(status="interrupted",
+                              error=f"interrupted ({type(exc).__name__}: {exc})")
             else:
                 record.update(status="failed", error=_describe(exc))
                 problems = getattr(exc, "problems", None)
@@ -365,6 +404,20 @@ class Publication:
             _OPEN.pop(self.run_id, None)
             self._cleanup()
             self._lock.release()
+
+
+def abandon_open_publications(why: str) -> None:
+    """Remove the private files of every publication this process holds and record them as
+    interrupted (a process about to end at once, chipcast.cli.interrupt). Nothing published is
+    touched; the lock goes with the process."""
+    for pub in list(_OPEN.values()):
+        try:
+            pub._cleanup()
+            if not pub.committed:
+                append_runs_log(pub.out_dir, {**pub._record(), "status": "interrupted",
+                                              "error": f"interrupted ({why})"})
+        except OSError:
+            continue
 
 
 def open_publication(run_id: str) -> Publication:
@@ -383,6 +436,7 @@ def _describe(exc: BaseException | None) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-__all__ = ["LOCK_NAME", "MANIFEST", "Publication", "RunPaths", "UnreadableWarehouse",
-           "append_runs_log", "latest_run_id", "new_run_id", "open_publication", "point_latest",
+__all__ = ["LOCK_NAME", "MANIFEST", "RUNS_LOG", "Publication", "RunPaths", "UnreadableWarehouse",
+           "abandon_open_publications", "append_runs_log", "reconcile_runs_log",
+           "record_locked", "latest_run_id", "new_run_id", "open_publication", "point_latest",
            "read_runs_log", "write_manifest", "write_pinned"]

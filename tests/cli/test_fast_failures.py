@@ -41,6 +41,9 @@ def chipcast(*args: str, cwd: Path = REPO) -> tuple[subprocess.CompletedProcess,
     (["run", "--bogus"], "No such option"),
     (["run", "--dask", "somewhere"], "--dask must be 'local' or a scheduler address"),
     (["run", "--wait", "-1"], "--wait"),
+    (["run", "--seed", "-1"], "Invalid value for '--seed'"),  # was a traceback after 40 s
+    (["run", "--draws", "-5"], "Invalid value for '--draws'"),
+    (["query", ""], "the SQL is empty"),  # was an AttributeError
     (["serve", "--timezone", "Mars/Olympus"], "not an IANA timezone"),
     (["serve", "--cron", "6 daily"], "needs 5 fields"),
 ])
@@ -83,7 +86,10 @@ def test_a_second_writer_waits_then_exits_3_naming_the_holder(tmp_path: Path, ho
     assert "after waiting 1 s" in done.stderr
     # it waited the second it was given, and started no Prefect server to find out
     assert 1.0 <= seconds < 1.0 + USAGE_SECONDS
-    assert not (tmp_path / "runs.log").exists()  # nothing started, nothing to record
+    # the losing run is in the history too: one "locked" record naming its pid's holder
+    records = [json.loads(line) for line in (tmp_path / "runs.log").read_text().splitlines()]
+    assert [r["status"] for r in records] == ["locked"]
+    assert records[0]["run_id"] is None and f"pid {holder.pid}" in records[0]["error"]
 
 
 def test_the_lock_of_a_killed_process_is_taken_over(tmp_path: Path, holder) -> None:

@@ -91,7 +91,7 @@ def test_a_file_held_open_for_writing_is_one_line_and_exit_3(published: Path, ca
 
 
 @pytest.mark.parametrize("content, code, fragment", [
-    (b"not a database", 1, "cannot be opened"),
+    (b"not a database", 4, "cannot be opened"),  # a damaged file: the environment, exit 4
     (None, 1, "make run"),
 ])
 def test_unreadable_or_missing_file_is_one_line(tmp_path: Path, capsys, content, code,
