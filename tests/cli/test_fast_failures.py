@@ -1,5 +1,8 @@
-"""Wrong usage and a held lock are answered at once, before Prefect starts (timed in a
-subprocess, as a user runs the command)."""
+"""Wrong usage and a held lock are answered at once, before Prefect starts: run in a
+subprocess as a user runs the command, with `-X importtime` telling which libraries it loaded.
+What makes an answer slow is loading Prefect, Great Expectations, DuckDB or numba (seconds
+each), so the tests assert that none was loaded rather than timing the answer (speed targets
+live in bench/: a wall-clock limit here failed on a loaded machine, not on a regression)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import pytest
 from chipcast.store.lock import HOLDER_NAME, WarehouseLock
 
 REPO = Path(__file__).resolve().parents[2]
-USAGE_SECONDS = 2.0
+HEAVY = ("prefect", "great_expectations", "duckdb", "numba")
 
 # Holds the lock of argv[1] and says so, then sleeps until killed.
 HOLDER = """
@@ -30,9 +33,16 @@ time.sleep(600)
 
 def chipcast(*args: str, cwd: Path = REPO) -> tuple[subprocess.CompletedProcess, float]:
     t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "chipcast.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "chipcast.cli", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=120)
     return done, time.monotonic() - t0
+
+
+def heavy_imports(done: subprocess.CompletedProcess) -> set[str]:
+    """The heavy libraries a command loaded (from -X importtime's lines on stderr)."""
+    loaded = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+              for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return loaded & set(HEAVY)
 
 
 @pytest.mark.parametrize("args, says", [
@@ -47,11 +57,11 @@ def chipcast(*args: str, cwd: Path = REPO) -> tuple[subprocess.CompletedProcess,
     (["serve", "--timezone", "Mars/Olympus"], "not an IANA timezone"),
     (["serve", "--cron", "6 daily"], "needs 5 fields"),
 ])
-def test_wrong_usage_exits_2_in_under_2_seconds(args: list[str], says: str) -> None:
-    done, seconds = chipcast(*args)
-    assert done.returncode == 2, done.stderr
+def test_wrong_usage_exits_2_before_loading_heavy_libraries(args: list[str], says: str) -> None:
+    done, _ = chipcast(*args)
+    assert done.returncode == 2, done.stderr[-2000:]
     assert says in done.stderr
-    assert seconds < USAGE_SECONDS, f"{args}: {seconds:.2f} s"
+    assert heavy_imports(done) == set(), args
     assert "Traceback" not in done.stderr
 
 
@@ -84,8 +94,9 @@ def test_a_second_writer_waits_then_exits_3_naming_the_holder(tmp_path: Path, ho
     since = json.loads((tmp_path / HOLDER_NAME).read_text())["since"]
     assert f"held by pid {holder.pid} since {since}" in done.stderr
     assert "after waiting 1 s" in done.stderr
-    # it waited the second it was given, and started no Prefect server to find out
-    assert 1.0 <= seconds < 1.0 + USAGE_SECONDS
+    # it waited the second it was given, and loaded no Prefect (no server) to find out
+    assert seconds >= 1.0
+    assert heavy_imports(done) == set()
     # the losing run is in the history too: one "locked" record naming its pid's holder
     records = [json.loads(line) for line in (tmp_path / "runs.log").read_text().splitlines()]
     assert [r["status"] for r in records] == ["locked"]
