@@ -2,7 +2,7 @@
 
 Frames: `sensitivity` (every row: columns, keys, method, headline and its unit, param-id
 shape), `sensitivity.tornado` (tornado rows), `sensitivity.sobol` (Sobol rows) and
-`sensitivity.given_data` (RBD-FAST S1 and PAWN from the Monte Carlo's own draws). Splitting by
+`sensitivity.given_data` (binned S1 and PAWN from the Monte Carlo's own draws). Splitting by
 method keeps every rule unconditional (a GX row condition is a pandas query per rule).
 
 Tolerances (why):
@@ -14,8 +14,8 @@ Tolerances (why):
   its own half-width (`s1_conf` / `st_conf`), whichever is larger; the same slack allows
   ST < S1. A fixed [-0.05, 1.05] would reject honest small-n output and block a publication;
   these bounds still catch NaN/inf, swapped or unnormalised indices.
-- given-data S1 (RBD-FAST) is an estimate too (same margin rule on its half-width); PAWN is a
-  median Kolmogorov-Smirnov distance, in [0, 1] exactly.
+- given-data S1 (binned correlation ratio) is an estimate too (same margin rule on its
+  half-width); PAWN is a median Kolmogorov-Smirnov distance, in [0, 1] exactly.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def _given_data(df: pl.DataFrame) -> CheckFrame:
     rules += [Rule("ExpectColumnValuesToBeNull", {"column": c}, f"a given-data row has {c}",
                    hint="given-data rows fill s1, s1_conf and pawn only")
               for c in [*TORNADO, "st", "st_conf"]]
-    hint = (f"RBD-FAST S1 lies in [0, 1] up to sampling noise (max({SOBOL_MARGIN:g}, "
+    hint = (f"the given-data S1 lies in [0, 1] up to sampling noise (max({SOBOL_MARGIN:g}, "
             f"{SOBOL_CONF_FACTOR:g} x the half-width))")
     rules.append(ordered("s1", "s1_min", "s1 is below 0 beyond sampling noise", hint))
     rules.append(ordered("s1_max", "s1", "s1 is above 1 beyond sampling noise", hint))

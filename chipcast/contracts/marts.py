@@ -229,7 +229,7 @@ MARTS: dict[str, MartSpec] = {m.name: m for m in (
                  _c("mean", "mean over the Monte Carlo draws", "row unit"), RUN_ID)),
     MartSpec(
         "mart_sensitivity", "Which inputs move each headline: tornado swings, Sobol indices "
-        "and given-data indices (RBD-FAST S1 and PAWN from the Monte Carlo's own draws).",
+        "and given-data indices (binned S1 and PAWN from the Monte Carlo's own draws).",
         key=("scenario", "headline", "method", "input"), needs=("sensitivity",),
         order=("scenario", "headline", "method", "swing DESC NULLS LAST", "st DESC NULLS LAST",
                '"input"'),

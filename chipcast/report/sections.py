@@ -976,9 +976,9 @@ def _given_rows(items: Rows) -> Rows:
 def given_data_table(scenario: str, headline: str, items: Rows, draws: int | None = None
                      ) -> Table | None:
     """The inputs with the largest first-order index of one headline, from the Monte Carlo's
-    own draws (method given_data): S1 (RBD-FAST) with its 95 % half-width and the PAWN index
-    (computed for the top inputs only). None without such rows or when no input moves the
-    headline (every S1 zero)."""
+    own draws (method given_data): S1 (binned correlation ratio) with its 95 % half-width and
+    the PAWN index (computed for the top inputs only). None without such rows or when no input
+    moves the headline (every S1 zero)."""
     given = _given_rows(items)
     if not given or max(abs(r["s1"]) for r in given) <= 1e-12:
         return None
@@ -992,7 +992,7 @@ def given_data_table(scenario: str, headline: str, items: Rows, draws: int | Non
                    "rather than the values"
     return Table(
         caption=caption + ")",
-        columns=["input", "first-order S1 (RBD-FAST)", "± (95 %)", "PAWN (median KS)"],
+        columns=["input", "first-order S1 (binned)", "± (95 %)", "PAWN (median KS)"],
         rows=[[r["input"], _fixed(r["s1"], 3), _fixed(r["s1_conf"], 3),
                _fixed(r["pawn"], 3)] for r in given[:TOP_INPUTS]],
         numeric=[False, True, True, True],
@@ -1070,7 +1070,8 @@ def sensitivity_section(d: ReportData) -> Section:
             "point values instead of their medians. Sobol indices: the share of the headline's "
             "variance due to an input alone (S1) and with its interactions (ST). Without Sobol "
             "runs (<code>--sensitivity given</code>, the default) the indices come from the "
-            "Monte Carlo's own draws: RBD-FAST's first-order S1 and, for the inputs with the "
+            "Monte Carlo's own draws: the first-order S1 (the share of the headline's variance "
+            "explained by the input's equal-count bins) and, for the inputs with the "
             "largest S1, PAWN (the median Kolmogorov-Smirnov distance between the headline's "
             "distribution with the input within one slice of its range and its unconditional "
             "one; 0 = no effect). Both read the prior draws, before any calibration.")]

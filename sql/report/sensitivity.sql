@@ -4,7 +4,7 @@
 -- other input at its median; baseline is the headline with every input at its median (the
 -- bars' centre); input_low/input_high are the input's P10/P90 in the input's own unit. Sobol
 -- rows: s1/st and their 95 % half-widths s1_conf/st_conf. given_data rows (from the Monte
--- Carlo's own draws): s1 (RBD-FAST) and s1_conf, and pawn (PAWN median KS distance) for the
+-- Carlo's own draws): s1 (binned) and s1_conf, and pawn (PAWN median KS distance) for the
 -- top inputs by s1 only. unit is the headline's unit.
 SELECT scenario, headline, input, method, low, high, swing, baseline, input_low, input_high,
        s1, s1_conf, st, st_conf, pawn, unit

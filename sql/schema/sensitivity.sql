@@ -4,7 +4,7 @@
 -- baseline (headline with every input at its median) and input_low/input_high (the input's
 -- P10/P90);
 -- method 'sobol' fills s1/st (first-order and total indices) and their confidence half-widths;
--- method 'given_data' fills s1/s1_conf (RBD-FAST on the Monte Carlo's own draws) and pawn.
+-- method 'given_data' fills s1/s1_conf (binned correlation ratio on the Monte Carlo's own draws) and pawn.
 CREATE TABLE IF NOT EXISTS sensitivity (
     run_id      VARCHAR NOT NULL,
     scenario    VARCHAR NOT NULL,

@@ -359,7 +359,7 @@ def test_given_data_table_follows_the_tornado(cut, scenario) -> None:
     assert after[0] == f"given-data-{slug}-{scenario}"  # next to the tornado
     given = _given(written, scenario)
     assert len(given) == GIVEN_INPUTS
-    assert header(table) == ["input", "first-order S1 (RBD-FAST)", "± (95 %)",
+    assert header(table) == ["input", "first-order S1 (binned)", "± (95 %)",
                              "PAWN (median KS)"]
     assert table_rows(table) == [[r["input"], f"{r['s1']:.3f}", f"{r['s1_conf']:.3f}",
                                   f"{r['pawn']:.3f}"] for r in given[:12]]
