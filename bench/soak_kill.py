@@ -13,7 +13,8 @@ SIGKILL, SIGINT (to the process group, as Ctrl-C in a terminal) and SIGTERM in t
 - lock free: another writer can take the lock at once;
 - no orphan: no process carrying the run's tag in its environment is left after 5 s (the
   temporary server, Dask or any python child);
-- SIGINT/SIGTERM: exit 130 within 5 s, no private files (.work-*, .publish-*, exports/.tmp-*);
+- SIGINT/SIGTERM: exit 130 within 5 s, no private files of its own left (.work-*, .publish-*,
+  exports/.tmp-*; a SIGKILLed run's stay until the next run takes the lock);
 - next run: a run started right after completes (exit 0) and publishes a complete snapshot
   (after every kill, or every `--next-every` kills when time is short: the runs in between
   start on what the kill left, and their own checks cover it).
@@ -237,6 +238,10 @@ def main() -> int:
                 break
             sig = SIGNALS[i % len(SIGNALS)]
             tag = uuid.uuid4().hex
+            # a SIGKILLed run's private files stay until the next run takes the lock (which
+            # removes them): only files that appear during this run count against it
+            private_before = {str(p.relative_to(out)) for pattern in PRIVATE
+                              for p in out.glob(pattern)}
             proc = start(args, data, out, tag)
             early = []
             stage = args.after_stage
@@ -276,8 +281,9 @@ def main() -> int:
                     problems.append(f"stopped after {stopped:.1f} s")
                 if "Traceback" in err:
                     problems.append("traceback on stderr")
-                left_private = [str(p.relative_to(out)) for pattern in PRIVATE
-                                for p in out.glob(pattern)]
+                left_private = [name for pattern in PRIVATE
+                                for name in (str(p.relative_to(out)) for p in out.glob(pattern))
+                                if name not in private_before]
                 if left_private:
                     problems.append(f"private files left: {left_private}")
             orphans = wait_no_orphans(tag)

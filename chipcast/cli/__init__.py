@@ -12,6 +12,7 @@ them.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
@@ -36,8 +37,11 @@ from chipcast.cli import (
     validate,
 )
 from chipcast.cli.failures import DEBUG_ENV, classify, debugging
-from chipcast.cli.interrupt import exit_on_late_signal
+from chipcast.cli.interrupt import exit_on_late_signal, ignore_signals_at_exit
 from chipcast.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+
+# Registered first (the commands import Prefect, DuckDB and the rest later), so it runs last.
+atexit.register(ignore_signals_at_exit)
 
 app = typer.Typer(
     name="chipcast", help="Forecast China's AI-accelerator demand, month by month, with "

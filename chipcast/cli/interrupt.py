@@ -128,3 +128,18 @@ def exit_on_late_signal() -> None:
     if threading.current_thread() is threading.main_thread():
         for s in SIGNALS:
             signal.signal(s, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+
+
+def ignore_signals_at_exit() -> None:
+    """The last exit hook (registered when chipcast.cli is imported, before any library that
+    registers its own): ignore SIGINT and SIGTERM for the rest of the process's life.
+
+    After the exit hooks, Python's finalisation puts every signal it handled back to the
+    default action and then tears down modules, threads and extension libraries, which takes
+    a second or more after a run (thread pools, DuckDB, Prefect's clients). A Ctrl-C in that
+    window killed the process by the signal (exit -2, seen in bench/soak_kill.py just after a
+    run had published) instead of letting it end with its own code. Signals Python ignores are
+    left ignored by the finalisation, and by then the command has finished its work."""
+    if threading.current_thread() is threading.main_thread():
+        for s in SIGNALS:
+            signal.signal(s, signal.SIG_IGN)

@@ -263,3 +263,35 @@ def test_a_sigkilled_run_leaves_no_server_behind(tmp_path: Path) -> None:
     assert _gone(tag) == []  # the parent-death signal took the server down
     with WarehouseLock(out):
         pass
+
+
+# A process that imported the CLI, then spends two seconds in Python's finalisation (a module
+# global's __del__ runs after the interpreter has put the signals it handled back to default).
+SLOW_TEARDOWN = """
+import time
+import chipcast.cli
+
+
+class SlowTeardown:
+    def __del__(self):
+        print("finalizing", flush=True)
+        time.sleep(2)
+
+
+keep = SlowTeardown()
+print("ready", flush=True)
+"""
+
+
+def test_a_signal_during_the_interpreters_teardown_does_not_kill_the_process() -> None:
+    # soak_kill.py saw exit -2 (death by SIGINT) for a Ctrl-C just after a run had published:
+    # the run had finished and Python was tearing down with SIGINT back at its default action
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_TEARDOWN], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("finalizing"):
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGINT)
+            break
+    assert proc.wait(timeout=30) == 0
