@@ -16,10 +16,10 @@
 
 Output (`sensitivity` table, run_id added by the caller; grain scenario x headline x input x
 method): scenario, headline, input (param id), method ('tornado' | 'sobol' | 'given_data'), low,
-high, swing,
-baseline (headline with every input at its median), input_low, input_high (the input's P10 and
-P90), s1, s1_conf, st, st_conf, unit (the headline's). Tornado rows leave s1..st_conf null,
-Sobol rows leave low..input_high null.
+high, swing, baseline (headline with every input at its median), input_low, input_high (the
+input's P10 and P90), s1, s1_conf, st, st_conf, pawn, unit (the headline's). Tornado rows leave
+s1..pawn null, Sobol rows leave low..input_high and pawn null, given-data rows fill s1, s1_conf
+and pawn only.
 """
 
 from __future__ import annotations
