@@ -16,6 +16,20 @@ EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 DEBUG_ENV = "CHIPCAST_DEBUG"  # set (or `chipcast --debug`): errors show their traceback
 
 
+_INTERRUPTED: list[str] = []  # the signals this process was asked to stop by (cli.interrupt)
+
+
+def note_interrupt(name: str) -> None:
+    """Record that a SIGINT/SIGTERM asked this process to stop (chipcast.cli.interrupt)."""
+    _INTERRUPTED.append(name)
+
+
+def interrupted() -> bool:
+    """Whether a stop signal arrived: a library may have turned its KeyboardInterrupt into an
+    ordinary exception (a cancelled future), which is still an interruption, not a failure."""
+    return bool(_INTERRUPTED)
+
+
 def debugging() -> bool:
     """Whether errors should show their traceback (`chipcast --debug` or CHIPCAST_DEBUG=1)."""
     return os.environ.get(DEBUG_ENV, "") not in ("", "0")

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from chipcast.errors import EXIT_INTERRUPTED
+from chipcast.errors import EXIT_INTERRUPTED, note_interrupt
 
 HARD_STOP = 3.5  # s after the first signal: a run must end within 5 s of Ctrl-C
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -98,6 +98,7 @@ def interruptible(hard_stop: float = HARD_STOP) -> Iterator[Interrupt]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         seen.signal = signal.Signals(signum).name
+        note_interrupt(seen.signal)
         raise KeyboardInterrupt(seen.signal)
 
     read_fd, write_fd = os.pipe()

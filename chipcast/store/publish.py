@@ -50,7 +50,7 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-from chipcast.errors import ChipcastError, EnvironmentProblem, WarehouseLocked
+from chipcast.errors import ChipcastError, EnvironmentProblem, WarehouseLocked, interrupted
 from chipcast.store import warehouse
 from chipcast.store.lock import LOCK_NAME, WarehouseLock
 from chipcast.store.runslog import RUNS_LOG, append_runs_log, read_runs_log, record_locked
@@ -389,7 +389,7 @@ class Publication:
             if self.committed:
                 record.update(status="published", database=str(self.paths.published),
                               exports=str(self.paths.exports_dir))
-            elif exc is not None and not isinstance(exc, Exception):
+            elif exc is not None and (not isinstance(exc, Exception) or interrupted()):
                 # KeyboardInterrupt (Ctrl-C, or SIGTERM via chipcast.cli.interrupt), Prefect's
                 # TerminationSignal (SIGTERM during a flow), SystemExit: stopped, not failed
                 record.update(status="interrupted",
