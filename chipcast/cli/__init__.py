@@ -20,10 +20,30 @@ import threading
 import traceback
 from collections.abc import Sequence
 
-import typer
 
-from chipcast import __version__
-from chipcast.cli import (
+def _early_exit(signum: int, frame: object) -> None:
+    os._exit(130)  # the CLI is still importing: nothing has started, nothing to clean
+
+
+def _launched_as_cli() -> bool:
+    """This import is the `chipcast` command starting (the console script, or `python -m
+    chipcast.cli`, whose argv[0] is "-m" while the package imports), not a library user."""
+    first = sys.argv[0] if sys.argv else ""
+    return first == "-m" or os.path.basename(first) in ("chipcast", "chipcast.exe")
+
+
+# Ctrl-C or SIGTERM while the CLI imports its libraries (typer, rich: ~0.7 s) ends it with 130
+# instead of a traceback or a swallowed signal; `main` hands SIGINT back to Python's handler
+# and the commands install their own. Only when launched as the command: importing
+# chipcast.cli from a test or a notebook keeps that process's handlers.
+if _launched_as_cli() and threading.current_thread() is threading.main_thread():
+    for _signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_signal, _early_exit)
+
+import typer  # noqa: E402
+
+from chipcast import __version__  # noqa: E402
+from chipcast.cli import (  # noqa: E402
     backtest,
     dashboard,
     estimate,
@@ -36,9 +56,9 @@ from chipcast.cli import (
     serve,
     validate,
 )
-from chipcast.cli.failures import DEBUG_ENV, classify, debugging
-from chipcast.cli.interrupt import exit_on_late_signal, ignore_signals_at_exit
-from chipcast.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+from chipcast.cli.failures import DEBUG_ENV, classify, debugging  # noqa: E402
+from chipcast.cli.interrupt import exit_on_late_signal, ignore_signals_at_exit  # noqa: E402
+from chipcast.errors import EXIT_INTERNAL, EXIT_INTERRUPTED  # noqa: E402
 
 # Registered first (the commands import Prefect, DuckDB and the rest later), so it runs last.
 atexit.register(ignore_signals_at_exit)
@@ -79,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code (no traceback for a user's error)."""
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler and (
             threading.current_thread() is threading.main_thread()):
-        # `python -m chipcast.cli` ended an early Ctrl-C at once while importing; from here
+        # The CLI ended an early Ctrl-C at once while importing (above); from here
         # a KeyboardInterrupt unwinds (each command cleans up) and ends with 130.
         signal.signal(signal.SIGINT, signal.default_int_handler)
     # A flow started with no Prefect server configured starts a temporary one: give it time.
