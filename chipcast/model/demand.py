@@ -19,13 +19,13 @@ from functools import cached_property
 import numpy as np
 
 from chipcast.model.fleet import stock_flow, surviving_before
-from chipcast.model.inference import Serving, inference_need, serving
+from chipcast.model.inference import Serving, compute_inference, inference_need, serving
 from chipcast.model.market import segment_need
 from chipcast.model.params import ParamSet
 from chipcast.model.roofline import roofline_need
 from chipcast.model.structure import Structure, input_problem, stack_optional
 from chipcast.model.supply import check_months_have_cards, split
-from chipcast.model.training import generations, training_need, with_retention
+from chipcast.model.training import generations, retain_into, training_need
 
 # inference_mode -> function (Structure, ParamSet, Serving) -> (D, F, M) A100-e
 INFERENCE_MODES: dict[str, Callable[[Structure, ParamSet, Serving], np.ndarray]] = {
@@ -101,15 +101,22 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     lifetime = np.maximum(1, np.rint(ps[st.lifetime_id] * 12)).astype(int)
 
     gens = generations(st, ps)
-    firm_training = with_retention(st, ps, training_need(st, ps, gens))
-    sv = serving(st, ps, gens)
-    firm_inference = INFERENCE_MODES[st.inference_mode](st, ps, sv)
+    n_d, n_f, n_m = ps.n_draws, len(st.firms), st.months.size
+    shape = (n_d, n_f + len(st.segments.names), n_m)
+    training, inference = np.empty(shape), np.empty(shape)
+    firm_training = retain_into(st, ps, training_need(st, ps, gens), training[:, :n_f])
+    if st.inference_mode == "compute":  # the compiled path (inference.compute_inference)
+        tokens, firm_inference = compute_inference(st, ps, gens, inference[:, :n_f])
+    else:
+        sv = serving(st, ps, gens)
+        tokens = sv.tokens
+        firm_inference = inference[:, :n_f]
+        firm_inference[...] = INFERENCE_MODES[st.inference_mode](st, ps, sv)
 
     before = pre_grid(st, ps, a100e_per_unit)
     at_start = surviving_before(before, lifetime, 1)[:, 0].sum(axis=-1)  # (D,)
-    seg_training, seg_inference = segment_need(st, ps, firm_training, firm_inference, at_start)
-    training = np.concatenate([firm_training, seg_training], axis=1)
-    inference = np.concatenate([firm_inference, seg_inference], axis=1)
+    training[:, n_f:], inference[:, n_f:] = segment_need(st, ps, firm_training,
+                                                         firm_inference, at_start)
 
     before_by_buyer = np.zeros(training.shape[:2] + (before.shape[1],))
     if st.installed_base.owner >= 0:
@@ -117,7 +124,7 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     shipped, installed = stock_flow(training + inference, lifetime, before_by_buyer)
     cards = split(st.supply, ps, a100e_per_unit)
     return Simulation(
-        training=training, inference=inference, tokens=sv.tokens, shipped=shipped,
+        training=training, inference=inference, tokens=tokens, shipped=shipped,
         installed=installed, lifetime_months=lifetime, share_k=cards.share_k,
         cards_k=cards.cards_k, month_k=cards.month_k, a100e_per_unit=a100e_per_unit,
         price_usd=stack_optional(ps, st.supply.price_ids), before=before,

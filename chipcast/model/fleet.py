@@ -23,21 +23,26 @@ def _stock_flow(need: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
     n_d, n_b, n_m = need.shape
     p = before.shape[2]
     for d in numba.prange(n_d):
-        cum = np.empty(p + n_m + 1)  # cum[j] = shipped before month j (pre-grid months first)
+        # cum[b, j] = buyer b's shipments before month j (pre-grid months first). The month
+        # loop runs outside the buyer loop so the buyers' independent running sums overlap in
+        # the CPU (each buyer's sum is the same sequence of additions as one buyer at a time)
+        cum = np.empty((n_b, p + n_m + 1))
         life = lifetime[d]
         for b in range(n_b):
-            cum[0] = 0.0
+            cum[b, 0] = 0.0
             for j in range(p):
-                cum[j + 1] = cum[j] + before[d, b, j]
-            for m in range(n_m):
-                j = p + m
-                oldest = max(0, j - life + 1)
-                gap = need[d, b, m] - (cum[j] - cum[oldest])
+                cum[b, j + 1] = cum[b, j] + before[d, b, j]
+        for m in range(n_m):
+            j = p + m
+            oldest = max(0, j - life + 1)
+            for b in range(n_b):
+                gap = need[d, b, m] - (cum[b, j] - cum[b, oldest])
                 ship = gap if gap > GAP_RTOL * max(need[d, b, m], 1.0) else 0.0
                 shipped[d, b, m] = ship
-                cum[j + 1] = cum[j] + ship
+                cum[b, j + 1] = cum[b, j] + ship
+        for b in range(n_b):
             for m in range(n_m):
-                installed[d, b, m] = cum[p + 1 + m] - cum[max(0, p + m - life + 1)]
+                installed[d, b, m] = cum[b, p + 1 + m] - cum[b, max(0, p + m - life + 1)]
 
 
 def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
