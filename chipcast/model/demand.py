@@ -121,7 +121,7 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     before_by_buyer = np.zeros(training.shape[:2] + (before.shape[1],))
     if st.installed_base.owner >= 0:
         before_by_buyer[:, st.installed_base.owner] = before.sum(axis=2)
-    shipped, installed = stock_flow(training + inference, lifetime, before_by_buyer)
+    shipped, installed = stock_flow(training, lifetime, before_by_buyer, extra=inference)
     cards = split(st.supply, ps, a100e_per_unit)
     return Simulation(
         training=training, inference=inference, tokens=tokens, shipped=shipped,

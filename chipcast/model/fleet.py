@@ -18,36 +18,50 @@ GAP_RTOL = 1e-9
 
 
 @numba.njit(cache=True, parallel=True)
-def _stock_flow(need: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
+def _stock_flow(need: np.ndarray, extra: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
                 shipped: np.ndarray, installed: np.ndarray) -> None:  # pragma: no cover
+    """The stock-flow of need + extra (extra of size 0: need alone), one draw per thread."""
     n_d, n_b, n_m = need.shape
     p = before.shape[2]
+    add = extra.size > 0
     for d in numba.prange(n_d):
-        # cum[b, j] = buyer b's shipments before month j (pre-grid months first). The month
-        # loop runs outside the buyer loop so the buyers' independent running sums overlap in
-        # the CPU (each buyer's sum is the same sequence of additions as one buyer at a time)
-        cum = np.empty((n_b, p + n_m + 1))
+        # Month-major scratch (months x buyers): the buyers' running sums are independent, so
+        # with the buyer loop inside the month loop they overlap in the CPU; each buyer's sum
+        # is still the same sequence of additions (cum[j, b] = shipped before month j, the
+        # pre-grid months first), so the numbers do not change.
+        cum = np.empty((p + n_m + 1, n_b))
+        needs = np.empty((n_m, n_b))
+        ships = np.empty((n_m, n_b))
+        run = np.zeros(n_b)
         life = lifetime[d]
+        for j in range(p):
+            for b in range(n_b):
+                cum[j, b] = run[b]
+                run[b] = run[b] + before[d, b, j]
         for b in range(n_b):
-            cum[b, 0] = 0.0
-            for j in range(p):
-                cum[b, j + 1] = cum[b, j] + before[d, b, j]
+            for m in range(n_m):
+                needs[m, b] = need[d, b, m] + extra[d, b, m] if add else need[d, b, m]
         for m in range(n_m):
             j = p + m
             oldest = max(0, j - life + 1)
             for b in range(n_b):
-                gap = need[d, b, m] - (cum[b, j] - cum[b, oldest])
-                ship = gap if gap > GAP_RTOL * max(need[d, b, m], 1.0) else 0.0
-                shipped[d, b, m] = ship
-                cum[b, j + 1] = cum[b, j] + ship
+                cum[j, b] = run[b]
+                gap = needs[m, b] - (run[b] - cum[oldest, b])
+                ship = gap if gap > GAP_RTOL * max(needs[m, b], 1.0) else 0.0
+                ships[m, b] = ship
+                run[b] = run[b] + ship
+        cum[p + n_m] = run
         for b in range(n_b):
             for m in range(n_m):
-                installed[d, b, m] = cum[b, p + 1 + m] - cum[b, max(0, p + m - life + 1)]
+                shipped[d, b, m] = ships[m, b]
+                installed[d, b, m] = cum[p + 1 + m, b] - cum[max(0, p + m - life + 1), b]
 
 
 def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
-               before: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Shipments and installed base, both (D, B, M), for a need (D, B, M), lifetimes (D,) and
+               before: np.ndarray | None = None, extra: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Shipments and installed base, both (D, B, M), for a need (D, B, M) (+ `extra`, same
+    shape, when given: training + inference without adding them first), lifetimes (D,) and
     shipments in the P months before the grid, `before` (D, B, P) (None: nothing installed).
 
     shipped(m) = max(0, need(m) - survivors(m)), survivors(m) = shipments of the lifetime - 1
@@ -56,8 +70,9 @@ def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
     """
     n_d, n_b, _ = need.shape
     before = np.zeros((n_d, n_b, 0)) if before is None else before
-    shipped, installed = np.empty_like(need), np.empty_like(need)
+    shipped, installed = np.empty(need.shape), np.empty(need.shape)
     _stock_flow(np.ascontiguousarray(need, dtype=float),
+                np.zeros((0, 0, 0)) if extra is None else np.ascontiguousarray(extra, dtype=float),
                 np.ascontiguousarray(lifetime_months, dtype=np.int64),
                 np.ascontiguousarray(before, dtype=float), shipped, installed)
     return shipped, installed

@@ -46,11 +46,14 @@ def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
     def value(metric: str, g: int) -> np.ndarray:
         return ps[seg.ids[metric][g]][:, None]  # type: ignore[index]
 
+    firm_sums: tuple[np.ndarray, np.ndarray] | None = None  # summed once for every ratio
     for g, driver in enumerate(seg.drivers):
         if driver == "llm_ratio":
             ratio = value("llm_ratio", g)
-            train[:, g] = ratio * firm_training.sum(axis=1)
-            infer[:, g] = ratio * firm_inference.sum(axis=1)
+            if firm_sums is None:
+                firm_sums = (firm_training.sum(axis=1), firm_inference.sum(axis=1))
+            train[:, g] = ratio * firm_sums[0]
+            infer[:, g] = ratio * firm_sums[1]
             continue
         if driver == "logistic":
             # Counted from the grid's start: the capacity such buyers held before it is among

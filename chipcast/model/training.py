@@ -80,7 +80,13 @@ def _add_cluster(row: np.ndarray, month_start: np.ndarray, month_end: np.ndarray
     """Adds to row (M,) the A100-e a cluster of `busy` needs each month: ramping up linearly
     over the lead (days) before `start`, in full until `release` (days)."""
     ramp_start = start - lead
-    for m in range(row.size):
+    lo, hi = 0, row.size
+    if np.isfinite(busy) and np.isfinite(start) and np.isfinite(release) and np.isfinite(lead):
+        # the months outside [ramp start, release) would add busy x 0 = +0.0 (no change):
+        # skipped (sorted month bounds; a non-finite busy or day keeps every month's NaN)
+        lo = np.searchsorted(month_end, ramp_start if lead > 0 else start, side="right")
+        hi = np.searchsorted(month_start, release, side="left")
+    for m in range(lo, hi):
         end = month_end[m]
         if lead > 0:
             frac = (min(end, start) - ramp_start) / lead
@@ -107,8 +113,15 @@ def _training(need: np.ndarray, month_start: np.ndarray, month_end: np.ndarray,
             r = last[f]
             if r < 0:
                 continue
+            finite = (np.isfinite(busy[d, r]) and np.isfinite(growth[d, f])
+                      and interval[d, f] > 0 and np.isfinite(lead[d]))
             for k in range(1, count + 1):
                 release = last_day[f] + k * interval[d, f]
+                start = release - days[d, r]
+                if finite and month_end[-1] <= (start - lead[d] if lead[d] > 0 else start):
+                    # this and every later generation starts after the grid: each would add
+                    # busy x 0 to every month (NaN only if growth^years overflowed to inf)
+                    break
                 years = k * interval[d, f] / (12 * DAYS_PER_MONTH)
                 busy_k = busy[d, r] * growth[d, f] ** years
                 _add_cluster(need[d, f], month_start, month_end, busy_k, release - days[d, r],
