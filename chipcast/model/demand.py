@@ -5,9 +5,12 @@ from the tokens they serve) and the market segments beside them (chipcast.model.
 buyer's fleet rolls forward by stock-flow (chipcast.model.fleet), the installed_growth segment
 starting from the cards shipped before the grid; each month's shipments split into vendors'
 cards and SKUs (chipcast.model.supply). `simulate` evaluates a compiled Structure for a
-ParamSet of any number of draws at once: numpy vectorised over draws, and the loops over
-months, releases, generations and SKUs compiled (numba, one draw per thread: the numbers do not
-depend on the thread count). The equations are in docs/architecture.md ("Model").
+ParamSet of any number of draws at once: the loops over months, releases, generations, buyers
+and SKUs compiled (numba, one draw per thread: the numbers do not depend on the thread count),
+written into (draws, buyers, months) arrays allocated once per call; the compute mode's
+serving and inference in compiled passes around numpy's exp and power and the data formulas
+(chipcast.model.inference.compute_inference). The equations are in docs/architecture.md
+("Model").
 """
 
 from __future__ import annotations
