@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from chipcast.model.fleet import stock_flow, surviving_before
+from chipcast.model.fleet import before_totals, stock_flow
 from chipcast.model.inference import Serving, compute_inference, inference_need, serving
 from chipcast.model.market import segment_need
 from chipcast.model.params import ParamSet
@@ -117,13 +117,13 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
         firm_inference[...] = INFERENCE_MODES[st.inference_mode](st, ps, sv)
 
     before = pre_grid(st, ps, a100e_per_unit)
-    at_start = surviving_before(before, lifetime, 1)[:, 0].sum(axis=-1)  # (D,)
+    before_by_month, at_start = before_totals(before, lifetime)  # (D, P), (D,)
     training[:, n_f:], inference[:, n_f:] = segment_need(st, ps, firm_training,
                                                          firm_inference, at_start)
 
     before_by_buyer = np.zeros(training.shape[:2] + (before.shape[1],))
     if st.installed_base.owner >= 0:
-        before_by_buyer[:, st.installed_base.owner] = before.sum(axis=2)
+        before_by_buyer[:, st.installed_base.owner] = before_by_month
     shipped, installed = stock_flow(training, lifetime, before_by_buyer, extra=inference)
     cards = split(st.supply, ps, a100e_per_unit)
     return Simulation(

@@ -151,3 +151,18 @@ def test_numbers_do_not_depend_on_the_thread_count() -> None:
         numba.set_num_threads(before)
     for name in ("training", "inference", "tokens", "shipped", "installed", "share_k"):
         np.testing.assert_array_equal(getattr(one, name), getattr(many, name), name)
+
+
+@pytest.mark.parametrize("n_sku", [0, 1, 7, 8, 9, 42, 64, 127, 128, 129])
+def test_pre_grid_totals_are_numpys_sums_to_the_bit(n_sku: int) -> None:
+    """fleet.before_totals replays numpy's pairwise sum over SKUs: values spanning 16 orders
+    of magnitude and signs make any other order of additions show."""
+    rng = np.random.default_rng(n_sku)
+    before = rng.standard_normal((4, 30, n_sku)) * 10 ** rng.uniform(-8, 8, (4, 30, n_sku))
+    if n_sku > 3:
+        before[2, 4, 3] = np.nan
+    life = np.array([1, 7, 30, 400])
+    by_month, at_start = fleet.before_totals(before, life)
+    np.testing.assert_array_equal(by_month, before.sum(axis=2))
+    np.testing.assert_array_equal(
+        at_start, fleet.surviving_before(before, life, 1)[:, 0].sum(axis=-1))
