@@ -180,14 +180,19 @@ def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: n
             rate, midpoint, fraction_in = u[d, f, 4], u[d, f, 5], u[d, f, 6]
             step = interval[d, f]
             lr = last_r[f]
+            neg_pq, neg_rate = -(p + q), -rate
+            for m in range(n_m):  # arithmetic only: the compiler vectorises this loop
+                bass[d, f, m] = neg_pq * max(years_live[f, m], 0.0)
+                api[d, f, m] = _minimum(neg_rate * (t_dec[m] - midpoint), 700.0)
             for m in range(n_m):
                 on = 1.0 if live[f, m] else 0.0
-                bass[d, f, m] = -(p + q) * max(years_live[f, m], 0.0)
-                api[d, f, m] = _minimum(-rate * (t_dec[m] - midpoint), 700.0)
-                gen = 0.0
-                if count > 0:
-                    n = np.floor((month_end[m] - last_day[f]) / step)
-                    gen = min(max(_nan_to_num(n, 0.0), 0.0), float(count)) * on
+                gen = 0.0  # clip(floor(elapsed / interval), 0, K) x live
+                elapsed = month_end[m] - last_day[f]
+                # no division where the result is known to be 0: no model live (x 0), or
+                # the last listed release not yet out (floor of a quotient <= 0, clipped)
+                if count > 0 and on > 0 and not (elapsed <= 0 and step > 0):
+                    n = np.floor(elapsed / step)
+                    gen = min(max(_nan_to_num(n, 0.0), 0.0), float(count))
                 fraction = fraction_in * on
                 if gen > 0:
                     growth = growth_k[d, f, int(gen)]
