@@ -28,7 +28,7 @@ from chipcast.model.params import ParamSet
 from chipcast.model.roofline import roofline_need
 from chipcast.model.structure import Structure, input_problem, stack_optional
 from chipcast.model.supply import check_months_have_cards, split
-from chipcast.model.training import generations, retain_into, training_need
+from chipcast.model.training import generations, training_need
 
 # inference_mode -> function (Structure, ParamSet, Serving) -> (D, F, M) A100-e
 INFERENCE_MODES: dict[str, Callable[[Structure, ParamSet, Serving], np.ndarray]] = {
@@ -107,7 +107,7 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     n_d, n_f, n_m = ps.n_draws, len(st.firms), st.months.size
     shape = (n_d, n_f + len(st.segments.names), n_m)
     training, inference = np.empty(shape), np.empty(shape)
-    firm_training = retain_into(st, ps, training_need(st, ps, gens), training[:, :n_f])
+    firm_training = training_need(st, ps, gens, out=training[:, :n_f], retained=True)
     if st.inference_mode == "compute":  # the compiled path (inference.compute_inference)
         tokens, firm_inference = compute_inference(st, ps, gens, inference[:, :n_f])
     else:

@@ -121,6 +121,13 @@ def test_compiled_retention_equals_with_retention(scenario: str) -> None:
     out = np.empty_like(train)
     retain_into(st, ps, train, out)
     np.testing.assert_array_equal(out, with_retention(st, ps, train))
+    # retention inside the training kernel, written into a strided view of a larger array
+    buyers = np.full((ps.n_draws, len(st.firms) + 2, st.months.size), -1.0)
+    training_need(st, ps, gens, out=buyers[:, :len(st.firms)], retained=True)
+    expected = with_retention(st, ps, training_need(st, ps, gens))
+    assert (expected > 0).any()
+    np.testing.assert_array_equal(buyers[:, :len(st.firms)], expected)
+    assert (buyers[:, len(st.firms):] == -1.0).all()
 
 
 def test_interleaved_stock_flow_equals_one_buyer_at_a_time() -> None:
