@@ -191,22 +191,3 @@ def with_retention(st: Structure, ps: ParamSet, train: np.ndarray) -> np.ndarray
         [np.zeros(train.shape[:2] + (1,)), np.maximum.accumulate(train, axis=2)[:, :, :-1]],
         axis=2)
     return np.maximum(train, ps[st.retention_id][:, None, None] * earlier_max)
-
-
-@numba.njit(cache=True, parallel=True, error_model="numpy")
-def _retain(train: np.ndarray, retention: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
-    """`with_retention` per draw (one thread each): a running maximum instead of
-    np.maximum.accumulate (the same comparisons; NaN propagates as np.maximum does)."""
-    n_d, n_f, _ = train.shape
-    for d in numba.prange(n_d):
-        for f in range(n_f):
-            _retain_row(train[d, f], retention[d], out[d, f])
-
-
-def retain_into(st: Structure, ps: ParamSet, train: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """`with_retention` compiled, written into `out` ((D, F, M), e.g. the firms' rows of the
-    buyers' training array)."""
-    _retain(np.ascontiguousarray(train, dtype=float),
-            np.ascontiguousarray(np.broadcast_to(ps[st.retention_id], (ps.n_draws,)),
-                                 dtype=float), out)
-    return out

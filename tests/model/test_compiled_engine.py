@@ -1,9 +1,10 @@
-"""The compiled compute-mode path (inference.compute_inference, training.retain_into, the
-buyer-interleaved stock-flow) against the numpy functions it replaces in `simulate`
-(inference.serving + inference_need, training.with_retention: kept in the package, not called
-by `simulate`) and against the frozen slow reference (tests/fixtures/engine_v0). Cases the
-shipped scenarios do not reach: formulas from data that read other variables, a formula with
-no month-varying variable, shrinking intensity, a formula error, one thread against two."""
+"""The compiled engine (inference.compute_inference, retention inside training_need, the
+month-major stock-flow, fleet.before_totals) against the numpy functions it replaces in
+`simulate` (inference.serving + inference_need, training.with_retention, the sums: kept in
+the package, not called by `simulate`) and against the frozen slow reference
+(tests/fixtures/engine_v0). Cases the shipped scenarios do not reach: formulas from data that
+read other variables, a formula with no month-varying variable, shrinking intensity, a NaN
+cluster, a formula error, one thread against two."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from chipcast.model.formulas import FormulaError, parse_formula
 from chipcast.model.inference import compute_inference, inference_need, serving
 from chipcast.model.params import ParamSet, parameters, point_params
 from chipcast.model.structure import Structure, compile_structure
-from chipcast.model.training import generations, retain_into, training_need, with_retention
+from chipcast.model.training import generations, training_need, with_retention
 from chipcast.uncertainty.sampling import draw_plan
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -114,20 +115,20 @@ def test_a_formula_that_cannot_be_evaluated_is_a_formula_error() -> None:
 
 @pytest.mark.parametrize("scenario", ["base", "seed-2023"])
 def test_compiled_retention_equals_with_retention(scenario: str) -> None:
+    """Retention inside the training kernel, written into a strided view of a larger array,
+    against training.with_retention (numpy), a NaN cluster in one draw included (it carries
+    forward as np.maximum.accumulate does)."""
     st, ps = _case(scenario, 40)
+    mfu = st.releases.ids["mfu"][0]
+    ps = ps.with_values({mfu: np.where(np.arange(ps.n_draws) == 3, np.nan, ps[mfu])})
     gens = generations(st, ps)
-    train = training_need(st, ps, gens)
-    train[0, 0, 5] = np.nan  # NaN carries forward as np.maximum.accumulate does
-    out = np.empty_like(train)
-    retain_into(st, ps, train, out)
-    np.testing.assert_array_equal(out, with_retention(st, ps, train))
-    # retention inside the training kernel, written into a strided view of a larger array
-    buyers = np.full((ps.n_draws, len(st.firms) + 2, st.months.size), -1.0)
-    training_need(st, ps, gens, out=buyers[:, :len(st.firms)], retained=True)
+    n_f = len(st.firms)
+    buyers = np.full((ps.n_draws, n_f + 2, st.months.size), -1.0)
+    training_need(st, ps, gens, out=buyers[:, :n_f], retained=True)
     expected = with_retention(st, ps, training_need(st, ps, gens))
-    assert (expected > 0).any()
-    np.testing.assert_array_equal(buyers[:, :len(st.firms)], expected)
-    assert (buyers[:, len(st.firms):] == -1.0).all()
+    assert (expected > 0).any() and np.isnan(expected[3]).any()
+    np.testing.assert_array_equal(buyers[:, :n_f], expected)
+    assert (buyers[:, n_f:] == -1.0).all()
 
 
 def test_interleaved_stock_flow_equals_one_buyer_at_a_time() -> None:
