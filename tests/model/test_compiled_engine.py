@@ -22,6 +22,7 @@ from chipcast.model import fleet
 from chipcast.model.demand import simulate
 from chipcast.model.formulas import FormulaError, parse_formula
 from chipcast.model.inference import compute_inference, inference_need, serving
+from chipcast.model.market import firm_sum
 from chipcast.model.params import ParamSet, parameters, point_params
 from chipcast.model.structure import Structure, compile_structure
 from chipcast.model.training import generations, training_need, with_retention
@@ -174,3 +175,14 @@ def test_pre_grid_totals_are_numpys_sums_to_the_bit(n_sku: int) -> None:
     np.testing.assert_array_equal(by_month, before.sum(axis=2))
     np.testing.assert_array_equal(
         at_start, fleet.surviving_before(before, life, 1)[:, 0].sum(axis=-1))
+
+
+@pytest.mark.parametrize("n_firms", [0, 1, 2, 9, 10, 33])
+def test_firm_sum_is_numpys_sum_over_firms_to_the_bit(n_firms: int) -> None:
+    """market.firm_sum (the llm_ratio segments' base) adds firms in numpy's order: values
+    over 16 orders of magnitude, on a strided view as simulate passes it."""
+    rng = np.random.default_rng(n_firms)
+    shape = (16, n_firms + 3, 50)
+    buyers = rng.standard_normal(shape) * 10 ** rng.uniform(-8, 8, shape)
+    firms = buyers[:, :n_firms]
+    np.testing.assert_array_equal(firm_sum(firms), firms.sum(axis=1))
