@@ -1,7 +1,9 @@
 """Benchmark: the model engine against numpy's floor, measured in one run (issue 13, target 2).
 
 For one chunk of draws of a scenario (default: base, 1,024 draws) it times, each the best of
-`--repeat` runs after a warm-up (numba compiles or loads its cache first):
+`--repeat` runs after a warm-up (numba compiles or loads its cache first; the floor and the
+bounds, bursts of a few ms that a memory-bound neighbour on a shared machine slows, the best
+of at least 200):
 - `simulate` (chipcast.model.demand), the model state for every draw;
 - series extraction (`montecarlo.draw_values` into a reused float32 buffer, as the Monte Carlo
   does), every series and headline of every draw;
@@ -100,7 +102,7 @@ def main() -> None:
         np.multiply(b, 1.5, out=a)
         np.add(a, c, out=a)
 
-    floor = best(fma, max(args.repeat, 20))
+    floor = best(fma, max(args.repeat, 200))
     fills = [np.empty(np.shape(getattr(sim, f.name))) for f in fields(sim)]
     firm_shape = (args.draws, len(st.firms), st.months.size)
     x, y = rng.random(firm_shape) - 1.0, np.empty(firm_shape)
@@ -115,8 +117,8 @@ def main() -> None:
         np.exp(x, out=y)
         np.power(1.5, x, out=y)
 
-    t_write = best(write_outputs, max(args.repeat, 20))
-    t_bound = best(write_and_transcendentals, max(args.repeat, 20))
+    t_write = best(write_outputs, max(args.repeat, 200))
+    t_bound = best(write_and_transcendentals, max(args.repeat, 200))
     t_sim = best(lambda: simulate(st, ps), args.repeat)
     t_series = best(lambda: mc.draw_values(st, sim, False, buffer), args.repeat)
     t_exact = best(lambda: exact_quantiles(buffer), max(1, args.repeat // 2))
