@@ -1,7 +1,9 @@
 """Benchmark: the model engine against numpy's floor, measured in one run (issue 13, target 2).
 
 For one chunk of draws of a scenario (default: base, 1,024 draws) it times, each the best of
-`--repeat` runs after a warm-up (numba compiles or loads its cache first):
+`--repeat` runs after a warm-up (numba compiles or loads its cache first; the floor and the
+bounds, bursts of a few ms that a memory-bound neighbour on a shared machine slows, the best
+of at least 200):
 - `simulate` (chipcast.model.demand), the model state for every draw;
 - series extraction (`montecarlo.draw_values` into a reused float32 buffer, as the Monte Carlo
   does), every series and headline of every draw;
@@ -10,7 +12,11 @@ For one chunk of draws of a scenario (default: base, 1,024 draws) it times, each
 - the same two steps of the engine before issue 13 (tests/fixtures/engine_v0), for the
   speed-up;
 - the floor: a numpy fused multiply-add writing one preallocated (draws, buyers, months)
-  float64 array, a = b * 1.5 + c.
+  float64 array, a = b * 1.5 + c;
+- two lower bounds of `simulate` under this floor's definition: writing (filling) arrays of
+  the sizes of every Simulation field, and that plus the transcendental functions the
+  compute mode cannot avoid (per draw, firm and month: exp of the Bass curve, exp of the API
+  logistic, power of the intensity growth), by numpy's SIMD ufuncs (the fastest here).
 Prints wall and CPU times (CPU: this process's threads only, fairer when other processes load
 the machine), their ratios to the floor and, last, the target ratio simulate / floor (<= 15).
 With --profile, prints pyinstrument's view of simulate + draw_values first. Usage:
@@ -25,8 +31,10 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
+import numba
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +102,23 @@ def main() -> None:
         np.multiply(b, 1.5, out=a)
         np.add(a, c, out=a)
 
-    floor = best(fma, max(args.repeat, 20))
+    floor = best(fma, max(args.repeat, 200))
+    fills = [np.empty(np.shape(getattr(sim, f.name))) for f in fields(sim)]
+    firm_shape = (args.draws, len(st.firms), st.months.size)
+    x, y = rng.random(firm_shape) - 1.0, np.empty(firm_shape)
+
+    def write_outputs() -> None:
+        for arr in fills:
+            arr.fill(1.0)
+
+    def write_and_transcendentals() -> None:
+        write_outputs()
+        np.exp(x, out=y)
+        np.exp(x, out=y)
+        np.power(1.5, x, out=y)
+
+    t_write = best(write_outputs, max(args.repeat, 200))
+    t_bound = best(write_and_transcendentals, max(args.repeat, 200))
     t_sim = best(lambda: simulate(st, ps), args.repeat)
     t_series = best(lambda: mc.draw_values(st, sim, False, buffer), args.repeat)
     t_exact = best(lambda: exact_quantiles(buffer), max(1, args.repeat // 2))
@@ -109,9 +133,14 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"scenario {args.scenario}: {args.draws} draws x {len(st.buyers)} buyers x "
           f"{st.months.size} months; {plan.dims} uncertain inputs; {buffer.shape[1]:,} values "
-          f"a draw; nproc {os.cpu_count()}, load average {load:.1f}")
+          f"a draw; nproc {os.cpu_count()}, numba threads {numba.get_num_threads()}, "
+          f"load average {load:.1f}")
     print(f"{'':38s} {'wall ms':>9s} {'x floor':>8s} {'CPU ms':>9s} {'x floor':>8s}")
-    for name, (w, c) in [("floor: fused multiply-add", floor), ("simulate", t_sim),
+    for name, (w, c) in [("floor: fused multiply-add", floor),
+                         (f"bound: write the outputs ({sum(a.size for a in fills) / 1e6:.1f} M)",
+                          t_write),
+                         ("bound: + 2 exp + 1 power per firm-month", t_bound),
+                         ("simulate", t_sim),
                          ("series extraction (float32 buffer)", t_series),
                          ("exact quantiles (5 levels)", t_exact),
                          ("histogram counting (2,048 bins)", t_hist)]:

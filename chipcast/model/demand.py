@@ -5,9 +5,12 @@ from the tokens they serve) and the market segments beside them (chipcast.model.
 buyer's fleet rolls forward by stock-flow (chipcast.model.fleet), the installed_growth segment
 starting from the cards shipped before the grid; each month's shipments split into vendors'
 cards and SKUs (chipcast.model.supply). `simulate` evaluates a compiled Structure for a
-ParamSet of any number of draws at once: numpy vectorised over draws, and the loops over
-months, releases, generations and SKUs compiled (numba, one draw per thread: the numbers do not
-depend on the thread count). The equations are in docs/architecture.md ("Model").
+ParamSet of any number of draws at once: the loops over months, releases, generations, buyers
+and SKUs compiled (numba, one draw per thread: the numbers do not depend on the thread count),
+written into (draws, buyers, months) arrays allocated once per call; the compute mode's
+serving and inference in compiled passes around numpy's exp and power and the data formulas
+(chipcast.model.inference.compute_inference). The equations are in docs/architecture.md
+("Model").
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ from functools import cached_property
 
 import numpy as np
 
-from chipcast.model.fleet import stock_flow, surviving_before
-from chipcast.model.inference import Serving, inference_need, serving
+from chipcast.model.fleet import before_totals, stock_flow
+from chipcast.model.inference import Serving, compute_inference, inference_need, serving
 from chipcast.model.market import segment_need
 from chipcast.model.params import ParamSet
 from chipcast.model.roofline import roofline_need
 from chipcast.model.structure import Structure, input_problem, stack_optional
 from chipcast.model.supply import check_months_have_cards, split
-from chipcast.model.training import generations, training_need, with_retention
+from chipcast.model.training import generations, training_need
 
 # inference_mode -> function (Structure, ParamSet, Serving) -> (D, F, M) A100-e
 INFERENCE_MODES: dict[str, Callable[[Structure, ParamSet, Serving], np.ndarray]] = {
@@ -101,23 +104,30 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     lifetime = np.maximum(1, np.rint(ps[st.lifetime_id] * 12)).astype(int)
 
     gens = generations(st, ps)
-    firm_training = with_retention(st, ps, training_need(st, ps, gens))
-    sv = serving(st, ps, gens)
-    firm_inference = INFERENCE_MODES[st.inference_mode](st, ps, sv)
+    n_d, n_f, n_m = ps.n_draws, len(st.firms), st.months.size
+    shape = (n_d, n_f + len(st.segments.names), n_m)
+    training, inference = np.empty(shape), np.empty(shape)
+    firm_training = training_need(st, ps, gens, out=training[:, :n_f], retained=True)
+    if st.inference_mode == "compute":  # the compiled path (inference.compute_inference)
+        tokens, firm_inference = compute_inference(st, ps, gens, inference[:, :n_f])
+    else:
+        sv = serving(st, ps, gens)
+        tokens = sv.tokens
+        firm_inference = inference[:, :n_f]
+        firm_inference[...] = INFERENCE_MODES[st.inference_mode](st, ps, sv)
 
     before = pre_grid(st, ps, a100e_per_unit)
-    at_start = surviving_before(before, lifetime, 1)[:, 0].sum(axis=-1)  # (D,)
-    seg_training, seg_inference = segment_need(st, ps, firm_training, firm_inference, at_start)
-    training = np.concatenate([firm_training, seg_training], axis=1)
-    inference = np.concatenate([firm_inference, seg_inference], axis=1)
+    before_by_month, at_start = before_totals(before, lifetime)  # (D, P), (D,)
+    training[:, n_f:], inference[:, n_f:] = segment_need(st, ps, firm_training,
+                                                         firm_inference, at_start)
 
     before_by_buyer = np.zeros(training.shape[:2] + (before.shape[1],))
     if st.installed_base.owner >= 0:
-        before_by_buyer[:, st.installed_base.owner] = before.sum(axis=2)
-    shipped, installed = stock_flow(training + inference, lifetime, before_by_buyer)
+        before_by_buyer[:, st.installed_base.owner] = before_by_month
+    shipped, installed = stock_flow(training, lifetime, before_by_buyer, extra=inference)
     cards = split(st.supply, ps, a100e_per_unit)
     return Simulation(
-        training=training, inference=inference, tokens=sv.tokens, shipped=shipped,
+        training=training, inference=inference, tokens=tokens, shipped=shipped,
         installed=installed, lifetime_months=lifetime, share_k=cards.share_k,
         cards_k=cards.cards_k, month_k=cards.month_k, a100e_per_unit=a100e_per_unit,
         price_usd=stack_optional(ps, st.supply.price_ids), before=before,

@@ -18,31 +18,50 @@ GAP_RTOL = 1e-9
 
 
 @numba.njit(cache=True, parallel=True)
-def _stock_flow(need: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
+def _stock_flow(need: np.ndarray, extra: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
                 shipped: np.ndarray, installed: np.ndarray) -> None:  # pragma: no cover
+    """The stock-flow of need + extra (extra of size 0: need alone), one draw per thread."""
     n_d, n_b, n_m = need.shape
     p = before.shape[2]
+    add = extra.size > 0
     for d in numba.prange(n_d):
-        cum = np.empty(p + n_m + 1)  # cum[j] = shipped before month j (pre-grid months first)
+        # Month-major scratch (months x buyers): the buyers' running sums are independent, so
+        # with the buyer loop inside the month loop they overlap in the CPU; each buyer's sum
+        # is still the same sequence of additions (cum[j, b] = shipped before month j, the
+        # pre-grid months first), so the numbers do not change.
+        cum = np.empty((p + n_m + 1, n_b))
+        needs = np.empty((n_m, n_b))
+        ships = np.empty((n_m, n_b))
+        run = np.zeros(n_b)
         life = lifetime[d]
+        for j in range(p):
+            for b in range(n_b):
+                cum[j, b] = run[b]
+                run[b] = run[b] + before[d, b, j]
         for b in range(n_b):
-            cum[0] = 0.0
-            for j in range(p):
-                cum[j + 1] = cum[j] + before[d, b, j]
             for m in range(n_m):
-                j = p + m
-                oldest = max(0, j - life + 1)
-                gap = need[d, b, m] - (cum[j] - cum[oldest])
-                ship = gap if gap > GAP_RTOL * max(need[d, b, m], 1.0) else 0.0
-                shipped[d, b, m] = ship
-                cum[j + 1] = cum[j] + ship
+                needs[m, b] = need[d, b, m] + extra[d, b, m] if add else need[d, b, m]
+        for m in range(n_m):
+            j = p + m
+            oldest = max(0, j - life + 1)
+            for b in range(n_b):
+                cum[j, b] = run[b]
+                gap = needs[m, b] - (run[b] - cum[oldest, b])
+                ship = gap if gap > GAP_RTOL * max(needs[m, b], 1.0) else 0.0
+                ships[m, b] = ship
+                run[b] = run[b] + ship
+        cum[p + n_m] = run
+        for b in range(n_b):
             for m in range(n_m):
-                installed[d, b, m] = cum[p + 1 + m] - cum[max(0, p + m - life + 1)]
+                shipped[d, b, m] = ships[m, b]
+                installed[d, b, m] = cum[p + 1 + m, b] - cum[max(0, p + m - life + 1), b]
 
 
 def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
-               before: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Shipments and installed base, both (D, B, M), for a need (D, B, M), lifetimes (D,) and
+               before: np.ndarray | None = None, extra: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Shipments and installed base, both (D, B, M), for a need (D, B, M) (+ `extra`, same
+    shape, when given: training + inference without adding them first), lifetimes (D,) and
     shipments in the P months before the grid, `before` (D, B, P) (None: nothing installed).
 
     shipped(m) = max(0, need(m) - survivors(m)), survivors(m) = shipments of the lifetime - 1
@@ -51,8 +70,9 @@ def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
     """
     n_d, n_b, _ = need.shape
     before = np.zeros((n_d, n_b, 0)) if before is None else before
-    shipped, installed = np.empty_like(need), np.empty_like(need)
+    shipped, installed = np.empty(need.shape), np.empty(need.shape)
     _stock_flow(np.ascontiguousarray(need, dtype=float),
+                np.zeros((0, 0, 0)) if extra is None else np.ascontiguousarray(extra, dtype=float),
                 np.ascontiguousarray(lifetime_months, dtype=np.int64),
                 np.ascontiguousarray(before, dtype=float), shipped, installed)
     return shipped, installed
@@ -111,3 +131,67 @@ def surviving_before(before: np.ndarray, lifetime_months: np.ndarray, n_m: int) 
     out = np.empty((n_d, n_m, flat.shape[2]))
     _surviving(flat, np.ascontiguousarray(lifetime_months, dtype=np.int64), out)
     return out.reshape((n_d, n_m) + before.shape[2:])
+
+
+@numba.njit(cache=True, inline="always")
+def _pairwise_sum(row: np.ndarray) -> float:  # pragma: no cover
+    """numpy's sum of a contiguous float64 row of at most 128 values (its pairwise_sum: eight
+    running sums, combined in pairs, then the tail), so the result is numpy's to the bit."""
+    n = row.size
+    if n < 8:
+        res = 0.0  # numpy starts from -0.0 and adds in order: the same for any nonzero row
+        for i in range(n):
+            res += row[i]
+        return res if n > 0 else 0.0
+    r0, r1, r2, r3 = row[0], row[1], row[2], row[3]
+    r4, r5, r6, r7 = row[4], row[5], row[6], row[7]
+    full = n - n % 8
+    for i in range(8, full, 8):
+        r0 += row[i]
+        r1 += row[i + 1]
+        r2 += row[i + 2]
+        r3 += row[i + 3]
+        r4 += row[i + 4]
+        r5 += row[i + 5]
+        r6 += row[i + 6]
+        r7 += row[i + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(full, n):
+        res += row[i]
+    return res
+
+
+@numba.njit(cache=True, parallel=True)
+def _before_totals(before: np.ndarray, lifetime: np.ndarray, by_month: np.ndarray,
+                   at_start: np.ndarray) -> None:  # pragma: no cover
+    n_d, p, n_s = before.shape
+    for d in numba.prange(n_d):
+        for j in range(p):
+            by_month[d, j] = _pairwise_sum(before[d, j])
+        oldest = min(max(p - lifetime[d] + 1, 0), p)
+        alive = np.empty(n_s)
+        for s in range(n_s):
+            cum = 0.0
+            kept = 0.0
+            for j in range(p):
+                if j == oldest:
+                    kept = cum
+                cum = cum + before[d, j, s]
+            alive[s] = cum - (cum if oldest == p else kept)
+        at_start[d] = _pairwise_sum(alive)
+
+
+def before_totals(before: np.ndarray, lifetime_months: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """For pre-grid shipments by SKU (D, P, S) (C-contiguous): (D, P) their sum over SKUs
+    and (D,) the A100-e of them still installed in the grid's first month, i.e.
+    `before.sum(axis=2)` and `surviving_before(before, lifetime, 1)[:, 0].sum(axis=-1)` in
+    one compiled pass (numbers bit-identical: the same sequential and pairwise sums, for up
+    to 128 SKUs; more fall back to numpy)."""
+    n_d, p, n_s = before.shape
+    life = np.ascontiguousarray(lifetime_months, dtype=np.int64)
+    if n_s > 128 or not before.flags.c_contiguous:
+        return before.sum(axis=2), surviving_before(before, life, 1)[:, 0].sum(axis=-1)
+    by_month, at_start = np.empty((n_d, p)), np.empty(n_d)
+    _before_totals(np.asarray(before, dtype=float), life, by_month, at_start)
+    return by_month, at_start

@@ -19,11 +19,32 @@ Drivers:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from chipcast.model.inference import logistic
 from chipcast.model.params import ParamSet
 from chipcast.model.structure import DAYS_PER_YEAR, Structure
+
+
+@numba.njit(cache=True, parallel=True)
+def _over_firms(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """out (D, M) = a (D, F, M) summed over firms, in firm order from the first firm: numpy's
+    a.sum(axis=1) to the bit (it adds a non-innermost axis sequentially), one draw a thread."""
+    n_d, n_f, n_m = a.shape
+    for d in numba.prange(n_d):
+        for m in range(n_m):
+            out[d, m] = a[d, 0, m] if n_f > 0 else 0.0
+        for f in range(1, n_f):
+            for m in range(n_m):
+                out[d, m] = out[d, m] + a[d, f, m]
+
+
+def firm_sum(a: np.ndarray) -> np.ndarray:
+    """(D, M) the firms' need (D, F, M) summed over firms (compiled; = a.sum(axis=1))."""
+    out = np.empty((a.shape[0], a.shape[2]))
+    _over_firms(np.asarray(a, dtype=float), out)
+    return out
 
 
 def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
@@ -46,11 +67,14 @@ def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
     def value(metric: str, g: int) -> np.ndarray:
         return ps[seg.ids[metric][g]][:, None]  # type: ignore[index]
 
+    firm_sums: tuple[np.ndarray, np.ndarray] | None = None  # summed once for every ratio
     for g, driver in enumerate(seg.drivers):
         if driver == "llm_ratio":
             ratio = value("llm_ratio", g)
-            train[:, g] = ratio * firm_training.sum(axis=1)
-            infer[:, g] = ratio * firm_inference.sum(axis=1)
+            if firm_sums is None:
+                firm_sums = (firm_sum(firm_training), firm_sum(firm_inference))
+            train[:, g] = ratio * firm_sums[0]
+            infer[:, g] = ratio * firm_sums[1]
             continue
         if driver == "logistic":
             # Counted from the grid's start: the capacity such buyers held before it is among

@@ -80,7 +80,13 @@ def _add_cluster(row: np.ndarray, month_start: np.ndarray, month_end: np.ndarray
     """Adds to row (M,) the A100-e a cluster of `busy` needs each month: ramping up linearly
     over the lead (days) before `start`, in full until `release` (days)."""
     ramp_start = start - lead
-    for m in range(row.size):
+    lo, hi = 0, row.size
+    if np.isfinite(busy) and np.isfinite(start) and np.isfinite(release) and np.isfinite(lead):
+        # the months outside [ramp start, release) would add busy x 0 = +0.0 (no change):
+        # skipped (sorted month bounds; a non-finite busy or day keeps every month's NaN)
+        lo = np.searchsorted(month_end, ramp_start if lead > 0 else start, side="right")
+        hi = np.searchsorted(month_start, release, side="left")
+    for m in range(lo, hi):
         end = month_end[m]
         if lead > 0:
             frac = (min(end, start) - ramp_start) / lead
@@ -92,13 +98,31 @@ def _add_cluster(row: np.ndarray, month_start: np.ndarray, month_end: np.ndarray
         row[m] += busy * frac * (1.0 if month_start[m] < release else 0.0)
 
 
+@numba.njit(cache=True, inline="always")
+def _retain_row(train: np.ndarray, keep: float, out: np.ndarray) -> None:  # pragma: no cover
+    """`with_retention` of one firm's months (out may be train itself): a running maximum
+    instead of np.maximum.accumulate (the same comparisons; NaN propagates as in numpy)."""
+    earlier = 0.0  # the largest cluster before the month (none before the first)
+    for m in range(train.size):
+        x = train[m]
+        kept = keep * earlier
+        out[m] = np.nan if np.isnan(x) or np.isnan(kept) else max(x, kept)
+        if m == 0 or np.isnan(x):
+            earlier = x
+        elif not np.isnan(earlier):
+            earlier = max(earlier, x)
+
+
 @numba.njit(cache=True, parallel=True)
 def _training(need: np.ndarray, month_start: np.ndarray, month_end: np.ndarray,
               busy: np.ndarray, days: np.ndarray, rel_firm: np.ndarray, rel_day: np.ndarray,
               lead: np.ndarray, last: np.ndarray, last_day: np.ndarray, interval: np.ndarray,
-              growth: np.ndarray, count: int) -> None:  # pragma: no cover
+              growth: np.ndarray, count: int, retention: np.ndarray) -> None:  # pragma: no cover
+    """Each draw's clusters summed into need[d] (zeroed first), then, when `retention` (D,)
+    is given (size > 0), the retained share of the largest earlier cluster kept in place."""
     n_d = need.shape[0]
     for d in numba.prange(n_d):
+        need[d] = 0.0
         for i in range(rel_day.size):
             release = rel_day[i]
             _add_cluster(need[d, rel_firm[i]], month_start, month_end, busy[d, i],
@@ -107,18 +131,31 @@ def _training(need: np.ndarray, month_start: np.ndarray, month_end: np.ndarray,
             r = last[f]
             if r < 0:
                 continue
+            finite = (np.isfinite(busy[d, r]) and np.isfinite(growth[d, f])
+                      and interval[d, f] > 0 and np.isfinite(lead[d]))
             for k in range(1, count + 1):
                 release = last_day[f] + k * interval[d, f]
+                start = release - days[d, r]
+                if finite and month_end[-1] <= (start - lead[d] if lead[d] > 0 else start):
+                    # this and every later generation starts after the grid: each would add
+                    # busy x 0 to every month (NaN only if growth^years overflowed to inf)
+                    break
                 years = k * interval[d, f] / (12 * DAYS_PER_MONTH)
                 busy_k = busy[d, r] * growth[d, f] ** years
                 _add_cluster(need[d, f], month_start, month_end, busy_k, release - days[d, r],
                              release, lead[d])
+        if retention.size > 0:
+            for f in range(need.shape[1]):
+                _retain_row(need[d, f], retention[d], need[d, f])
 
 
-def training_need(st: Structure, ps: ParamSet, gens: Generations) -> np.ndarray:
-    """A100-equivalents needed for training, (D, F, M), before retention: each listed
-    release's cluster and each later generation's (module docstring), summed per firm in
-    release order (a compiled loop over draws, releases, generations and months)."""
+def training_need(st: Structure, ps: ParamSet, gens: Generations, *,
+                  out: np.ndarray | None = None, retained: bool = False) -> np.ndarray:
+    """A100-equivalents needed for training, (D, F, M), before retention (after it with
+    `retained`: `with_retention` in the same compiled pass): each listed release's cluster
+    and each later generation's (module docstring), summed per firm in release order (a
+    compiled loop over draws, releases, generations and months). Written into `out` (a
+    (D, F, M) view, e.g. the firms' rows of the buyers' training array) when given."""
     rel = st.releases
     r = {m: ps.stack(ids) for m, ids in rel.ids.items()}  # each (D, R)
     flops = st.formulas["training_flops"].evaluate(
@@ -128,7 +165,7 @@ def training_need(st: Structure, ps: ParamSet, gens: Generations) -> np.ndarray:
     ref = ps[st.reference_id]
     busy = chips_busy(flops, ref[:, None], r["mfu"], r["training_days"] * SECONDS_PER_DAY)
     lead = ps[st.lead_id] * DAYS_PER_MONTH
-    need = np.zeros((ps.n_draws, len(st.firms), st.months.size))
+    need = np.empty((ps.n_draws, len(st.firms), st.months.size)) if out is None else out
     # a firm grows generations only where its path is given in every draw
     last = np.array([lr if lr >= 0 and np.isfinite(gens.interval_days[:, f]).all() else -1
                      for f, lr in enumerate(rel.last)], dtype=np.int64)
@@ -143,7 +180,8 @@ def training_need(st: Structure, ps: ParamSet, gens: Generations) -> np.ndarray:
               last, f64(gens.last_day),
               f64(np.broadcast_to(gens.interval_days, (ps.n_draws, len(st.firms)))),
               f64(np.broadcast_to(gens.compute_growth, (ps.n_draws, len(st.firms)))),
-              gens.count)
+              gens.count, f64(np.broadcast_to(ps[st.retention_id], ps.n_draws)) if retained
+              else np.zeros(0))
     return need
 
 
