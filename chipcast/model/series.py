@@ -169,6 +169,69 @@ def fleet_by_buyer(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | 
     return o
 
 
+@numba.njit(cache=True, parallel=True)
+def _buyer_series(training: np.ndarray, inference: np.ndarray, installed: np.ndarray,
+                  shipped: np.ndarray, tokens: np.ndarray, k_units: np.ndarray,
+                  k_capex: np.ndarray, month_k: np.ndarray, life: np.ndarray, owner: int,
+                  before_units: np.ndarray, req: np.ndarray, by_work: np.ndarray,
+                  need_total: np.ndarray, by_buyer: tuple, totals: tuple,  # type: ignore[type-arg]
+                  idle: np.ndarray, idle_total: np.ndarray, tok: np.ndarray,
+                  tok_total: np.ndarray) -> None:  # pragma: no cover
+    """Every buyer-grain series block of write_series (need, fleets by buyer and their totals,
+    idle compute, tokens) for one draw per iteration, written in the blocks' dtype. Each value
+    is what the numpy passes this replaces wrote, to the bit: the same float64 operations in
+    the same order (sums over buyers and firms sequential in their order, as numpy's axis-1
+    sum of a C-ordered array; totals of written blocks sum the values as written, i.e. after
+    rounding to the buffer's dtype, as numpy summed the buffer's views)."""
+    inst, ship, u_inst, u_ship, capex = by_buyer
+    t_inst, t_ship, t_u_inst, t_u_ship, t_capex = totals
+    n_d, n_b, n_m = training.shape
+    n_f = tokens.shape[1]
+    for d in numba.prange(n_d):
+        cum = np.empty(n_m + 1)
+        acc = np.zeros((8, n_m))  # train, infer, the 5 fleet totals, idle
+        for b in range(n_b):
+            cum[0] = 0.0
+            for m in range(n_m):
+                tr, inf = training[d, b, m], inference[d, b, m]
+                req[d, b, 0, m], req[d, b, 1, m] = tr, inf
+                acc[0, m] += tr
+                acc[1, m] += inf
+                x = installed[d, b, m] - (tr + inf)
+                idle[d, b, m] = 0.0 if x < 0.0 else x  # NaN stays NaN (np.maximum)
+                acc[7, m] += idle[d, b, m]
+                s = shipped[d, b, m]
+                inst[d, b, m], ship[d, b, m] = installed[d, b, m], s
+                acc[2, m] += inst[d, b, m]
+                acc[3, m] += ship[d, b, m]
+                units = s * k_units[d, month_k[m]]
+                u_ship[d, b, m] = units
+                acc[5, m] += u_ship[d, b, m]
+                capex[d, b, m] = s * k_capex[d, month_k[m]]
+                acc[6, m] += capex[d, b, m]
+                cum[m + 1] = cum[m] + units
+            for m in range(n_m):
+                units_installed = cum[m + 1] - cum[max(0, m - life[d] + 1)]
+                if b == owner:
+                    units_installed += before_units[d, m]
+                u_inst[d, b, m] = units_installed
+                acc[4, m] += u_inst[d, b, m]
+        for m in range(n_m):
+            by_work[d, 0, m], by_work[d, 1, m] = acc[0, m], acc[1, m]
+            need_total[d, m] = acc[0, m] + acc[1, m]
+            t_inst[d, m], t_ship[d, m] = acc[2, m], acc[3, m]
+            t_u_inst[d, m], t_u_ship[d, m], t_capex[d, m] = acc[4, m], acc[5, m], acc[6, m]
+            idle_total[d, m] = acc[7, m]
+        for m in range(n_m):
+            acc[0, m] = 0.0
+        for f in range(n_f):
+            for m in range(n_m):
+                tok[d, f, m] = tokens[d, f, m]
+                acc[0, m] += tokens[d, f, m]
+        for m in range(n_m):
+            tok_total[d, m] = acc[0, m]
+
+
 def fleet_by_vendor(st: Structure, by_sku: dict[str, np.ndarray],
                     out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Fleet metrics by vendor, each (D, V, M), from the by-SKU metrics (summed in SKU order;
@@ -362,12 +425,8 @@ def write_series(
     buyers, work = list(st.buyers), list(WORKLOADS)
     # 1: need by workload
     req = b.slot("a100_equivalents_required", firm=buyers, workload=work)  # (D, B, W, M)
-    req[:, :, 0], req[:, :, 1] = sim.training, sim.inference
     by_work = b.slot("a100_equivalents_required", workload=work)
-    # sums in float64 (dtype) whatever the buffer's dtype: it would be the default otherwise
-    train, infer = sim.training.sum(axis=1), sim.inference.sum(axis=1)
-    by_work[:, 0], by_work[:, 1] = train, infer
-    b.slot("a100_equivalents_required")[...] = train + infer
+    need_total = b.slot("a100_equivalents_required")
     # 2: fleets per buyer and in total; 3: per SKU and per vendor (the SKU pass first: it
     # gives the pre-grid cards still installed, which the installed base's owner holds)
     by_buyer: dict[str, np.ndarray] = {}
@@ -382,21 +441,26 @@ def write_series(
     for metric in FLEET_METRICS:
         by_sku[metric] = b.slot_per_sku(metric, list(st.skus), sku_vendor)
         by_vendor[metric] = b.slot(metric, vendor=vendors)
+    # 4: idle compute; 5: tokens a day per firm
+    idle = b.slot("a100_equivalents_idle", firm=buyers)
+    idle_total = b.slot("a100_equivalents_idle")
+    tok = b.slot("tokens_per_day", firm=list(st.firms), workload="inference")
+    tok_total = b.slot("tokens_per_day", workload="inference")
     before_units = np.empty((n_d, st.months.size))
     fleet_by_sku(st, sim, by_sku, by_vendor, before_units)
     if st.installed_base.owner < 0:
         before_units[:] = 0.0
-    fleet_by_buyer(st, sim, by_buyer, before_units)
-    for metric in FLEET_METRICS:
-        np.sum(by_buyer[metric], axis=1, out=totals[metric], dtype=float)
-    # 4: idle compute
-    idle = b.slot("a100_equivalents_idle", firm=buyers)
-    np.subtract(sim.installed, sim.need, out=idle)
-    np.maximum(idle, 0.0, out=idle)
-    np.sum(idle, axis=1, out=b.slot("a100_equivalents_idle"), dtype=float)
-    # 5: tokens a day per firm
-    b.slot("tokens_per_day", firm=list(st.firms), workload="inference")[...] = sim.tokens
-    np.sum(sim.tokens, axis=1, out=b.slot("tokens_per_day", workload="inference"), dtype=float)
+    # cards and capex per A100-e shipped, once per month kind (as fleet_by_buyer)
+    k_units = np.einsum("dks,ds->dk", sim.share_k, 1.0 / sim.a100e_per_unit)
+    k_capex = np.einsum("dks,ds->dk", sim.share_k, sim.price_usd / sim.a100e_per_unit)
+    # everything at the buyers' grain in one compiled pass (values as the numpy passes wrote)
+    _buyer_series(*(np.ascontiguousarray(a, dtype=float) for a in (
+                      sim.training, sim.inference, sim.installed, sim.shipped, sim.tokens)),
+                  k_units, k_capex, np.asarray(sim.month_k, dtype=np.int64),
+                  sim.lifetime_months.astype(np.int64), int(st.installed_base.owner),
+                  before_units, req, by_work, need_total,
+                  tuple(by_buyer[m] for m in FLEET_METRICS),
+                  tuple(totals[m] for m in FLEET_METRICS), idle, idle_total, tok, tok_total)
     assert b.pos == n, "n_series disagrees with the blocks laid out"
     return out[:, :n], b.meta(), by_sku
 
