@@ -130,8 +130,8 @@ def test_headlines_are_numpys_sums_to_the_bit(n_draws: int, dtype: type, layout:
     assert np.isnan(got["peak_installed_a100e"][0])
 
 
-def test_headlines_on_a_layout_of_unknown_order_fall_back_to_numpy() -> None:
-    """A SKU-major array (not draw-major) is summed by numpy itself: still its numbers."""
+def test_headlines_on_a_sku_major_layout_are_numpys_too() -> None:
+    """A SKU-major array (not draw-major, as a boolean-indexed copy is): numpy's numbers."""
     st, _ = _case("base", 1)
     rng = np.random.default_rng(3)
     n_s, n_m = len(st.skus), st.months.size
