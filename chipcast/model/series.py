@@ -319,9 +319,9 @@ def _a100_a800_units(st: Structure, sku: dict[str, np.ndarray], w: np.ndarray) -
 
 
 # headline name (chipcast.contracts.HEADLINES) -> f(structure, fleet_by_sku, window) -> (D,);
-# sums in float64 whatever the fleets' dtype, each equal to the bit to numpy's
-# `[:, :, window].sum(axis=(1, 2), dtype=float)` (totals) or `.sum(axis=1, dtype=float)
-# .max(axis=1)` (peaks) of the same array, in one compiled pass each
+# sums in float64 whatever the fleets' dtype: totals numpy's `[:, :, window].sum(axis=(1, 2),
+# dtype=float)`; peaks compiled, equal to the bit to numpy's `.sum(axis=1, dtype=float)
+# .max(axis=1)` of the same array
 HEADLINE_FUNCTIONS: dict[str, Callable[[Structure, dict[str, np.ndarray], np.ndarray],
                                        np.ndarray]] = {
     "a100_a800_units_shipped_2023_2025": _a100_a800_units,
