@@ -223,7 +223,8 @@ class OnePassHistogram:
     `start_recount`, and they get HistogramQuantiles' two-pass estimates over their full
     range. Memory: series x bins x 4 bytes (plus the same per recounted series)."""
 
-    def __init__(self, n_series: int, bins: int = DEFAULT_BINS, block: int = 1024):
+    def __init__(self, n_series: int, bins: int = DEFAULT_BINS, block: int = 1024,
+                 pilot: np.ndarray | None = None):
         self.bins, self.block = bins, block
         self.lo = np.full(n_series, np.inf)
         self.hi = np.full(n_series, -np.inf)
@@ -237,21 +238,49 @@ class OnePassHistogram:
         self._scale = np.zeros(n_series)
         self._refine: np.ndarray | None = None  # indices of the recounted series
         self._second: HistogramQuantiles | None = None
+        if pilot is not None:
+            self._set_pilot(pilot)
+
+    def _set_pilot(self, values: np.ndarray) -> None:
+        with np.errstate(invalid="ignore"):
+            p_lo = np.fmin.reduce(values, axis=0).astype(np.float64)  # NaN ignored
+            p_hi = np.fmax.reduce(values, axis=0).astype(np.float64)
+        self.p_lo = np.nan_to_num(p_lo, nan=0.0)
+        self.p_hi = np.nan_to_num(p_hi, nan=0.0)
+        span = self.p_hi - self.p_lo
+        self._scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
 
     def add(self, values: np.ndarray) -> None:
         """Folds a chunk (D, n) into the extremes, sums and counts (a compiled loop, both
-        cores); the first chunk also sets the pilot range."""
+        cores); the first chunk also sets the pilot range, unless `pilot` (values (D', n),
+        e.g. a run's first chunk, so that histograms of ranges of draws made apart share
+        their bins and can be merged) did."""
         if self.p_lo is None:
-            with np.errstate(invalid="ignore"):
-                p_lo = np.fmin.reduce(values, axis=0).astype(np.float64)  # NaN ignored
-                p_hi = np.fmax.reduce(values, axis=0).astype(np.float64)
-            self.p_lo = np.nan_to_num(p_lo, nan=0.0)
-            self.p_hi = np.nan_to_num(p_hi, nan=0.0)
-            span = self.p_hi - self.p_lo
-            self._scale = np.divide(self.bins, span, out=np.zeros_like(span), where=span > 0)
+            self._set_pilot(values)
         _fold_count(np.ascontiguousarray(values.T), self.p_lo, self.p_hi, self._scale,
                     self.counts, self.under, self.over, self.lo, self.hi, self.total)
         self.n += values.shape[0]
+
+    def merge(self, other: OnePassHistogram) -> None:
+        """Adds another histogram of other draws over the same pilot range (ranges of one run
+        counted in other processes): counts, under/overflow and draws add, extremes combine;
+        the sums add (so the mean may differ from one process's in the last digits)."""
+        if other.p_lo is None or self.p_lo is None:
+            raise ValueError("merge histograms that have counted draws")
+        if not (np.array_equal(self.p_lo, other.p_lo) and np.array_equal(self.p_hi, other.p_hi)
+                and self.bins == other.bins):
+            raise ValueError("histograms with different bins cannot be merged")
+        if self._refine is not None or other._refine is not None:
+            raise ValueError("merge before the second pass")
+        self.counts += other.counts
+        self.under += other.under
+        self.over += other.over
+        self.total += other.total
+        self.n += other.n
+        nan = np.isnan(self.lo) | np.isnan(other.lo)
+        self.lo = np.where(nan, np.nan, np.minimum(self.lo, other.lo))
+        nan = np.isnan(self.hi) | np.isnan(other.hi)
+        self.hi = np.where(nan, np.nan, np.maximum(self.hi, other.hi))
 
     @property
     def width(self) -> np.ndarray:

@@ -193,6 +193,32 @@ def test_one_pass_quantiles_within_width_of_exact(seed: int) -> None:
                                rtol=1e-12)
 
 
+def test_one_pass_histograms_of_two_ranges_merge_into_one_run() -> None:
+    """Two ranges of draws counted apart over the run's pilot (its first chunk), merged, give
+    the one-process histogram: the same counts and extremes, quantiles bit for bit, the mean to
+    rounding; a histogram with other bins is refused."""
+    rng = np.random.default_rng(4)
+    v = np.column_stack([rng.lognormal(0, 1, 6000), rng.normal(0, 1, 6000),
+                         np.where(rng.random(6000) < 0.5, 0.0, 1.0)]).astype(np.float32)
+    whole = OnePassHistogram(3, bins=64)
+    for start in range(0, 6000, 1000):
+        whole.add(v[start:start + 1000])
+    parts = [OnePassHistogram(3, bins=64, pilot=v[:1000]) for _ in range(2)]
+    for start in range(0, 6000, 1000):
+        parts[start >= 3000].add(v[start:start + 1000])
+    parts[0].merge(parts[1])
+    np.testing.assert_array_equal(parts[0].counts, whole.counts)
+    np.testing.assert_array_equal(parts[0].lo, whole.lo)
+    np.testing.assert_array_equal(parts[0].hi, whole.hi)
+    assert not whole.outside(QS).any()
+    np.testing.assert_array_equal(parts[0].quantiles(QS), whole.quantiles(QS))
+    np.testing.assert_allclose(parts[0].mean(), whole.mean(), rtol=1e-13)
+    other = OnePassHistogram(3, bins=64, pilot=v[1000:2000])
+    other.add(v[:10])
+    with pytest.raises(ValueError, match="different bins"):
+        parts[0].merge(other)
+
+
 def test_one_pass_refuses_quantiles_before_the_second_pass() -> None:
     v = np.concatenate([np.zeros((100, 1)), np.ones((900, 1))]).astype(np.float32)
     hist = OnePassHistogram(1, bins=16)
