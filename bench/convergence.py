@@ -6,12 +6,16 @@ Only the headlines are computed (simulate + model.series.headlines per chunk, th
 uncertainty.sensitivity.headline_model), not the 42k published series. The reference is a
 Sobol' run with another seed: REF_DRAWS draws by default (what fits in a few minutes on the
 2-core machine today), 1,000,000 with BENCH_MILLION=1 (or --reference N). The smaller runs are
-the first n draws of one 8,192-draw run per sampler (Sobol' prefixes of a power-of-2 length keep
-their balance). The error of a size is the largest relative error |q_n - q_ref| / |q_ref| over
-headlines and the three quantiles; printed last is the smallest size whose Sobol' error is within
-0.5 % and the default draw count (chipcast.config.DEFAULT_DRAWS). Usage:
+the first n draws of one run of the largest size per sampler (Sobol' prefixes of a power-of-2
+length keep their balance). The error of a size is the largest relative error |q_n - q_ref| /
+|q_ref| over headlines and the three quantiles; printed last is the smallest size whose Sobol'
+error is within 0.5 % and the default draw count (chipcast.config.DEFAULT_DRAWS). `--sizes` tries
+other sizes; `--reference-file F.npz` keeps the reference quantiles (written when F is missing,
+read when it holds the same scenario, size, seed and headlines), so a large reference is computed
+once. Usage:
 
     .venv/bin/python bench/convergence.py [--scenario base] [--reference N]
+        [--sizes 1024,4096,8192] [--reference-file /tmp/ref.npz]
 """
 
 from __future__ import annotations
@@ -57,31 +61,49 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="base")
     parser.add_argument("--reference", type=int, default=None)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--reference-file", type=Path, default=None)
     args = parser.parse_args()
+    sizes = tuple(int(n) for n in args.sizes.split(","))
     ref_n = args.reference or (MILLION if os.environ.get("BENCH_MILLION") == "1" else REF_DRAWS)
     inputs = load_inputs(SHIPPED_DATA, args.scenario)
     start = time.perf_counter()
-    ref = exact_quantiles(headline_draws(inputs, "sobol", DEFAULT_SEED + 1, ref_n), QS)
-    print(f"reference: {ref_n:,} Sobol' draws (seed {DEFAULT_SEED + 1}) of {args.scenario} in "
-          f"{time.perf_counter() - start:.0f} s", flush=True)
+    about = {"scenario": np.array(args.scenario), "draws": np.array(ref_n),
+             "seed": np.array(DEFAULT_SEED + 1), "headlines": np.array(list(HEADLINES))}
+    saved = None
+    if args.reference_file is not None and args.reference_file.exists():
+        with np.load(args.reference_file, allow_pickle=False) as f:
+            if all(k in f and np.array_equal(f[k], v) for k, v in about.items()):
+                saved = f["quantiles"]
+    if saved is not None:
+        ref = saved
+        print(f"reference: {ref_n:,} Sobol' draws (seed {DEFAULT_SEED + 1}) of {args.scenario}, "
+              f"read from {args.reference_file}", flush=True)
+    else:
+        ref = exact_quantiles(headline_draws(inputs, "sobol", DEFAULT_SEED + 1, ref_n), QS)
+        print(f"reference: {ref_n:,} Sobol' draws (seed {DEFAULT_SEED + 1}) of {args.scenario} "
+              f"in {time.perf_counter() - start:.0f} s", flush=True)
+        if args.reference_file is not None:
+            with args.reference_file.open("wb") as f:
+                np.savez(f, quantiles=ref, **about)
     names = list(HEADLINES)
     errors: dict[tuple[str, int], float] = {}
     for sampler in ("sobol", "random"):
-        heads = headline_draws(inputs, sampler, DEFAULT_SEED, max(SIZES))
-        for n in SIZES:
+        heads = headline_draws(inputs, sampler, DEFAULT_SEED, max(sizes))
+        for n in sizes:
             q = exact_quantiles(heads[:n], QS)
             rel = np.abs(q - ref) / np.abs(ref)
             errors[sampler, n] = float(rel.max())
             worst = np.unravel_index(np.argmax(rel), rel.shape)
             print(f"{sampler:6s} {n:5d} draws: max relative error {rel.max():.3%} "
                   f"(P{QS[worst[0]] * 100:.0f} of {names[worst[1]]})", flush=True)
-    ok = [n for n in SIZES if errors["sobol", n] <= TOLERANCE]
+    ok = [n for n in sizes if errors["sobol", n] <= TOLERANCE]
     print("size    sobol    random   (max relative error of headline P10/P50/P90 vs the "
           f"{ref_n:,}-draw reference)")
-    for n in SIZES:
+    for n in sizes:
         print(f"{n:5d}  {errors['sobol', n]:6.3%}  {errors['random', n]:7.3%}")
     smallest = min(ok) if ok else None
-    print(f"smallest Sobol' size within {TOLERANCE:.1%}: {smallest or 'none of ' + str(SIZES)}; "
+    print(f"smallest Sobol' size within {TOLERANCE:.1%}: {smallest or 'none of ' + str(sizes)}; "
           f"default draws (chipcast.config.DEFAULT_DRAWS): {DEFAULT_DRAWS}")
     return 0
 

@@ -8,13 +8,16 @@ chunk of model state in memory. Units: the contract's (chipcast.contracts).
 Aggregation: when draws x series x 4 bytes (float32) fits `exact_bytes` (default 1 GiB; 4,096
 draws of the base scenario fit) all series values are kept and quantiles are exact
 (`np.quantile`, Hazen's method: chipcast.uncertainty.quantiles.QUANTILE_METHOD). Beyond that,
-two streamed passes over the same draws (the samplers replay them from the seed): pass 1 keeps
-each series' min, max and sum; pass 2 counts values in `bins` equal-width bins between min and
-max (uint32 counts) and a quantile is read from the bin holding its order statistics,
-interpolating by rank inside the bin. Stated error: |estimate - exact quantile| <= (max - min) /
-bins per series (default bins 2048: 0.05 % of the series' range); the mean is exact in both
-modes. Calibrated (posterior) quantiles are weighted (weighted_quantiles, or WeightedHistogram
-when streamed).
+streamed (OnePassHistogram): one pass keeps each series' min, max and sum and counts its values
+in `bins` equal-width bins over the first chunk's range (the pilot; uint32 counts, under- and
+overflow counted apart); a quantile is read from the bin holding its order statistics,
+interpolating by rank inside the bin. A second pass over the same draws (the samplers replay
+them from the seed) recounts, over their full range, only the series whose quantiles fall outside
+the pilot range (usually none), and gives the calibrated (weighted) counts, which need every
+draw's score first. Stated error: |estimate - exact quantile| <= (max - min) / bins per series
+(default bins 2048: 0.05 % of the series' range; the pilot's bins are no wider); the mean is
+exact in both modes. Calibrated (posterior) quantiles are weighted (weighted_quantiles, or
+WeightedHistogram when streamed).
 Memory is one chunk of model state plus series x bins x 4 bytes, independent of the draw count.
 """
 
@@ -45,7 +48,7 @@ from chipcast.uncertainty import backtest
 from chipcast.uncertainty.backtest import DISCREPANCY, Target
 from chipcast.uncertainty.quantiles import (
     DEFAULT_BINS,
-    HistogramQuantiles,
+    OnePassHistogram,
     WeightedHistogram,
     exact_quantiles,
     weighted_quantiles,
@@ -277,7 +280,7 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
     n_chunks = -(-draws // chunk)
     # values are kept as float32 (7 significant digits: ample for published quantiles)
     exact = draws * n_series * 4 <= exact_bytes
-    total = n_chunks * (1 if exact else 2)
+    total = n_chunks  # grows by n_chunks if a streamed run needs its second pass
     done = 0
     sample_x: list[np.ndarray] = []
     sample_h: list[np.ndarray] = []
@@ -331,23 +334,36 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                                  weighted_quantiles(allv, weights, qs),
                                  qs, "posterior"))
     else:
-        hist = HistogramQuantiles(n_series, bins=bins)
-        replay = _Replay(draws * plan.dims * 8)
+        # One pass over a pilot range (OnePassHistogram); a second over the same draws only
+        # for the calibrated (weighted) counts, which need every draw's score first, or for
+        # series whose quantiles fall outside the pilot range.
+        hist = OnePassHistogram(n_series, bins=bins)
+        calibrated = actuals is not None and actuals.calibrate
+        # The second pass is certain only when calibrated: then the first pass's input draws
+        # are kept for it; otherwise (rare) they are drawn again from the seed.
+        replay = _Replay(draws * plan.dims * 8) if calibrated else None
         for x in plan.matrices(draws, chunk):
-            hist.observe(evaluate(x, True))
-            replay.keep(x)
+            hist.add(evaluate(x, True))
+            if replay is not None:
+                replay.keep(x)
             step()
         weights, ess = calibrate()
         weighted = None if weights is None or not ess else WeightedHistogram(hist.lo, hist.hi,
                                                                               bins=bins)
-        start = 0
-        for x in replay.matrices(plan, draws, chunk):  # the same draws again
-            values = evaluate(x, False)
-            hist.count(values)
-            if weighted is not None and weights is not None:
-                weighted.count(values, weights[start:start + x.shape[0]])
-            start += x.shape[0]
-            step()
+        refine = hist.outside(qs)
+        if weighted is not None or refine.any():
+            total += n_chunks
+            hist.start_recount(refine)
+            start = 0
+            again = (replay.matrices(plan, draws, chunk) if replay is not None
+                     else plan.matrices(draws, chunk))
+            for x in again:  # the same draws again
+                values = evaluate(x, False)
+                hist.recount(values)
+                if weighted is not None and weights is not None:
+                    weighted.count(values, weights[start:start + x.shape[0]])
+                start += x.shape[0]
+                step()
         frames = [_frame(st, meta, hist.mean(), hist.quantiles(qs), qs, "prior")]
         if weighted is not None:
             frames.append(_frame(st, meta, weighted.mean(), weighted.quantiles(qs), qs,

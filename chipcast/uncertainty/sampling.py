@@ -20,6 +20,12 @@ back to uniforms. A matrix that is not positive definite (rho = 1, or very negat
 group) is replaced by the nearest valid one (eigenvalues clipped at 1e-10, unit diagonal
 restored) with a warning. Randomness comes only from the seed: same inputs, sampler and seed give
 identical draws.
+
+PERT (beta) inputs, most of them, go through a compiled beta quantile (PertQuantile: Halley's
+method on the regularised incomplete beta from a per-law start table, parallel over draws), within
+~1e-15 of the range of scipy.stats.beta.ppf and about 6x cheaper a value on one core; the
+other laws use their own scipy ppf. Each value is computed alone, so the thread count never
+changes a draw.
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numba
 import numpy as np
-from scipy import stats
+from scipy import special
 from scipy.special._ufuncs import _beta_ppf as _scipy_beta_ppf  # beta.ppf's own kernel
 from scipy.stats import qmc
 
@@ -125,10 +132,164 @@ def normal_correlation(spearman: np.ndarray) -> np.ndarray:
     return fixed
 
 
+# --- the fast beta (PERT) quantile -----------------------------------------------------------
+# scipy's beta quantile (Boost's ibeta_inv) costs ~2 us an element, single-threaded: for 237 PERT
+# inputs that was most of a draw's cost. The kernel below inverts the regularised incomplete beta
+# by Halley's method from a per-column start table, compiled and parallel over rows; each element
+# is computed alone, so the thread count never changes a value.
+_TABLE = 512  # cells of the start table: uniform steps in u, its x from scipy's own quantile
+_FAST_SHAPES = (0.5, 20.0)  # shapes the kernel is tested for (PERT gives 1..5); others: scipy
+_CF_EPS = 1e-16
+_CF_TINY = 1e-300
+
+
+@numba.njit(cache=True)
+def _betacf(a: float, b: float, x: float) -> float:  # pragma: no cover
+    """Continued fraction of the incomplete beta (modified Lentz), converging fast for
+    x < (a + 1) / (a + b + 2)."""
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    if abs(d) < _CF_TINY:
+        d = _CF_TINY
+    d = 1.0 / d
+    h = d
+    for m in range(1, 300):
+        m2 = 2.0 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        if abs(d) < _CF_TINY:
+            d = _CF_TINY
+        c = 1.0 + aa / c
+        if abs(c) < _CF_TINY:
+            c = _CF_TINY
+        d = 1.0 / d
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        if abs(d) < _CF_TINY:
+            d = _CF_TINY
+        c = 1.0 + aa / c
+        if abs(c) < _CF_TINY:
+            c = _CF_TINY
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < _CF_EPS:
+            break
+    return h
+
+
+@numba.njit(cache=True)
+def _solve(p: float, a: float, b: float, lbeta: float, x: float) -> float:  # pragma: no cover
+    """x in (0, 1) with I_x(a, b) = p (p <= 1/2, so x is never close to 1 where its absolute
+    error would grow), by Halley's method from x, kept inside a shrinking bracket. Stops after
+    a step below 1e-6 of x: Halley's error is then cubic in it, far below 1e-16."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        lx, l1x = math.log(x), math.log1p(-x)
+        front = math.exp(a * lx + b * l1x - lbeta)  # x^a (1-x)^b / B(a, b)
+        if x < (a + 1.0) / (a + b + 2.0):
+            f = front * _betacf(a, b, x) / a - p
+        else:
+            f = (1.0 - p) - front * _betacf(b, a, 1.0 - x) / b
+        if f == 0.0:
+            break
+        if f < 0.0:
+            lo = x
+        else:
+            hi = x
+        pdf = front / (x * (1.0 - x))
+        r = f / pdf if pdf > 0.0 else np.inf
+        curv = (a - 1.0) / x - (b - 1.0) / (1.0 - x)  # pdf' / pdf
+        den = 1.0 - 0.5 * r * curv
+        new = x - (r / den if den > 0.5 else r)
+        if lo <= new <= hi:  # a Halley (or, far off, Newton) step
+            done = abs(new - x) <= 1e-6 * x
+            x = new
+            if done:
+                break
+        else:  # the step left the bracket: bisect it
+            x = 0.5 * (lo + hi)
+    return x
+
+
+@numba.njit(cache=True, parallel=True)
+def _pert_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray, lbeta: np.ndarray,
+              table: np.ndarray, scale: np.ndarray, loc: np.ndarray,
+              out: np.ndarray) -> None:  # pragma: no cover
+    """out[i, j] = loc[j] + scale[j] x beta(a[j], b[j]) quantile of u[i, j] (u in (0, 1)).
+    table (k, _TABLE + 1): column k's quantile at u = 0, 1/_TABLE, ..., 1 (the start)."""
+    rows, k = u.shape
+    cells = table.shape[1] - 1
+    for i in numba.prange(rows):
+        for j in range(k):
+            p = u[i, j]
+            aj, bj = a[j], b[j]
+            t = p * cells
+            c = min(int(t), cells - 1)
+            x0 = table[j, c] + (t - c) * (table[j, c + 1] - table[j, c])
+            if p <= 0.5:
+                if c == 0:  # near 0, I_x ~ x^a / (a B): the power law is the better start
+                    x0 = math.exp((math.log(p * aj) + lbeta[j]) / aj)
+                x0 = min(max(x0, 1e-300), 1.0 - 1e-16)
+                x = _solve(p, aj, bj, lbeta[j], x0)
+            else:  # the mirror image: 1 - x is beta(b, a) at 1 - u (exact in floating point)
+                q = 1.0 - p
+                y0 = 1.0 - x0
+                if c == cells - 1:
+                    y0 = math.exp((math.log(q * bj) + lbeta[j]) / bj)
+                y0 = min(max(y0, 1e-300), 1.0 - 1e-16)
+                x = 1.0 - _solve(q, bj, aj, lbeta[j], y0)
+            out[i, j] = x * scale[j] + loc[j]
+
+
 def _beta_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The beta quantile function scipy.stats.beta.ppf calls (same ufunc, same values), for
     many columns at once; u in (0, 1)."""
     return _scipy_beta_ppf(u, a, b)
+
+
+@dataclass(frozen=True)
+class PertQuantile:
+    """The quantile functions of k beta laws, loc + scale x Beta(a, b), evaluated together
+    (`__call__`): the compiled kernel for shapes in _FAST_SHAPES (every PERT: 1..5), scipy's
+    own for any other column. Values: within ~1e-15 x scale of scipy.stats.beta.ppf (tested
+    to 1e-12); units: those of loc and scale."""
+
+    a: np.ndarray  # (k,) shapes
+    b: np.ndarray
+    scale: np.ndarray  # (k,)
+    loc: np.ndarray
+
+    @cached_property
+    def _fast(self) -> np.ndarray:
+        lo, hi = _FAST_SHAPES
+        return (self.a >= lo) & (self.a <= hi) & (self.b >= lo) & (self.b <= hi)
+
+    @cached_property
+    def _table(self) -> np.ndarray:
+        """(k_fast, _TABLE + 1) quantiles at u = 0, 1/_TABLE, ..., 1: the Halley start."""
+        f = self._fast
+        grid = np.linspace(0.0, 1.0, _TABLE + 1)
+        table = _scipy_beta_ppf(grid[None, :], self.a[f, None], self.b[f, None])
+        table[:, 0], table[:, -1] = 0.0, 1.0
+        return np.ascontiguousarray(table)
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        """(rows, k) values of u (rows, k) in (0, 1)."""
+        f = self._fast
+        out = np.empty(u.shape)
+        if f.any():
+            a, b = self.a[f], self.b[f]
+            res = np.empty((u.shape[0], int(f.sum())))
+            _pert_ppf(np.ascontiguousarray(u[:, f], dtype=np.float64), a, b,
+                      special.betaln(a, b), self._table, self.scale[f], self.loc[f], res)
+            out[:, f] = res
+        if not f.all():
+            s = ~f
+            out[:, s] = _scipy_beta_ppf(u[:, s], self.a[s], self.b[s]) * self.scale[s] + self.loc[s]
+        return out
 
 
 def _is_beta(law: Any) -> bool:
@@ -150,6 +311,7 @@ class DrawPlan:
     sampler: str = "sobol"
     seed: int = 20231
     spearman: np.ndarray | None = None  # (d, d) declared rank correlations; None = independent
+    fast_ppf: bool = True  # compiled PERT quantile (PertQuantile); False: scipy's, bit for bit
     ids: list[str] = field(init=False)
     _chol: np.ndarray | None = field(init=False, default=None)
     _groups: np.ndarray = field(init=False)
@@ -177,6 +339,11 @@ class DrawPlan:
                 np.array([law.args[1] for law in laws]),
                 np.array([law.kwds.get("scale", 1.0) for law in laws]),
                 np.array([law.kwds.get("loc", 0.0) for law in laws]))
+
+    @cached_property
+    def _pert(self) -> PertQuantile:
+        _, a, b, scale, loc = self._betas
+        return PertQuantile(a, b, scale, loc)
 
     @cached_property
     def _others(self) -> list[int]:
@@ -226,12 +393,15 @@ class DrawPlan:
         u = np.clip(u[:, : self.dims], _EPS, 1.0 - _EPS)
         if self._chol is not None:
             g = self._groups
-            z = stats.norm.ppf(u[:, g]) @ self._chol.T
+            # the ufuncs stats.norm.ppf / cdf call, without their argument checking
+            z = special.ndtri(u[:, g]) @ self._chol.T
             u = u.copy()
-            u[:, g] = np.clip(stats.norm.cdf(z), _EPS, 1.0 - _EPS)
+            u[:, g] = np.clip(special.ndtr(z), _EPS, 1.0 - _EPS)
         out = np.empty_like(u)
         cols, a, b, scale, loc = self._betas
-        if cols.size:  # every PERT (beta) column in one ufunc call: scipy's ppf, its overhead once
+        if cols.size and self.fast_ppf:  # every PERT column in one compiled, parallel call
+            out[:, cols] = self._pert(u[:, cols])
+        elif cols.size:  # scipy's ppf in one ufunc call, its overhead once
             out[:, cols] = _beta_ppf(u[:, cols], a, b) * scale + loc
         for j in self._others:
             out[:, j] = self.params[self.ids[j]].law.ppf(u[:, j])

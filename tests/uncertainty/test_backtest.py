@@ -18,7 +18,7 @@ from chipcast.model import demand, series
 from chipcast.model.params import parameters
 from chipcast.model.structure import compile_structure
 from chipcast.uncertainty import backtest
-from chipcast.uncertainty.montecarlo import Actuals, run_monte_carlo
+from chipcast.uncertainty.montecarlo import Actuals, draw_values, run_monte_carlo
 from chipcast.uncertainty.sampling import draw_plan
 
 HEADER = ("id,quantity,vendor,family,sku,firm,start,end,value,low,high,unit,source,published,"
@@ -218,3 +218,42 @@ def test_unresolvable_actuals_name_their_column(tmp_path: Path, row: str, column
         backtest.targets(compile_structure(inputs), inputs.actuals)
     problem = err.value.problems[0]
     assert (problem.file, problem.row, problem.column) == ("actuals.csv", 1, column)
+
+
+def test_streamed_calibrated_monte_carlo_within_the_stated_bounds(tmp_path: Path) -> None:
+    """A calibrated run streamed (one pass for the prior and the scores, a second over the kept
+    input draws for the weighted counts) against the same run kept exact: the prior within
+    (max - min) / bins of each series, the posterior within twice that (a weighted bin plus
+    its interpolation), both plus float32 rounding; the same weights."""
+    inputs, _ = _training_only_world(tmp_path, mfu_truth=0.4, halfwidth=0.02)
+    st = compile_structure(inputs)
+    actuals = Actuals(backtest.targets(st, inputs.actuals), True, None, 0.01)
+    bins = 128
+    exact = run_monte_carlo(inputs, 1024, seed=3, actuals=actuals, chunk=256)
+    streamed = run_monte_carlo(inputs, 1024, seed=3, actuals=actuals, chunk=256,
+                               exact_bytes=0, bins=bins)
+    assert streamed.weights is not None and exact.weights is not None
+    np.testing.assert_array_equal(streamed.weights, exact.weights)
+    plan = draw_plan(inputs, parameters(inputs), "sobol", seed=3)
+    vals, meta = mc_values(st, plan)
+    span = pl.DataFrame({
+        "month": meta.month, "firm": meta.firm.astype(str), "workload": meta.workload.astype(str),
+        "sku": meta.sku.astype(str), "vendor": meta.vendor.astype(str),
+        "metric": meta.metric.astype(str), "span": (vals.max(axis=0) - vals.min(axis=0)),
+    }).with_columns(pl.col("month").cast(pl.Date))
+    key = ["month", "firm", "workload", "sku", "vendor", "metric", "stat", "quantile",
+           "calibration"]
+    j = exact.quantiles.join(streamed.quantiles, on=key, nulls_equal=True, suffix="_s")
+    assert j.height == exact.quantiles.height
+    j = j.join(span, on=["month", "firm", "workload", "sku", "vendor", "metric"])
+    assert set(j["calibration"]) == {"prior", "posterior"}
+    factor = pl.when(pl.col("calibration") == "prior").then(1.0).otherwise(2.0)
+    err = ((pl.col("value") - pl.col("value_s")).abs() - factor * pl.col("span") / bins
+           - 1e-6 * pl.col("value").abs())
+    assert j.select(err.max()).item() <= 0
+    assert j.select((pl.col("value") - pl.col("value_s")).abs().max()).item() > 0
+
+
+def mc_values(st, plan) -> tuple[np.ndarray, series.SeriesMeta]:
+    """Every Monte Carlo value (series and headlines) of the run's 1,024 draws, float64."""
+    return draw_values(st, demand.simulate(st, plan.paramset(plan.draw_matrix(1024))))

@@ -8,6 +8,7 @@ import pytest
 
 from chipcast.uncertainty.quantiles import (
     HistogramQuantiles,
+    OnePassHistogram,
     WeightedHistogram,
     bin_counts,
     exact_quantiles,
@@ -141,6 +142,91 @@ def test_streamed_quantiles_within_width_of_exact(seed: int) -> None:
     exact = exact_quantiles(v, QS)
     assert (np.abs(hist.quantiles(QS) - exact) <= hist.width + 1e-9 * np.abs(exact)).all()
     np.testing.assert_allclose(hist.mean(), v.astype(float).mean(axis=0), rtol=1e-12)
+
+
+def _one_pass(v: np.ndarray, chunk: int, bins: int, qs: tuple[float, ...]
+              ) -> tuple[OnePassHistogram, np.ndarray]:
+    """OnePassHistogram over v in chunks, the second pass run only if it asks for one."""
+    hist = OnePassHistogram(v.shape[1], bins=bins, block=5)
+    for start in range(0, v.shape[0], chunk):
+        hist.add(v[start:start + chunk])
+    refine = hist.outside(qs)
+    if refine.any():
+        hist.start_recount(refine)
+        for start in range(0, v.shape[0], chunk):
+            hist.recount(v[start:start + chunk])
+    return hist, refine
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_one_pass_quantiles_within_width_of_exact(seed: int) -> None:
+    """The one-pass (pilot range) histogram keeps the stated bound, |estimate - exact| <=
+    width <= (max - min) / bins, on float32 draws: skewed and tied series read in one pass;
+    a series whose first chunk is narrow or constant (its quantiles fall outside the pilot
+    range) gets the second pass; a NaN series gives NaN as np.quantile does."""
+    rng = np.random.default_rng(seed)
+    n, chunk, bins = 20000, 500, 2048
+    v = np.column_stack([
+        rng.lognormal(0, 1.0, n), rng.exponential(2.0, n), rng.normal(5, 1, n),
+        np.where(rng.random(n) < 0.3, 0.0, rng.gamma(2.0, 1.0, n)),  # a tie at 0
+        np.concatenate([rng.normal(0, 0.01, chunk), rng.normal(0, 1, n - chunk)]),  # narrow
+        np.concatenate([np.zeros(chunk), rng.lognormal(0, 1, n - chunk)]),  # constant pilot
+        np.where(rng.random(n) < 0.997, 1.0, 2.0),  # rare values above a constant pilot
+        rng.normal(0, 1, n),
+    ]).astype(np.float32)
+    v[0, 2] = -50.0  # an extreme in the pilot: known exactly
+    v[1:, 6] = np.where(v[1:, 6] == 2.0, 2.0, 1.0)
+    v[3, 7] = np.nan
+    hist, refine = _one_pass(v, chunk, bins, QS)
+    assert refine.tolist() == [False, False, False, False, True, True, False, False]
+    got = hist.quantiles(QS)
+    with np.errstate(invalid="ignore"):
+        exact = exact_quantiles(v, QS)
+    ok = ~np.isnan(exact).any(axis=0)
+    assert np.isnan(got[:, ~ok]).all() and ok.sum() == 7
+    bound = (v[:, ok].max(axis=0).astype(float) - v[:, ok].min(axis=0)) / bins
+    assert (hist.width[ok] <= bound * (1 + 1e-12)).all()
+    assert (np.abs(got[:, ok] - exact[:, ok]) <= hist.width[ok] + 1e-9 * np.abs(exact[:, ok])
+            ).all()
+    assert (np.abs(got[:, ok] - exact[:, ok]) > 0).any()  # estimates, not the exact values
+    np.testing.assert_allclose(hist.mean()[ok], v[:, ok].astype(float).mean(axis=0),
+                               rtol=1e-12)
+
+
+def test_one_pass_histograms_of_two_ranges_merge_into_one_run() -> None:
+    """Two ranges of draws counted apart over the run's pilot (its first chunk), merged, give
+    the one-process histogram: the same counts and extremes, quantiles bit for bit, the mean to
+    rounding; a histogram with other bins is refused."""
+    rng = np.random.default_rng(4)
+    v = np.column_stack([rng.lognormal(0, 1, 6000), rng.normal(0, 1, 6000),
+                         np.where(rng.random(6000) < 0.5, 0.0, 1.0)]).astype(np.float32)
+    whole = OnePassHistogram(3, bins=64)
+    for start in range(0, 6000, 1000):
+        whole.add(v[start:start + 1000])
+    parts = [OnePassHistogram(3, bins=64, pilot=v[:1000]) for _ in range(2)]
+    for start in range(0, 6000, 1000):
+        parts[start >= 3000].add(v[start:start + 1000])
+    parts[0].merge(parts[1])
+    np.testing.assert_array_equal(parts[0].counts, whole.counts)
+    np.testing.assert_array_equal(parts[0].lo, whole.lo)
+    np.testing.assert_array_equal(parts[0].hi, whole.hi)
+    assert not whole.outside(QS).any()
+    np.testing.assert_array_equal(parts[0].quantiles(QS), whole.quantiles(QS))
+    np.testing.assert_allclose(parts[0].mean(), whole.mean(), rtol=1e-13)
+    other = OnePassHistogram(3, bins=64, pilot=v[1000:2000])
+    other.add(v[:10])
+    with pytest.raises(ValueError, match="different bins"):
+        parts[0].merge(other)
+
+
+def test_one_pass_refuses_quantiles_before_the_second_pass() -> None:
+    v = np.concatenate([np.zeros((100, 1)), np.ones((900, 1))]).astype(np.float32)
+    hist = OnePassHistogram(1, bins=16)
+    for start in range(0, 1000, 100):
+        hist.add(v[start:start + 100])
+    assert hist.outside((0.5,)).tolist() == [True]
+    with pytest.raises(RuntimeError, match="second pass"):
+        hist.quantiles((0.5,))
 
 
 def test_exact_quantiles_equal_numpy_along_the_draw_axis() -> None:

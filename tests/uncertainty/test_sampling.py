@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numba
 import numpy as np
 import polars as pl
 import pytest
@@ -17,6 +18,7 @@ from chipcast.inputs import load_inputs
 from chipcast.model.params import parameters
 from chipcast.uncertainty.sampling import (
     DrawPlan,
+    PertQuantile,
     correlation_matrix,
     draw_plan,
     normal_correlation,
@@ -132,19 +134,74 @@ def test_a_range_of_draws_is_those_rows_of_the_whole_run(inputs, sampler: str) -
         next(plan.uniforms(n, chunk, start=5))
 
 
-def test_transform_equals_each_laws_own_ppf_bit_for_bit() -> None:
-    """The shipped base scenario's draws (PERT columns in one beta-quantile call, the others
-    per law) equal every frozen law's own ppf, bit for bit (independent inputs: the copula
-    is tested above)."""
+def test_transform_equals_each_laws_own_ppf() -> None:
+    """The shipped base scenario's draws equal every frozen law's own ppf: the PERT columns
+    (compiled beta quantile) within 1e-12 of their range, the others bit for bit; with
+    fast_ppf=False (scipy's beta quantile in one ufunc call) every column bit for bit
+    (independent inputs: the copula is tested above)."""
     data = Path(__file__).resolve().parents[2] / "data"
     params = parameters(load_inputs(data, "base"))
-    plan = DrawPlan(params, "random", seed=3)
-    kinds = {params[pid].dist for pid in plan.ids}
+    kinds = {params[pid].dist for pid in uncertain_ids(params)}
     assert {"pert", "lognormal", "triangular"} <= kinds  # every kind of law is exercised
-    u = np.random.default_rng(5).random((300, plan.dims))
+    u = np.random.default_rng(5).random((300, len(uncertain_ids(params))))
     u[0], u[1] = 1e-13, 1 - 1e-13  # the clipped extremes
-    got = plan.transform(u)
     clipped = np.clip(u, 1e-12, 1 - 1e-12)
-    want = np.column_stack([params[pid].law.ppf(clipped[:, j])
-                            for j, pid in enumerate(plan.ids)])
-    np.testing.assert_array_equal(got, want)
+    ids = uncertain_ids(params)
+    want = np.column_stack([params[pid].law.ppf(clipped[:, j]) for j, pid in enumerate(ids)])
+    np.testing.assert_array_equal(DrawPlan(params, "random", seed=3, fast_ppf=False)
+                                  .transform(u), want)
+    got = DrawPlan(params, "random", seed=3).transform(u)
+    pert = np.array([params[pid].dist == "pert" for pid in ids])
+    np.testing.assert_array_equal(got[:, ~pert], want[:, ~pert])
+    width = np.array([params[pid].law.kwds["scale"] for pid in ids])[pert]
+    assert (np.abs(got[:, pert] - want[:, pert]) <= 1e-12 * width).all()
+
+
+def _tail_and_middle_uniforms(rows: int, cols: int, seed: int) -> np.ndarray:
+    """Uniforms (rows, cols): every column gets the extremes the sampler keeps (1e-12,
+    1 - 1e-12), points near the start table's edges and 1/2, then random ones."""
+    edges = np.array([1e-12, 1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 1 / 512, 1 / 512 + 1e-12,
+                      2 / 512, 0.5 - 1e-16, 0.5, 0.5 + 1e-16, 1 - 2 / 512, 1 - 1 / 512,
+                      1 - 1e-3, 1 - 1e-5, 1 - 1e-7, 1 - 1e-9, 1 - 1e-11, 1 - 1e-12])
+    u = np.random.default_rng(seed).random((rows, cols))
+    u[: edges.size] = edges[:, None]
+    return u
+
+
+@pytest.mark.parametrize("family", ["pert", "grid"])
+def test_pert_quantile_matches_scipys_beta_ppf(family: str) -> None:
+    """The compiled beta quantile is within 1e-12 of the range (scale) of scipy.stats.beta.ppf
+    for PERT shapes (a + b = 6, a in [1, 5]) and a grid of any shapes in [1, 5] x [1, 5],
+    in both tails and the middle, with loc and scale applied."""
+    if family == "pert":
+        a = np.concatenate([[1.0, 5.0, 3.0], np.random.default_rng(1).uniform(1, 5, 61)])
+        b = 6.0 - a
+    else:
+        a, b = (g.ravel() for g in np.meshgrid(np.linspace(1, 5, 9), np.linspace(1, 5, 9)))
+    loc = np.linspace(-3.0, 7.0, a.size)
+    scale = np.linspace(0.5, 2e6, a.size)
+    u = _tail_and_middle_uniforms(2000, a.size, 7)
+    got = PertQuantile(a, b, scale, loc)(u)
+    want = np.column_stack([stats.beta(a[j], b[j], loc=loc[j], scale=scale[j]).ppf(u[:, j])
+                            for j in range(a.size)])
+    err = np.abs(got - want) / scale
+    assert err.max() <= 1e-12, (err.max(), np.unravel_index(err.argmax(), err.shape))
+
+
+def test_pert_quantile_other_shapes_are_scipys_and_threads_do_not_matter() -> None:
+    """Shapes outside the compiled kernel's tested range go to scipy (bit for bit); one
+    thread or two give identical values (each element is computed alone)."""
+    a = np.array([0.3, 2.0, 40.0, 1.5])
+    b = np.array([2.0, 0.2, 3.0, 4.5])
+    u = _tail_and_middle_uniforms(500, a.size, 3)
+    got = PertQuantile(a, b, np.ones(4), np.zeros(4))(u)
+    for j in range(3):
+        np.testing.assert_array_equal(got[:, j], stats.beta(a[j], b[j]).ppf(u[:, j]))
+    assert np.abs(got[:, 3] - stats.beta(a[3], b[3]).ppf(u[:, 3])).max() <= 1e-12
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = PertQuantile(a, b, np.ones(4), np.zeros(4))(u)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(one, got)

@@ -1,0 +1,94 @@
+"""Benchmark (issue 13, target 3, the draws' share): per-draw cost of turning uniforms into the
+base scenario's inputs (DrawPlan.transform: scipy's beta quantile vs the compiled PERT
+quantile) and of folding a chunk's series into the streamed histograms (the two-pass
+HistogramQuantiles.observe + count vs the one-pass OnePassHistogram.add), measured in one
+run, best of --repeat. The model itself (simulate + series) is not timed here (bench/engine.py
+does). Prints milliseconds a draw and, last, the ratio of the draws' share before / after.
+Usage:
+
+    .venv/bin/python bench/draws.py [--draws 4096] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from chipcast.inputs import load_inputs  # noqa: E402
+from chipcast.model.demand import simulate  # noqa: E402
+from chipcast.model.params import parameters  # noqa: E402
+from chipcast.model.structure import compile_structure  # noqa: E402
+from chipcast.project import SHIPPED_DATA  # noqa: E402
+from chipcast.uncertainty.montecarlo import draw_values, n_values  # noqa: E402
+from chipcast.uncertainty.quantiles import HistogramQuantiles, OnePassHistogram  # noqa: E402
+from chipcast.uncertainty.sampling import DrawPlan, draw_plan  # noqa: E402
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    """Shortest wall time of `repeat` calls (after one warm-up call: compilation)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=4096)
+    ap.add_argument("--chunk", type=int, default=512, help="draws of series folded at once")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    inputs = load_inputs(SHIPPED_DATA, "base")
+    params = parameters(inputs)
+    plan = draw_plan(inputs, params)
+    scipy_plan = DrawPlan(params, plan.sampler, plan.seed, plan.spearman, fast_ppf=False)
+    u = next(plan.uniforms(args.draws, args.draws))
+    t_scipy = best(lambda: scipy_plan.transform(u), args.repeat) / args.draws
+    t_fast = best(lambda: plan.transform(u), args.repeat) / args.draws
+    gap = np.abs(plan.transform(u) - scipy_plan.transform(u)).max(axis=0)
+    width = np.abs(scipy_plan.transform(u)).max(axis=0)
+
+    st = compile_structure(inputs)
+    x = plan.transform(u[:args.chunk])
+    values = draw_values(st, simulate(st, plan.paramset(x)), False,
+                         np.empty((x.shape[0], n_values(st)), dtype=np.float32))[0]
+
+    def two_pass() -> None:
+        hist = HistogramQuantiles(values.shape[1])
+        hist.observe(values)
+        hist.count(values)
+
+    one = OnePassHistogram(values.shape[1])
+    one.add(values)  # the pilot
+    t_two = best(two_pass, args.repeat) / values.shape[0]
+    t_one = best(lambda: one.add(values), args.repeat) / values.shape[0]
+
+    ms = 1e3
+    print(f"base: {plan.dims} uncertain inputs ({plan._betas[0].size} PERT), "
+          f"{values.shape[1]:,} series; nproc {os.cpu_count()}, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"transform a draw: scipy {t_scipy * ms:.3f} ms, compiled {t_fast * ms:.3f} ms "
+          f"(x{t_scipy / t_fast:.1f}); largest gap / column's largest |value|: "
+          f"{(gap / np.where(width > 0, width, 1)).max():.1e}")
+    print(f"histograms a draw: two passes {t_two * ms:.3f} ms, one pass {t_one * ms:.3f} ms "
+          f"(x{t_two / t_one:.1f})")
+    before, after = t_scipy + t_two, t_fast + t_one
+    print(f"draws' share a draw: {before * ms:.3f} ms -> {after * ms:.3f} ms; ratio "
+          f"x{before / after:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
