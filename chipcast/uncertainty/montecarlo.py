@@ -11,22 +11,21 @@ draws of the base scenario fit) all series values are kept and quantiles are exa
 streamed (OnePassHistogram): one pass keeps each series' min, max and sum and counts its values
 in `bins` equal-width bins over the first chunk's range (the pilot; uint32 counts, under- and
 overflow counted apart); a quantile is read from the bin holding its order statistics,
-interpolating by rank inside the bin. A second pass over the same draws (the samplers replay
-them from the seed) recounts, over their full range, only the series whose quantiles fall outside
-the pilot range (usually none), and gives the calibrated (weighted) counts, which need every
-draw's score first. Stated error: |estimate - exact quantile| <= (max - min) / bins per series
-(default bins 2048: 0.05 % of the series' range; the pilot's bins are no wider); the mean is
-exact in both modes. Calibrated (posterior) quantiles are weighted (weighted_quantiles, or
-WeightedHistogram when streamed).
+interpolating by rank inside the bin. A calibrated run counts its kept draws (those the actuals
+do not rule out) in a second histogram over the same pilot range in the same pass: their weights
+are equal, so the posterior is Hazen's quantiles of the kept draws. A second pass over the same
+draws (the samplers replay them from the seed) recounts, over their full range, only the series
+whose quantiles fall outside the pilot range (usually none). Stated error: |estimate - exact
+quantile| <= (max - min) / bins per series, prior and posterior (default bins 2048: 0.05 % of
+the series' range; the pilot's bins are no wider); the mean is exact in both modes. Calibrated
+(posterior) quantiles, when kept exact, are weighted_quantiles with the calibration weights.
 Memory is one chunk of model state plus series x bins x 4 bytes, independent of the draw count.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
 
 import numpy as np
 import polars as pl
@@ -49,7 +48,6 @@ from chipcast.uncertainty.backtest import DISCREPANCY, Target
 from chipcast.uncertainty.quantiles import (
     DEFAULT_BINS,
     OnePassHistogram,
-    WeightedHistogram,
     exact_quantiles,
     weighted_quantiles,
     weighted_sum,
@@ -59,7 +57,6 @@ from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 EXACT_BYTES = 1024 * 2**20  # float32 values of 4,096 draws of the base scenario fit
 SAMPLE_DRAWS = 4096  # draws kept (inputs and headlines) for given-data sensitivity
 CHUNK_BYTES = 192 * 2**20  # one chunk's series values; model state is a few times smaller
-REPLAY_BYTES = 256 * 2**20  # input draws kept in memory between the two streamed passes
 
 # Called with the number of chunks done and the total after each chunk (a CLI progress bar).
 ProgressFn = Callable[[int, int], None]
@@ -228,48 +225,6 @@ def run_monte_carlo(
                       actuals)
 
 
-class _Replay:
-    """The first pass's input draws for the second: in memory when they fit REPLAY_BYTES, else
-    in a temporary file (float64, read back bit for bit), else drawn again from the seed (the
-    same numbers: the samplers replay their draws). Transforming uniforms to inputs (scipy's
-    quantile functions) costs as much as the model, so the second pass reads instead."""
-
-    def __init__(self, nbytes: int):
-        self.memory: list[np.ndarray] | None = [] if nbytes <= REPLAY_BYTES else None
-        self.file: IO[bytes] | None = None
-        self.sizes: list[int] = []
-        if self.memory is None:
-            try:
-                self.file = tempfile.TemporaryFile(prefix="chipcast-draws-")
-            except OSError:
-                self.file = None
-
-    def keep(self, x: np.ndarray) -> None:
-        if self.memory is not None:
-            self.memory.append(x)
-            return
-        if self.file is None:
-            return
-        try:
-            self.file.write(np.ascontiguousarray(x, dtype=np.float64).tobytes())
-            self.sizes.append(x.shape[0])
-        except OSError:  # e.g. the disk is full: draw them again instead
-            self.file.close()
-            self.file = None
-
-    def matrices(self, plan: DrawPlan, draws: int, chunk: int) -> Iterator[np.ndarray]:
-        if self.memory is not None:
-            yield from self.memory
-        elif self.file is not None and sum(self.sizes) == draws:
-            self.file.seek(0)
-            for rows in self.sizes:
-                data = self.file.read(rows * plan.dims * 8)
-                yield np.frombuffer(data, dtype=np.float64).reshape(rows, plan.dims)
-            self.file.close()
-        else:
-            yield from plan.matrices(draws, chunk)
-
-
 def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                progress: ProgressFn | None, exact_bytes: int, bins: int,
                qs: tuple[float, ...], actuals: Actuals | None) -> MonteCarlo:
@@ -334,40 +289,53 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
                                  weighted_quantiles(allv, weights, qs),
                                  qs, "posterior"))
     else:
-        # One pass over a pilot range (OnePassHistogram); a second over the same draws only
-        # for the calibrated (weighted) counts, which need every draw's score first, or for
+        # One pass over a pilot range (OnePassHistogram), for the prior and, when calibrated,
+        # for the posterior: a draw's calibration weight is 1/kept when the actuals do not
+        # rule it out, else 0, decided by its own values alone (backtest.plausible), so the
+        # posterior is Hazen's quantiles of the kept draws, counted as they come over the same
+        # pilot range. A second pass over the same draws (drawn again from the seed) only for
         # series whose quantiles fall outside the pilot range.
         hist = OnePassHistogram(n_series, bins=bins)
+        post: OnePassHistogram | None = None
         calibrated = actuals is not None and actuals.calibrate
-        # The second pass is certain only when calibrated: then the first pass's input draws
-        # are kept for it; otherwise (rare) they are drawn again from the seed.
-        replay = _Replay(draws * plan.dims * 8) if calibrated else None
+        fit_index = actuals.fit_index if actuals is not None else []
+        fit = [actuals.targets[i] for i in fit_index] if actuals is not None else []
+        kept_masks: list[np.ndarray] = []
         for x in plan.matrices(draws, chunk):
-            hist.add(evaluate(x, True))
-            if replay is not None:
-                replay.keep(x)
+            values = evaluate(x, True)
+            hist.add(values)
+            if calibrated and actuals is not None:
+                keep = backtest.plausible(scored[-1][:, fit_index], fit, actuals.discrepancy)
+                kept_masks.append(keep)
+                if post is None:
+                    post = OnePassHistogram(n_series, bins=bins, pilot=values)
+                if keep.any():
+                    post.add(values[keep])
             step()
         weights, ess = calibrate()
-        weighted = None if weights is None or not ess else WeightedHistogram(hist.lo, hist.hi,
-                                                                              bins=bins)
+        if weights is not None and ess:
+            if not np.array_equal(np.concatenate(kept_masks), weights > 0):
+                raise RuntimeError("internal: the draws counted for the posterior are not the "
+                                   "ones calibration_weights keeps")
+        else:
+            post = None
         refine = hist.outside(qs)
-        if weighted is not None or refine.any():
+        refine_post = post.outside(qs) if post is not None else np.zeros(n_series, bool)
+        if refine.any() or refine_post.any():
             total += n_chunks
             hist.start_recount(refine)
-            start = 0
-            again = (replay.matrices(plan, draws, chunk) if replay is not None
-                     else plan.matrices(draws, chunk))
-            for x in again:  # the same draws again
-                values = evaluate(x, False)
+            if post is not None:
+                post.start_recount(refine_post)
+            for x, keep in zip(plan.matrices(draws, chunk),
+                               kept_masks or [None] * n_chunks, strict=True):
+                values = evaluate(x, False)  # the same draws again
                 hist.recount(values)
-                if weighted is not None and weights is not None:
-                    weighted.count(values, weights[start:start + x.shape[0]])
-                start += x.shape[0]
+                if post is not None and keep is not None:
+                    post.recount(values[keep])
                 step()
         frames = [_frame(st, meta, hist.mean(), hist.quantiles(qs), qs, "prior")]
-        if weighted is not None:
-            frames.append(_frame(st, meta, weighted.mean(), weighted.quantiles(qs), qs,
-                                 "posterior"))
+        if post is not None:
+            frames.append(_frame(st, meta, post.mean(), post.quantiles(qs), qs, "posterior"))
     return MonteCarlo(pl.concat(frames), draws, np.concatenate(scored) if scored else None,
                       np.concatenate(sample_x), list(plan.ids), np.concatenate(sample_h),
                       weights, ess)

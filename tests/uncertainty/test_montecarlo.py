@@ -226,21 +226,6 @@ def test_progress_reports_every_chunk_of_every_pass(inputs, monkeypatch) -> None
     assert seen == [(i, 4) for i in range(1, 5)] + [(i, 8) for i in range(5, 9)]
 
 
-def test_second_pass_reads_the_first_pass_draws_from_memory_or_file(inputs, monkeypatch
-                                                                     ) -> None:
-    """The streamed second pass replays the first pass's input draws from memory, from a
-    temporary file (beyond REPLAY_BYTES) or by drawing again: identical summaries."""
-    run = {"draws": 600, "seed": 4, "sampler": "random", "chunk": 128, "exact_bytes": 0,
-           "bins": 64}
-    kept = mc.forecast_quantiles(inputs, **run)
-    monkeypatch.setattr(mc, "REPLAY_BYTES", 0)
-    spilled = mc.forecast_quantiles(inputs, **run)
-    assert spilled.equals(kept)
-    monkeypatch.setattr(mc._Replay, "keep", lambda self, x: None)  # nothing kept: draw again
-    drawn = mc.forecast_quantiles(inputs, **run)
-    assert drawn.equals(kept)
-
-
 def test_compiled_pert_quantile_keeps_base_quantiles(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped base scenario's Monte Carlo quantiles with the compiled PERT quantile
     equal those with scipy's beta quantile to 1e-9 relative (the inputs differ by ~1e-15 of
