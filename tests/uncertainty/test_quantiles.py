@@ -61,6 +61,21 @@ def test_unequal_weights_match_the_slow_reference(seed: int) -> None:
             assert got[i, j] == pytest.approx(reference(v[:, j], w, q), rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_calibrations_equal_weights_on_kept_draws_match_the_slow_reference(seed: int) -> None:
+    """1/kept on the draws kept, 0 elsewhere (calibration_weights): the selection shortcut
+    against the plotting-position reference, ties included."""
+    rng = np.random.default_rng(seed)
+    n, k = 80, 6
+    v = np.round(rng.gamma(2.0, 3.0, (n, k)), 1)
+    keep = rng.random(n) > 0.35
+    w = keep / keep.sum()
+    got = weighted_quantiles(v, w, QS)
+    for i, q in enumerate(QS):
+        for j in range(k):
+            assert got[i, j] == pytest.approx(reference(v[:, j], w, q), rel=1e-12, abs=1e-12)
+
+
 def test_weight_on_one_draw_gives_that_draw() -> None:
     v = np.array([[1.0, 30.0], [5.0, 20.0], [9.0, 10.0]])
     for hot in range(3):
