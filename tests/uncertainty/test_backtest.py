@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from fixture_data import copy_data
 
+from chipcast.contracts import HEADLINES, QUANTILES
 from chipcast.errors import InputError
 from chipcast.inputs import load_inputs
 from chipcast.model import demand, series
@@ -263,6 +264,10 @@ def test_streamed_calibrated_monte_carlo_within_the_stated_bounds(
            - 1e-6 * pl.col("value").abs())
     assert j.select(err.max()).item() <= 0
     assert j.select((pl.col("value") - pl.col("value_s")).abs().max()).item() > 0
+    # the headlines are kept draw by draw: prior and posterior quantiles as the exact run's
+    heads = j.filter(pl.col("metric").is_in(list(HEADLINES)), pl.col("stat") == "quantile")
+    assert heads.height == 2 * len(HEADLINES) * len(QUANTILES)
+    np.testing.assert_allclose(heads["value_s"], heads["value"], rtol=1e-12)
 
 
 def mc_values(st, plan) -> tuple[np.ndarray, series.SeriesMeta]:

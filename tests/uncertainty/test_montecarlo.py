@@ -149,6 +149,10 @@ def test_streamed_quantiles_within_stated_bound(inputs, monkeypatch, second_pass
     means = j.filter(pl.col("stat") == "mean")
     np.testing.assert_allclose(means["value_s"], means["value"], rtol=F32)
     assert (j["value"] - j["value_s"]).abs().max() > 0  # the streamed path really ran
+    # the headlines are kept draw by draw: their quantiles are the exact run's
+    heads = j.filter(pl.col("metric").is_in(list(HEADLINES)), pl.col("stat") == "quantile")
+    assert heads.height == len(HEADLINES) * len(QUANTILES)
+    np.testing.assert_array_equal(heads["value_s"], heads["value"])
     n = j.select(SERIES).n_unique()
     if second_pass == "every_series":
         assert counted[0] == n
