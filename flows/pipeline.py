@@ -1,8 +1,16 @@
 """The parent flow `chipcast run` starts: ingest every scenario, (optionally) simulate every
 scenario on Dask, forecast every scenario, publish, leave artifacts. It holds the run's
-publication (lock + private copy) and only chains the child flows, which receive plain
-parameters, so a failure anywhere publishes nothing; its on_failure hook records the failed run
-(runs.log when the publication could not, and a markdown artifact).
+publication (lock + private copy) and only chains the steps of the flows ingest, forecast and
+publish, which receive plain parameters, so a failure anywhere publishes nothing; its
+on_failure hook records the failed run (runs.log when the publication could not, and a
+markdown artifact).
+
+Those three stay flows (each runs alone on plain parameters), but the pipeline calls their
+bodies (`Flow.fn`), so their tasks are tasks of this flow run, tagged with the scenario:
+a child flow run cost ~1.2 s on the temporary server against ~30 ms a task (bench/RESULTS.md;
+its heartbeat thread is joined at exit after a 1 s sleep, plus the flow run's own state
+records), ~20 s for the 17 child flows of a default run, and none of them had retries of its
+own. The Dask `simulate` flow stays a child flow: it needs its own task runner.
 
 The costly steps are cached in the project's `<out_dir>/.cache` (flows/caching.py): a run
 whose inputs changed for some scenarios only loads the others' input checks, Monte Carlo and
@@ -28,7 +36,7 @@ from typing import Any
 
 import distributed
 import duckdb
-from prefect import flow, task
+from prefect import flow, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 from prefect_dask import DaskTaskRunner
@@ -234,8 +242,11 @@ def pipeline(
         db, validation = str(pub.paths.work), str(pub.paths.validation)
         cached = str(cache_dir(config.out_dir)) if cache else None
         start_run(db, pub.run_id, config.to_json(), pub.started_at)
-        fingerprints = {s: ingest(db, pub.run_id, s, str(config.data_dir), validation, cached)
-                        for s in config.scenarios}
+        fingerprints = {}
+        for s in config.scenarios:
+            with tags(s):  # the scenario of each task run, in the Prefect UI
+                fingerprints[s] = ingest.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                            cached)
         # The Dask results reach the forecast flows through a cache folder: the project's, or
         # with the cache off a private one of this run, removed at the end.
         handoff = cached
@@ -247,16 +258,19 @@ def pipeline(
                 str(config.data_dir), list(config.scenarios), fingerprints, handoff,
                 config.draws, config.seed, config.sampler, config.sensitivity,
                 config.sensitivity_n, config.calibrate, config.fit_until)
+        rows = {}
         try:
-            rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
-                                fingerprints[s], config.draws, config.seed, config.sampler,
-                                config.sensitivity, config.sensitivity_n, config.calibrate,
-                                config.fit_until, handoff)
-                    for s in config.scenarios}
+            for s in config.scenarios:
+                with tags(s):
+                    rows[s] = forecast.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                          fingerprints[s], config.draws, config.seed,
+                                          config.sampler, config.sensitivity,
+                                          config.sensitivity_n, config.calibrate,
+                                          config.fit_until, handoff)
         finally:
             if handoff is not None and handoff != cached:
                 shutil.rmtree(handoff, ignore_errors=True)
-        comparison = publish(str(config.out_dir), pub.run_id)
+        comparison = publish.fn(str(config.out_dir), pub.run_id)
         path = swap_in(str(config.out_dir), pub.run_id)
         stage(f"published {path} (run {pub.run_id})")
         settings = (f"{config.draws:,} Monte Carlo draws ({config.sampler}, seed {config.seed})"
