@@ -32,14 +32,12 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import distributed
 import duckdb
 from prefect import flow, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
-from prefect_dask import DaskTaskRunner
 
 from chipcast.config import (
     DEFAULT_DRAWS,
@@ -70,6 +68,9 @@ from flows.ingest import ingest
 from flows.publish import publish
 from flows.simulate import simulate
 
+if TYPE_CHECKING:
+    from prefect_dask import DaskTaskRunner
+
 LOCAL_WORKERS = 2  # `--dask local`: one worker process per core of the 2-core machines
 
 
@@ -92,6 +93,9 @@ class RunSummary:
 def dask_runner(dask: str) -> DaskTaskRunner:
     """The task runner of `--dask local` (a LocalCluster of 2 single-threaded worker
     processes, no dashboard) or `--dask ADDRESS` (an existing cluster)."""
+    # Imported here for start-up speed: dask.distributed costs ~0.7 s and only `--dask` uses it.
+    from prefect_dask import DaskTaskRunner
+
     check_dask(dask)
     # The cluster's start-up chatter (INFO) would bury the run's own lines on the terminal.
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -106,6 +110,8 @@ def dask_workers(dask: str) -> int:
     """How many worker threads the cluster has (LOCAL_WORKERS for `local`)."""
     if dask == "local":
         return LOCAL_WORKERS
+    import distributed  # here for start-up speed (dask_runner)
+
     with distributed.Client(dask, timeout=30) as client:
         return max(1, sum(client.nthreads().values()))
 
