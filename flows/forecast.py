@@ -52,7 +52,7 @@ def calibration(inputs: Inputs, calibrate: bool | None, fit_until: date | None
             fit_until or inputs.settings.fit_until)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="compute_forecast[{scenario}]")
 def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The deterministic forecast (the published series at every input's point value) and its
     headline rows."""
@@ -62,7 +62,7 @@ def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.Da
     return frame, heads
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="compute_monte_carlo[{scenario}]")
 def compute_monte_carlo(inputs: Inputs, scenario: str, input_fingerprint: str, draws: int,
                         seed: int, sampler: str, calibrate: bool, fit_until: date | None
                         ) -> MonteCarlo:
@@ -119,7 +119,7 @@ def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.
     return pl.concat(frames)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="compute_sensitivity[{scenario}]")
 def compute_sensitivity(inputs: Inputs, scenario: str, input_fingerprint: str, mode: str,
                         n: int, seed: int, draws: int, sampler: str, mc: MonteCarlo
                         ) -> pl.DataFrame:
@@ -153,7 +153,7 @@ OUTPUT_CHECKS = {"forecast": validate_forecast, "quantiles": validate_quantiles,
                  "sensitivity": validate_sensitivity}
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="check_outputs[{scenario}]")
 def check_outputs(database: str, run_id: str, validation_dir: str, scenario: str,
                   frames: dict[str, pl.DataFrame]) -> list[CheckReport]:
     """Run the output contracts of a scenario's tables (`frames`: OUTPUT_CHECKS name -> frame:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 @task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS, retry_condition_fn=transient_only,
-      cache_policy=NO_CACHE)
+      cache_policy=NO_CACHE, task_run_name="read_inputs[{scenario}]")
 def read_inputs(data_dir: str, scenario: str) -> Inputs:
     """Read and type every input table of a scenario (raises InputError on unreadable data)."""
     return load_inputs(Path(data_dir), scenario)
@@ -42,7 +42,7 @@ def read_inputs(data_dir: str, scenario: str) -> Inputs:
 CHECK_KEY = key_fn("inputs-check")
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="check_inputs[{scenario}]")
 def check_inputs(inputs: Inputs, scenario: str, input_fingerprint: str) -> CheckReport:
     """Run the input data contracts (Great Expectations suites) on a scenario's tables (cached
     on scenario + input fingerprint + code version when given a cache folder)."""
@@ -78,7 +78,7 @@ def record_reports(database: str, run_id: str, reports: dict[str, CheckReport],
                    for report in reports.values())
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="stage_tables[{scenario}]")
 def stage_tables(database: str, run_id: str, scenario: str, inputs: Inputs) -> int:
     """Write the checked frames to stg_* tables and input_files; returns rows staged."""
     with duckdb.connect(database) as con:

@@ -6,11 +6,13 @@ on_failure hook records the failed run (runs.log when the publication could not,
 markdown artifact).
 
 Those three stay flows (each runs alone on plain parameters), but the pipeline calls their
-bodies (`Flow.fn`), so their tasks are tasks of this flow run, tagged with the scenario:
-a child flow run cost ~1.2 s on the temporary server against ~30 ms a task (bench/RESULTS.md;
-its heartbeat thread is joined at exit after a 1 s sleep, plus the flow run's own state
-records), ~20 s for the 17 child flows of a default run, and none of them had retries of its
-own. The Dask `simulate` flow stays a child flow: it needs its own task runner.
+bodies (`Flow.fn`), so their tasks are tasks of this flow run, named with their scenario
+(`check_inputs[base]`): a child flow run cost ~1.2 s on the temporary server against ~30 ms a
+task (bench/RESULTS.md; its heartbeat thread is joined at exit after a 1 s sleep, plus the
+flow run's own state records), ~20 s for the 17 child flows of a default run, and none of them
+had retries of its own. Not tags: a tagged task run asks the server for tag concurrency slots
+first (~40 s over a default run's tasks in a profile). The Dask `simulate` flow stays a child
+flow: it needs its own task runner.
 
 The costly steps are cached in the project's `<out_dir>/.cache` (flows/caching.py): a run
 whose inputs changed for some scenarios only loads the others' input checks, Monte Carlo and
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-from prefect import flow, tags, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 
@@ -248,11 +250,9 @@ def pipeline(
         db, validation = str(pub.paths.work), str(pub.paths.validation)
         cached = str(cache_dir(config.out_dir)) if cache else None
         start_run(db, pub.run_id, config.to_json(), pub.started_at)
-        fingerprints = {}
-        for s in config.scenarios:
-            with tags(s):  # the scenario of each task run, in the Prefect UI
-                fingerprints[s] = ingest.fn(db, pub.run_id, s, str(config.data_dir), validation,
-                                            cached)
+        fingerprints = {s: ingest.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                     cached)
+                        for s in config.scenarios}
         # The Dask results reach the forecast flows through a cache folder: the project's, or
         # with the cache off a private one of this run, removed at the end.
         handoff = cached
@@ -264,15 +264,12 @@ def pipeline(
                 str(config.data_dir), list(config.scenarios), fingerprints, handoff,
                 config.draws, config.seed, config.sampler, config.sensitivity,
                 config.sensitivity_n, config.calibrate, config.fit_until)
-        rows = {}
         try:
-            for s in config.scenarios:
-                with tags(s):
-                    rows[s] = forecast.fn(db, pub.run_id, s, str(config.data_dir), validation,
-                                          fingerprints[s], config.draws, config.seed,
-                                          config.sampler, config.sensitivity,
-                                          config.sensitivity_n, config.calibrate,
-                                          config.fit_until, handoff)
+            rows = {s: forecast.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                   fingerprints[s], config.draws, config.seed, config.sampler,
+                                   config.sensitivity, config.sensitivity_n, config.calibrate,
+                                   config.fit_until, handoff)
+                    for s in config.scenarios}
         finally:
             if handoff is not None and handoff != cached:
                 shutil.rmtree(handoff, ignore_errors=True)
