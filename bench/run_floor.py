@@ -9,8 +9,10 @@ floor, and a cached re-run against the same floor.
   copy of the shipped project (`chipcast init`), its cache empty.
 - Cached re-run: `chipcast run` again in the second project, inputs unchanged.
 
-Floor and default run are measured in turn, two runs each (wall clock from outside; peak RSS of
-the run's own process from os.wait4). Each default run is instrumented in its process: the time
+Floor and default run are measured in turn, two runs each (wall clock from outside; peak RSS
+and CPU time (user + system) of the run's own process from os.wait4; the machine's load
+average is printed before each measurement, since other work on a shared machine slows a run
+while its CPU time moves less). Each default run is instrumented in its process: the time
 inside the model maths (chipcast.model.demand.simulate wherever it is called, the Monte
 Carlo's draw_values, the draws' transform, exact/weighted quantiles; outermost call counted
 only) and inside the whole Monte Carlo engine (run_monte_carlo), and the number of simulate
@@ -54,14 +56,24 @@ def env() -> dict[str, str]:
     return out
 
 
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of the last process `timed` ran
+
+
+def load() -> str:
+    """The machine's 1-minute load average, for the lines printed before a measurement."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak RSS (bytes) of one process run to its end."""
+    """Wall seconds, exit code and peak RSS (bytes) of one process run to its end; its CPU
+    seconds go to CPU["last"]."""
     with log.open("w") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env(), stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
+    CPU["last"] = usage.ru_utime + usage.ru_stime
     return wall, proc.returncode, usage.ru_maxrss * 1024
 
 
@@ -124,17 +136,23 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="chipcast-floor-"))
     work.mkdir(parents=True, exist_ok=True)
-    floors, runs, rss, stats = [], [], [], []
+    floors, runs, rss, stats, cpu_floor, cpu_run = [], [], [], [], [], []
     project = work
+    print(f"nproc {os.cpu_count()}, memory "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
+          flush=True)
     for i in range(args.runs):
+        before = load()
         wall, code, _ = timed([PYTHON, "-c", FLOOR], work, work / f"floor-{i}.log")
         if code:
             print(f"floor run failed (exit {code}); see {work / f'floor-{i}.log'}")
             return 1
         floors.append(wall)
-        print(f"floor {i + 1}: {wall:6.1f} s", flush=True)
+        cpu_floor.append(CPU["last"])
+        print(f"floor {i + 1}: {wall:6.1f} s, CPU {CPU['last']:.1f} s ({before})", flush=True)
         project = new_project(work, f"project-{i}")
         report = work / f"run-{i}.json"
+        before = load()
         wall, code, peak = timed([PYTHON, __file__, "--child", str(report), "run"], project,
                                  work / f"run-{i}.log")
         if code:
@@ -142,21 +160,26 @@ def main() -> int:
             return 1
         runs.append(wall)
         rss.append(peak)
+        cpu_run.append(CPU["last"])
         stats.append(json.loads(report.read_text()))
-        print(f"default run {i + 1}: {wall:6.1f} s, peak RSS {peak / 2**30:.2f} GiB, model "
+        print(f"default run {i + 1}: {wall:6.1f} s, CPU {CPU['last']:.1f} s ({before}), peak "
+              f"RSS {peak / 2**30:.2f} GiB, model "
               f"maths {stats[-1]['model_s']:.1f} s, Monte Carlo engine "
               f"{stats[-1]['engine_s']:.1f} s, simulate calls {stats[-1]['simulate_calls']} "
               f"({stats[-1]['simulate_draws']:,} draws)", flush=True)
     report = work / "rerun.json"
+    before = load()
     wall_cached, code, peak_cached = timed(
         [PYTHON, __file__, "--child", str(report), "run"], project, work / "rerun.log")
     if code:
         print(f"cached re-run failed (exit {code}); see {work / 'rerun.log'}")
         return 1
+    cpu_cached = CPU["last"]
     cached_stats = json.loads(report.read_text())
     lines = (work / "rerun.log").read_text().splitlines()
     from_cache = sum("loaded from the cache" in line for line in lines)
-    print(f"cached re-run: {wall_cached:6.1f} s, peak RSS {peak_cached / 2**30:.2f} GiB, "
+    print(f"cached re-run: {wall_cached:6.1f} s, CPU {cpu_cached:.1f} s ({before}), peak RSS "
+          f"{peak_cached / 2**30:.2f} GiB, "
           f"{from_cache} steps loaded from the cache, model maths "
           f"{cached_stats['model_s']:.1f} s, simulate calls {cached_stats['simulate_calls']}")
     floor, run = min(floors), min(runs)
@@ -167,6 +190,9 @@ def main() -> int:
     print(f"floor (best of {len(floors)}): {floor:.1f} s; default run (best of {len(runs)}): "
           f"{run:.1f} s; model maths {model:.1f} s ({model / run:.0%} of the run), Monte Carlo "
           f"engine {engine:.1f} s ({engine / run:.0%}); non-model time {run - model:.1f} s")
+    print(f"CPU time: floor (best) {min(cpu_floor):.1f} s, default run (best) "
+          f"{min(cpu_run):.1f} s (x{min(cpu_run) / min(cpu_floor):.2f}), cached re-run "
+          f"{cpu_cached:.1f} s (x{cpu_cached / min(cpu_floor):.2f})")
     print(f"default run / floor: x{run / floor:.2f} (target <= 2); without the model maths: "
           f"x{(run - model) / floor:.2f}")
     print(f"cached re-run / floor: x{wall_cached / floor:.2f} (target <= 1.2)")

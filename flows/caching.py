@@ -6,7 +6,8 @@ Cache key = step name + the scenario's input fingerprint (sha256 over the files 
 chipcast.inputs.scenarios.fingerprint) + the step's settings (draws, seed, sampler, n) + the
 code version (sha256 over chipcast's and the flows' source files, so any code change misses).
 Results are persisted, pickled, in the project's `<out_dir>/.cache/` (Prefect result records:
-one file per key); deleting that folder empties the cache.
+one file per key; polars frames inside them compressed, flows/compactpickle.py); deleting that
+folder empties the cache.
 """
 
 from __future__ import annotations
@@ -20,12 +21,19 @@ from typing import Any
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
+from prefect.serializers import PickleSerializer
 from prefect.tasks import Task
 
 import chipcast
 import flows
 
 CACHE_DIR = ".cache"
+PICKLE_LIB = "flows.compactpickle"
+
+
+def serializer() -> PickleSerializer:
+    """The serializer of cached results (flows/compactpickle.py)."""
+    return PickleSerializer(picklelib=PICKLE_LIB)
 
 
 @cache
@@ -82,13 +90,15 @@ def cached(task: Task[Any, Any], folder: str | Path | None,
         return task.with_options(cache_policy=NO_CACHE, persist_result=False)
     Path(folder).mkdir(parents=True, exist_ok=True)
     return task.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=key),
-                             result_storage=Path(folder), persist_result=True)
+                             result_storage=Path(folder), persist_result=True,
+                             result_serializer=serializer())
 
 
 def store(folder: str | Path) -> ResultStore:
     """The result store of a cache folder (the one `cached` tasks read and write)."""
     Path(folder).mkdir(parents=True, exist_ok=True)
-    return ResultStore(result_storage=LocalFileSystem(basepath=str(folder)))
+    return ResultStore(result_storage=LocalFileSystem(basepath=str(folder)),
+                       serializer=serializer())
 
 
 def is_cached(folder: str | Path | None, key: str) -> bool:

@@ -39,7 +39,7 @@ from chipcast.uncertainty.montecarlo import Actuals, MonteCarlo, headline_quanti
 from chipcast.uncertainty.sensitivity import given_data, sobol, tornado
 from flows.caching import cached, key_fn
 from flows.common import stage
-from flows.ingest import read_inputs, record_checks
+from flows.ingest import read_inputs, record_reports
 
 MONTE_CARLO_KEY = key_fn("montecarlo", "draws", "seed", "sampler", "calibrate", "fit_until")
 SENSITIVITY_KEY = key_fn("sensitivity", "mode", "n", "seed", "draws", "sampler")
@@ -52,7 +52,7 @@ def calibration(inputs: Inputs, calibrate: bool | None, fit_until: date | None
             fit_until or inputs.settings.fit_until)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="compute_forecast[{scenario}]")
 def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The deterministic forecast (the published series at every input's point value) and its
     headline rows."""
@@ -62,7 +62,7 @@ def compute_forecast(inputs: Inputs, scenario: str) -> tuple[pl.DataFrame, pl.Da
     return frame, heads
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="compute_monte_carlo[{scenario}]")
 def compute_monte_carlo(inputs: Inputs, scenario: str, input_fingerprint: str, draws: int,
                         seed: int, sampler: str, calibrate: bool, fit_until: date | None
                         ) -> MonteCarlo:
@@ -119,7 +119,7 @@ def backtest_rows(inputs: Inputs, mc: MonteCarlo, fit_until: date | None) -> pl.
     return pl.concat(frames)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="compute_sensitivity[{scenario}]")
 def compute_sensitivity(inputs: Inputs, scenario: str, input_fingerprint: str, mode: str,
                         n: int, seed: int, draws: int, sampler: str, mc: MonteCarlo
                         ) -> pl.DataFrame:
@@ -148,22 +148,26 @@ def _stage_result(scenario: str, what: str, state: Any) -> Any:
     return state.result()
 
 
-@task(cache_policy=NO_CACHE)
-def check_forecast(frame: pl.DataFrame) -> CheckReport:
-    """Output contract of the long forecast (no negatives, no gaps, totals add up...)."""
-    return validate_forecast(frame)
+# The output contracts, in the order their reports are kept: suite name -> validation.
+OUTPUT_CHECKS = {"forecast": validate_forecast, "quantiles": validate_quantiles,
+                 "sensitivity": validate_sensitivity}
 
 
-@task(cache_policy=NO_CACHE)
-def check_quantiles(frame: pl.DataFrame) -> CheckReport:
-    """Output contract of the Monte Carlo summaries (quantiles ordered...)."""
-    return validate_quantiles(frame)
-
-
-@task(cache_policy=NO_CACHE)
-def check_sensitivity(frame: pl.DataFrame) -> CheckReport:
-    """Output contract of the sensitivity rows (keys, tornado swings, indices in range)."""
-    return validate_sensitivity(frame)
+@task(cache_policy=NO_CACHE, task_run_name="check_outputs[{scenario}]")
+def check_outputs(database: str, run_id: str, validation_dir: str, scenario: str,
+                  frames: dict[str, pl.DataFrame]) -> list[CheckReport]:
+    """Run the output contracts of a scenario's tables (`frames`: OUTPUT_CHECKS name -> frame:
+    the long forecast, the Monte Carlo summaries, the sensitivity rows) and keep every report
+    (record_reports: warehouse rows, GX JSON `<suite>-<scenario>.json`, Data Docs); then raise
+    CheckFailed for the first that failed. One task for all of them: a task costs state round
+    trips on the Prefect server, and these are fast."""
+    reports = {name: OUTPUT_CHECKS[name](frame) for name, frame in frames.items()}
+    record_reports(database, run_id, {
+        str(Path(validation_dir) / f"{name}-{scenario}.json"): report
+        for name, report in reports.items()}, scenario)
+    for report in reports.values():
+        report.raise_for_failure()
+    return list(reports.values())
 
 
 @task(cache_policy=NO_CACHE)
@@ -216,17 +220,9 @@ def forecast(
                                  "the run was reading them", hint="run again once nobody is "
                                  "editing data/"))
     calibrate, fit_until = calibration(inputs, calibrate, fit_until)
-    reports: list[CheckReport] = []
-
-    def checked(report: CheckReport, suite: str) -> None:
-        """Keep a report (warehouse rows + GX JSON); failures raise once all are recorded."""
-        record_checks(database, run_id, report,
-                      str(Path(validation_dir) / f"{suite}-{scenario}.json"), scenario)
-        reports.append(report)
-
     stage(f"[{scenario}] computing the deterministic forecast")
     frame, heads = compute_forecast(inputs, scenario)
-    checked(check_forecast(frame), "forecast")
+    checks = {"forecast": frame}
     quantiles = sens = scores = None
     if draws > 0:
         how = "calibrated on actuals.csv" if calibrate else "prior"
@@ -236,7 +232,7 @@ def forecast(
             inputs, scenario, read_print, draws, seed, sampler, calibrate, fit_until,
             return_state=True))
         quantiles = mc.quantiles.with_columns(pl.lit(run_id).alias("run_id"))
-        checked(check_quantiles(quantiles), "quantiles")
+        checks["quantiles"] = quantiles
         scores = backtest_rows(inputs, mc, fit_until)
         if scores.height:
             inside = scores.filter(pl.col("calibration") == "prior")["inside"].mean()
@@ -248,9 +244,8 @@ def forecast(
                 compute_sensitivity, cache_dir, SENSITIVITY_KEY)(
                 inputs, scenario, read_print, sensitivity, sensitivity_n, seed, mc.draws,
                 sampler, mc, return_state=True))
-            checked(check_sensitivity(sens), "sensitivity")
-    for report in reports:
-        report.raise_for_failure()
+            checks["sensitivity"] = sens
+    check_outputs(database, run_id, validation_dir, scenario, checks)
     rows = write_outputs(database, run_id, frame, heads, quantiles, sens, scores)
     stage(f"[{scenario}] {rows:,} forecast rows passed the output checks")
     return rows

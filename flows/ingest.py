@@ -21,7 +21,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from chipcast.checks import validate_inputs
-from chipcast.checks.docs import build_data_docs
+from chipcast.checks.docs import render_pages, write_index
 from chipcast.inputs import Inputs, load_inputs
 from chipcast.inputs.scenarios import fingerprint
 from chipcast.store import warehouse
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 @task(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS, retry_condition_fn=transient_only,
-      cache_policy=NO_CACHE)
+      cache_policy=NO_CACHE, task_run_name="read_inputs[{scenario}]")
 def read_inputs(data_dir: str, scenario: str) -> Inputs:
     """Read and type every input table of a scenario (raises InputError on unreadable data)."""
     return load_inputs(Path(data_dir), scenario)
@@ -42,7 +42,7 @@ def read_inputs(data_dir: str, scenario: str) -> Inputs:
 CHECK_KEY = key_fn("inputs-check")
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="check_inputs[{scenario}]")
 def check_inputs(inputs: Inputs, scenario: str, input_fingerprint: str) -> CheckReport:
     """Run the input data contracts (Great Expectations suites) on a scenario's tables (cached
     on scenario + input fingerprint + code version when given a cache folder)."""
@@ -55,15 +55,30 @@ def record_checks(database: str, run_id: str, report: CheckReport, json_path: st
     """Keep a check report of a scenario: rows in validation_results, the GX result JSON on
     disk and its Data Docs pages beside it (index.html of the run's folder). Returns the
     expectation rows written."""
-    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-    report.write_json(Path(json_path))
-    build_data_docs(Path(json_path), f"Check results of run {run_id}")
+    return record_reports(database, run_id, {json_path: report}, scenario)
+
+
+def record_reports(database: str, run_id: str, reports: dict[str, CheckReport],
+                   scenario: str | None = None) -> int:
+    """record_checks' work for several reports of a scenario (json path -> report), with one
+    warehouse connection and the folders' Data Docs index written once. Returns the
+    expectation rows written."""
+    folders: dict[Path, None] = {}
+    for json_path, report in reports.items():
+        path = Path(json_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        report.write_json(path)
+        render_pages(path)
+        folders[path.parent] = None
+    for folder in folders:
+        write_index(folder, f"Check results of run {run_id}")
     with duckdb.connect(database) as con:
         warehouse.create_schema(con)
-        return warehouse.write_validation(con, report.results_frame(run_id, scenario))
+        return sum(warehouse.write_validation(con, report.results_frame(run_id, scenario))
+                   for report in reports.values())
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="stage_tables[{scenario}]")
 def stage_tables(database: str, run_id: str, scenario: str, inputs: Inputs) -> int:
     """Write the checked frames to stg_* tables and input_files; returns rows staged."""
     with duckdb.connect(database) as con:

@@ -1,8 +1,18 @@
 """The parent flow `chipcast run` starts: ingest every scenario, (optionally) simulate every
 scenario on Dask, forecast every scenario, publish, leave artifacts. It holds the run's
-publication (lock + private copy) and only chains the child flows, which receive plain
-parameters, so a failure anywhere publishes nothing; its on_failure hook records the failed run
-(runs.log when the publication could not, and a markdown artifact).
+publication (lock + private copy) and only chains the steps of the flows ingest, forecast and
+publish, which receive plain parameters, so a failure anywhere publishes nothing; its
+on_failure hook records the failed run (runs.log when the publication could not, and a
+markdown artifact).
+
+Those three stay flows (each runs alone on plain parameters), but the pipeline calls their
+bodies (`Flow.fn`), so their tasks are tasks of this flow run, named with their scenario
+(`check_inputs[base]`): a child flow run cost ~1.2 s on the temporary server against ~30 ms a
+task (bench/RESULTS.md; its heartbeat thread is joined at exit after a 1 s sleep, plus the
+flow run's own state records), ~20 s for the 17 child flows of a default run, and none of them
+had retries of its own. Not tags: a tagged task run asks the server for tag concurrency slots
+first (~40 s over a default run's tasks in a profile). The Dask `simulate` flow stays a child
+flow: it needs its own task runner.
 
 The costly steps are cached in the project's `<out_dir>/.cache` (flows/caching.py): a run
 whose inputs changed for some scenarios only loads the others' input checks, Monte Carlo and
@@ -24,14 +34,12 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import distributed
 import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
-from prefect_dask import DaskTaskRunner
 
 from chipcast.config import (
     DEFAULT_DRAWS,
@@ -62,6 +70,9 @@ from flows.ingest import ingest
 from flows.publish import publish
 from flows.simulate import simulate
 
+if TYPE_CHECKING:
+    from prefect_dask import DaskTaskRunner
+
 LOCAL_WORKERS = 2  # `--dask local`: one worker process per core of the 2-core machines
 
 
@@ -84,6 +95,9 @@ class RunSummary:
 def dask_runner(dask: str) -> DaskTaskRunner:
     """The task runner of `--dask local` (a LocalCluster of 2 single-threaded worker
     processes, no dashboard) or `--dask ADDRESS` (an existing cluster)."""
+    # Imported here for start-up speed: dask.distributed costs ~0.7 s and only `--dask` uses it.
+    from prefect_dask import DaskTaskRunner
+
     check_dask(dask)
     # The cluster's start-up chatter (INFO) would bury the run's own lines on the terminal.
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -98,6 +112,8 @@ def dask_workers(dask: str) -> int:
     """How many worker threads the cluster has (LOCAL_WORKERS for `local`)."""
     if dask == "local":
         return LOCAL_WORKERS
+    import distributed  # here for start-up speed (dask_runner)
+
     with distributed.Client(dask, timeout=30) as client:
         return max(1, sum(client.nthreads().values()))
 
@@ -234,7 +250,8 @@ def pipeline(
         db, validation = str(pub.paths.work), str(pub.paths.validation)
         cached = str(cache_dir(config.out_dir)) if cache else None
         start_run(db, pub.run_id, config.to_json(), pub.started_at)
-        fingerprints = {s: ingest(db, pub.run_id, s, str(config.data_dir), validation, cached)
+        fingerprints = {s: ingest.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                     cached)
                         for s in config.scenarios}
         # The Dask results reach the forecast flows through a cache folder: the project's, or
         # with the cache off a private one of this run, removed at the end.
@@ -248,15 +265,15 @@ def pipeline(
                 config.draws, config.seed, config.sampler, config.sensitivity,
                 config.sensitivity_n, config.calibrate, config.fit_until)
         try:
-            rows = {s: forecast(db, pub.run_id, s, str(config.data_dir), validation,
-                                fingerprints[s], config.draws, config.seed, config.sampler,
-                                config.sensitivity, config.sensitivity_n, config.calibrate,
-                                config.fit_until, handoff)
+            rows = {s: forecast.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                   fingerprints[s], config.draws, config.seed, config.sampler,
+                                   config.sensitivity, config.sensitivity_n, config.calibrate,
+                                   config.fit_until, handoff)
                     for s in config.scenarios}
         finally:
             if handoff is not None and handoff != cached:
                 shutil.rmtree(handoff, ignore_errors=True)
-        comparison = publish(str(config.out_dir), pub.run_id)
+        comparison = publish.fn(str(config.out_dir), pub.run_id)
         path = swap_in(str(config.out_dir), pub.run_id)
         stage(f"published {path} (run {pub.run_id})")
         settings = (f"{config.draws:,} Monte Carlo draws ({config.sampler}, seed {config.seed})"

@@ -51,6 +51,8 @@ def publish(out_dir: str, run_id: str) -> list[dict[str, Any]]:
     """Prepare the run's marts, Parquet and report; returns the scenario comparison rows."""
     stage("building marts")
     comparison = build_marts(out_dir, run_id)
+    # Sequential on purpose: run in a thread beside the report, the export made the report's
+    # charts 3x slower (21.7 s against 6.5 s in pyinstrument profiles, bench/RESULTS.md).
     files = export_parquet(out_dir, run_id)
     stage(f"exported {len(files)} Parquet files")
     write_report(out_dir, run_id)

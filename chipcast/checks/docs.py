@@ -33,8 +33,25 @@ def _page_view() -> Any:
     return DefaultJinjaPageView()
 
 
+# Pages already rendered in this process, by the suite result's JSON text: the scenarios of a
+# run share most input suites' results (chipcast.checks.engine reuses a passed suite), and
+# GX's renderer costs ~0.1-0.2 s a page. Bounded: emptied when full.
+_PAGES: dict[str, str] = {}
+_PAGES_MAX = 512
+
+
 def _render_page(result: dict[str, Any]) -> str:
     """One suite's validation result as a GX Data Docs page (HTML text)."""
+    key = json.dumps(result, sort_keys=True, default=str)
+    page = _PAGES.get(key)
+    if page is None:
+        if len(_PAGES) >= _PAGES_MAX:
+            _PAGES.clear()
+        page = _PAGES[key] = _render_new_page(result)
+    return page
+
+
+def _render_new_page(result: dict[str, Any]) -> str:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResultSchema,

@@ -353,3 +353,30 @@ def test_quantile_means_over_vendors_must_sum_to_the_total() -> None:
     problems = [p for p in validate_quantiles(wrong).problems()
                 if "differs from the sum of its parts" in p.message]
     assert sorted(p.row for p in problems) == _rows_where(wrong, mean)
+
+
+def test_data_docs_pages_of_equal_results_are_rendered_once(tmp_path: Path, monkeypatch) -> None:
+    """Two reports with equal suite results (two scenarios sharing a table) render each page
+    once; the second report's pages equal the first's, and another result renders anew."""
+    import chipcast.checks.docs as docs
+
+    monkeypatch.setattr(docs, "_PAGES", {})
+    rendered: list[str] = []
+    real = docs._render_new_page
+
+    def counted(result):
+        rendered.append(result["suite_name"])
+        return real(result)
+
+    monkeypatch.setattr(docs, "_render_new_page", counted)
+    folder = tmp_path / "validation" / "run-1"
+    report = validate_forecast(_forecast())
+    first = docs.render_pages(report.write_json(folder / "forecast-base.json"))
+    n_suites = len(report.suite_results)
+    second = docs.render_pages(report.write_json(folder / "forecast-bull.json"))
+    assert len(rendered) == n_suites and len(second) == n_suites
+    assert [p.read_text() for p in first] == [p.read_text() for p in second]
+    bad = validate_forecast(_forecast().with_columns(pl.lit(-1.0).alias("value")))
+    docs.render_pages(bad.write_json(folder / "forecast-bear.json"))
+    failed = sum(not s.success for s in bad.suite_results)
+    assert failed and len(rendered) >= n_suites + failed
