@@ -139,33 +139,34 @@ def _roofline(chat: np.ndarray, intensity: np.ndarray, api: np.ndarray, per_toke
     n_d, n_f, n_m = tokens.shape
     for d in numba.prange(n_d):
         peak, bandwidth, memory, tflops = chip[d, 0], chip[d, 1], chip[d, 2], chip[d, 3]
+        bpp_m, kv_m = np.empty(n_m), np.empty(n_m)
         for f in range(n_f):
             util, batch, efficiency, pta = u[d, f, 0], u[d, f, 1], u[d, f, 2], u[d, f, 3]
             peak_util = peak * util
             batch_bandwidth = batch * bandwidth * efficiency
             out_share, ctx, step = share[d, f], context[d, f], interval[d, f]
             lr = last_r[f]
-            for m in range(n_m):
-                served = chat[d, f, m] * intensity[d, f, m] + api[d, f, m]
-                tokens[d, f, m] = served
+            for m in range(n_m):  # the gathers first: the arithmetic below then vectorises
                 on = 1.0 if live[f, m] else 0.0
                 if served_generation(count, on, month_end[m] - last_day[f], step) > 0:
                     r = lr
                 else:
                     r = index[f, m]
-                bpp, kv = rv[d, 0, r], rv[d, 1, r]
+                bpp_m[m], kv_m[m] = rv[d, 0, r], rv[d, 1, r]
+            for m in range(n_m):
+                bpp, kv, mul = bpp_m[m], kv_m[m], mult[d, f, m]
+                served = chat[d, f, m] * intensity[d, f, m] + api[d, f, m]
+                tokens[d, f, m] = served
                 output = served * out_share
                 prompt = _maximum(served - output, 0.0)
-                compute_s = per_token[d, f, m] * mult[d, f, m] / peak_util
-                step_bytes = bpp * active[d, f, m] * mult[d, f, m] + batch * kv * ctx
+                compute_s = per_token[d, f, m] * mul / peak_util
+                step_bytes = bpp * active[d, f, m] * mul + batch * kv * ctx
                 memory_s = step_bytes / batch_bandwidth
                 chip_s = prompt * compute_s + output * _maximum(compute_s, memory_s)
                 chips = chip_s / SECONDS_PER_DAY * pta
-                replica = np.ceil(bpp * total[d, f, m] * mult[d, f, m] / memory - 1e-9)
-                replica = _maximum(replica, 1.0)
+                replica = _maximum(np.ceil(bpp * total[d, f, m] * mul / memory - 1e-9), 1.0)
                 whole = np.ceil(chips / replica - 1e-9) * replica
-                chips = whole if chips > 0 else 0.0
-                need[d, f, m] = chips * tflops / ref[d]
+                need[d, f, m] = (whole if chips > 0 else 0.0) * tflops / ref[d]
 
 
 def roofline_inference(st: Structure, ps: ParamSet, gens: Generations,
