@@ -273,7 +273,7 @@ class Compiled(NamedTuple):
     tokens a day before intensity (chat), the intensity, API tokens a day, FLOPs per token of
     the `inference_flops_per_token` formula before compute_multiplier (per_token), the served
     model's compute_multiplier (mult) and its active and total parameters x the served fraction
-    (active, total); `usage`: the usage metrics read, (D, F, 1)."""
+    (active, total); `usage`: the usage metrics read, (D, F, 1); dau: daily users."""
 
     chat: np.ndarray
     intensity: np.ndarray
@@ -283,6 +283,11 @@ class Compiled(NamedTuple):
     active: np.ndarray
     total: np.ndarray
     usage: dict[str, np.ndarray]
+    # daily users: held until the caller returns, as the single-function path held it.
+    # Freeing it when compiled_serving returned made `simulate` on base 8-10 ms slower on one
+    # thread (measured, 3 runs each; the later stages, not this one, slowed: presumably the
+    # allocator's mmap threshold moving and their arrays page-faulting)
+    dau: np.ndarray
 
 
 def f64(a: np.ndarray | float, dims: tuple[int, ...]) -> np.ndarray:
@@ -325,7 +330,7 @@ def compiled_serving(st: Structure, ps: ParamSet, gens: Generations) -> Compiled
         {"dau": dau, **{m: usage[m] for m in CHAT_VARIABLES}}), shape)
     per_token = _full(st.formulas["inference_flops_per_token"].evaluate(
         {"active_params": active, "total_params": total}), shape)
-    return Compiled(chat, intensity, api, per_token, mult, active, total, usage)
+    return Compiled(chat, intensity, api, per_token, mult, active, total, usage, dau)
 
 
 def compute_inference(st: Structure, ps: ParamSet, gens: Generations,
