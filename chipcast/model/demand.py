@@ -25,7 +25,7 @@ from chipcast.model.fleet import before_totals, stock_flow
 from chipcast.model.inference import Serving, compute_inference, inference_need, serving
 from chipcast.model.market import segment_need
 from chipcast.model.params import ParamSet
-from chipcast.model.roofline import roofline_need
+from chipcast.model.roofline import roofline_inference, roofline_need
 from chipcast.model.structure import Structure, input_problem, stack_optional
 from chipcast.model.supply import check_months_have_cards, split
 from chipcast.model.training import generations, training_need
@@ -110,6 +110,8 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
     firm_training = training_need(st, ps, gens, out=training[:, :n_f], retained=True)
     if st.inference_mode == "compute":  # the compiled path (inference.compute_inference)
         tokens, firm_inference = compute_inference(st, ps, gens, inference[:, :n_f])
+    elif st.inference_mode == "roofline":  # compiled too (roofline.roofline_inference)
+        tokens, firm_inference = roofline_inference(st, ps, gens, inference[:, :n_f])
     else:
         sv = serving(st, ps, gens)
         tokens = sv.tokens

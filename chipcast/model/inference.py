@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -162,6 +163,19 @@ def _minimum(a: float, b: float) -> float:  # pragma: no cover
     return a if a <= b else b
 
 
+@numba.njit(cache=True, inline="always")
+def served_generation(count: int, on: float, elapsed: float,
+                      step: float) -> float:  # pragma: no cover
+    """Later generations out (Generations.out_by x live): clip(floor(elapsed / interval),
+    0, K), 0 where no model is live (on = 0)."""
+    # no division where the result is known to be 0: no model live (x 0), or the last
+    # listed release not yet out (floor of a quotient <= 0, clipped)
+    if count > 0 and on > 0 and not (elapsed <= 0 and step > 0):
+        n = np.floor(elapsed / step)
+        return min(max(_nan_to_num(n, 0.0), 0.0), float(count))
+    return 0.0
+
+
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: np.ndarray,
                month_end: np.ndarray, last_day: np.ndarray, interval: np.ndarray,
@@ -186,13 +200,7 @@ def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: n
                 api[d, f, m] = _minimum(neg_rate * (t_dec[m] - midpoint), 700.0)
             for m in range(n_m):
                 on = 1.0 if live[f, m] else 0.0
-                gen = 0.0  # clip(floor(elapsed / interval), 0, K) x live
-                elapsed = month_end[m] - last_day[f]
-                # no division where the result is known to be 0: no model live (x 0), or
-                # the last listed release not yet out (floor of a quotient <= 0, clipped)
-                if count > 0 and on > 0 and not (elapsed <= 0 and step > 0):
-                    n = np.floor(elapsed / step)
-                    gen = min(max(_nan_to_num(n, 0.0), 0.0), float(count))
+                gen = served_generation(count, on, month_end[m] - last_day[f], step)
                 fraction = fraction_in * on
                 if gen > 0:
                     growth = growth_k[d, f, int(gen)]
@@ -260,11 +268,36 @@ def _growth_by_generation(gens: Generations, n_d: int, n_f: int) -> np.ndarray:
         return np.ascontiguousarray(np.power(base, np.nan_to_num(years)))
 
 
-def compute_inference(st: Structure, ps: ParamSet, gens: Generations,
-                      out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(tokens a day, A100-equivalents serving them), each (D, F, M): `serving` followed by
-    `inference_need` (compute-bound), compiled. The A100-e are written into `out` when given
-    (a (D, F, M) view, e.g. the firms' rows of the buyers' inference array)."""
+class Compiled(NamedTuple):
+    """Passes 1-4 of the compiled serving, each (D, F, M) float64 unless said: the chatbot's
+    tokens a day before intensity (chat), the intensity, API tokens a day, FLOPs per token of
+    the `inference_flops_per_token` formula before compute_multiplier (per_token), the served
+    model's compute_multiplier (mult) and its active and total parameters x the served fraction
+    (active, total); `usage`: the usage metrics read, (D, F, 1); dau: daily users."""
+
+    chat: np.ndarray
+    intensity: np.ndarray
+    api: np.ndarray
+    per_token: np.ndarray
+    mult: np.ndarray
+    active: np.ndarray
+    total: np.ndarray
+    usage: dict[str, np.ndarray]
+    # daily users: held until the caller returns, as the single-function path held it.
+    # Freeing it when compiled_serving returned made `simulate` on base 8-10 ms slower on one
+    # thread (measured, 3 runs each; the later stages, not this one, slowed: presumably the
+    # allocator's mmap threshold moving and their arrays page-faulting)
+    dau: np.ndarray
+
+
+def f64(a: np.ndarray | float, dims: tuple[int, ...]) -> np.ndarray:
+    """`a` broadcast to `dims`, as a C-contiguous float64 array (a kernel's argument)."""
+    return np.ascontiguousarray(np.broadcast_to(a, dims), dtype=float)
+
+
+def compiled_serving(st: Structure, ps: ParamSet, gens: Generations) -> Compiled:
+    """`serving`'s arrays (and the model served), compiled in the passes described above;
+    tokens = chat x intensity + api is left to the last pass of each mode."""
     rel = st.releases
     n_d, n_f, n_m = ps.n_draws, len(st.firms), st.months.size
     shape = (n_d, n_f, n_m)
@@ -274,9 +307,6 @@ def compute_inference(st: Structure, ps: ParamSet, gens: Generations,
         rv = np.zeros((n_d, len(_SERVED), 1))
     live = rel.serve >= 0
     years_live = np.ascontiguousarray(rel.years_live, dtype=float)
-
-    def f64(a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(a, dims), dtype=float)
 
     bass, api = np.empty(shape), np.empty(shape)
     active, total, mult = np.empty(shape), np.empty(shape), np.empty(shape)
@@ -300,9 +330,20 @@ def compute_inference(st: Structure, ps: ParamSet, gens: Generations,
         {"dau": dau, **{m: usage[m] for m in CHAT_VARIABLES}}), shape)
     per_token = _full(st.formulas["inference_flops_per_token"].evaluate(
         {"active_params": active, "total_params": total}), shape)
-    tokens = np.empty(shape)
-    chips = np.empty(shape) if out is None else out
-    _tokens_chips(chat, intensity, api, per_token, mult, f64(ps[st.reference_id], (n_d,)),
+    return Compiled(chat, intensity, api, per_token, mult, active, total, usage, dau)
+
+
+def compute_inference(st: Structure, ps: ParamSet, gens: Generations,
+                      out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(tokens a day, A100-equivalents serving them), each (D, F, M): `serving` followed by
+    `inference_need` (compute-bound), compiled. The A100-e are written into `out` when given
+    (a (D, F, M) view, e.g. the firms' rows of the buyers' inference array)."""
+    n_d, n_f = ps.n_draws, len(st.firms)
+    c = compiled_serving(st, ps, gens)
+    tokens = np.empty(c.chat.shape)
+    chips = np.empty(c.chat.shape) if out is None else out
+    _tokens_chips(c.chat, c.intensity, c.api, c.per_token, c.mult,
+                  f64(ps[st.reference_id], (n_d,)),
                   f64(ps.stack(st.usage_ids["serving_utilization"]), (n_d, n_f)),
                   f64(ps.stack(st.usage_ids["peak_to_average"]), (n_d, n_f)), tokens, chips)
     return tokens, chips

@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from chipcast.model.params import ParamSet
-from chipcast.model.structure import Supply, input_problem, stack_optional
+from chipcast.model.structure import Supply, input_problem
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,16 @@ class Split:
 
 
 def _per_year(ps: ParamSet, ids: list[list[str | None]]) -> np.ndarray:
-    """(D, Y, K) values of a year x key grid of ids (0 where a row is missing)."""
-    flat = stack_optional(ps, [i for row in ids for i in row])
-    return np.nan_to_num(flat).reshape(ps.n_draws, len(ids), len(ids[0]) if ids else 0)
+    """(D, Y, K) values of a year x key grid of ids (0 where a row is missing, NaN and inf
+    as np.nan_to_num maps them)."""
+    flat = [i for row in ids for i in row]
+    out = np.zeros((ps.n_draws, len(flat)))
+    # only the rows present are copied (most of the sku_mix grid is absent): a NaN-filled
+    # stack of every cell and a nan_to_num over it cost ~10x more for the same values
+    present = [j for j, i in enumerate(flat) if i is not None]
+    if present:
+        out[:, present] = np.nan_to_num(ps.stack([flat[j] for j in present]))
+    return out.reshape(ps.n_draws, len(ids), len(ids[0]) if ids else 0)
 
 
 def check_months_have_cards(supply: Supply, months: np.ndarray) -> None:

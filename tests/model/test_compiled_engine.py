@@ -18,13 +18,13 @@ from engine_v0 import demand as demand_v0
 
 from chipcast.contracts import FORMULA_VARIABLES
 from chipcast.inputs import load_inputs
-from chipcast.model import fleet
+from chipcast.model import fleet, supply
 from chipcast.model.demand import simulate
 from chipcast.model.formulas import FormulaError, parse_formula
 from chipcast.model.inference import compute_inference, inference_need, serving
 from chipcast.model.market import firm_sum
 from chipcast.model.params import ParamSet, parameters, point_params
-from chipcast.model.structure import Structure, compile_structure
+from chipcast.model.structure import Structure, compile_structure, stack_optional
 from chipcast.model.training import generations, training_need, with_retention
 from chipcast.uncertainty.sampling import draw_plan
 
@@ -186,3 +186,17 @@ def test_firm_sum_is_numpys_sum_over_firms_to_the_bit(n_firms: int) -> None:
     buyers = rng.standard_normal(shape) * 10 ** rng.uniform(-8, 8, shape)
     firms = buyers[:, :n_firms]
     np.testing.assert_array_equal(firm_sum(firms), firms.sum(axis=1))
+
+
+def test_year_grids_are_the_nan_filled_stack_to_the_bit() -> None:
+    """supply._per_year (copying only the rows present) against the NaN-filled stack of every
+    cell through np.nan_to_num it replaces, with a NaN and infinities among the values."""
+    st, ps = _case("base", 8)
+    mix = st.supply.mix_ids
+    present = [i for row in mix for i in row if i is not None]
+    assert 0 < len(present) < sum(len(row) for row in mix)  # some cells missing
+    ps = ps.with_values({present[0]: np.nan, present[1]: np.inf, present[2]: -np.inf})
+    for ids in (mix, st.supply.share_ids):
+        flat = stack_optional(ps, [i for row in ids for i in row])
+        expected = np.nan_to_num(flat).reshape(ps.n_draws, len(ids), len(ids[0]))
+        np.testing.assert_array_equal(supply._per_year(ps, ids), expected)
