@@ -16,11 +16,14 @@ from typing import Any
 
 from chipcast.contracts import SAMPLERS
 from chipcast.errors import UsageError
-from chipcast.project import SHIPPED_DATA, Project
+from chipcast.project import (  # noqa: F401 - the run defaults, re-exported
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    DEFAULT_SENSITIVITY_N,
+    SHIPPED_DATA,
+    Project,
+)
 
-DEFAULT_SEED = 20231
-DEFAULT_DRAWS = 4096  # Monte Carlo draws per scenario (issue 3)
-DEFAULT_SENSITIVITY_N = 512  # Sobol base sample: n x (inputs + 2) model runs per scenario
 # given: indices from the Monte Carlo's own draws (no extra model runs) and the tornado;
 # full: also Saltelli-Sobol with total indices (n x (inputs + 2) model runs); off: none
 SENSITIVITY_MODES = ("given", "full", "off")

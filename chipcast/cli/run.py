@@ -15,7 +15,7 @@ import typer
 from chipcast.cli.failures import classify
 from chipcast.cli.format import number
 from chipcast.cli.options import ProjectOption, folders
-from chipcast.config import SENSITIVITY_MODES
+from chipcast.config import DEFAULT_DRAWS, SENSITIVITY_MODES
 from chipcast.contracts import HEADLINES, SAMPLERS, SEED_CLAIM, SEED_SCENARIO
 from chipcast.errors import (
     EXIT_DATA,
@@ -110,8 +110,8 @@ def run_command(
                                                       "project's forecasts/)")]
     = None,
     draws: Annotated[int | None, typer.Option(min=0, help="Monte Carlo draws per scenario "
-                                                          "(default 4096; 0 = deterministic "
-                                                          "only)")] = None,
+                                                          f"(default {DEFAULT_DRAWS}; 0 = "
+                                                          "deterministic only)")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED,
                                              help="random seed (default 20231)")] = None,
     sampler: Annotated[Sampler | None, typer.Option(help="how inputs are drawn "

@@ -32,7 +32,7 @@ def test_init_writes_the_shipped_inputs_settings_and_outputs_folder(tmp_path: Pa
     assert project.root == root.resolve() and project.data_dir == (root / "data").resolve()
     assert project.out_dir == (root / "forecasts").resolve()
     assert (project.cron, project.timezone) == ("0 6 * * *", "UTC")
-    assert project.run == {"scenarios": [], "draws": 4096, "seed": 20231, "sampler": "sobol",
+    assert project.run == {"scenarios": [], "draws": 32768, "seed": 20231, "sampler": "sobol",
                            "sensitivity_n": 512}
     with pytest.raises(UsageError, match="already a chipcast project"):
         init_project(root)

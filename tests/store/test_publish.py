@@ -180,7 +180,7 @@ def test_runconfig_from_args_then_env_then_defaults(tmp_path: Path) -> None:
     assert cfg.out_dir == tmp_path and cfg.sampler == "sobol"
     default = RunConfig.from_sources(None, {}, shipped=available_scenarios)
     assert default.scenarios[0] == "base" and "seed-2023" in default.scenarios  # all shipped
-    assert default.draws == 4096 and default.seed == 20231 and default.sensitivity_n == 512
+    assert default.draws == 32768 and default.seed == 20231 and default.sensitivity_n == 512
     from chipcast.errors import UsageError
 
     with pytest.raises(UsageError):
