@@ -143,10 +143,24 @@ _CF_EPS = 1e-16
 _CF_TINY = 1e-300
 
 
+@numba.njit(cache=True, inline="always")
+def _lentz(aa: float, c: float, d: float) -> tuple[float, float, float]:  # pragma: no cover
+    """One modified-Lentz update by the fraction's term `aa`: the new C and D (kept away from
+    0) and their product, the factor the convergent is multiplied by."""
+    d = 1.0 + aa * d
+    if abs(d) < _CF_TINY:
+        d = _CF_TINY
+    c = 1.0 + aa / c
+    if abs(c) < _CF_TINY:
+        c = _CF_TINY
+    d = 1.0 / d
+    return c, d, d * c
+
+
 @numba.njit(cache=True)
 def _betacf(a: float, b: float, x: float) -> float:  # pragma: no cover
     """Continued fraction of the incomplete beta (modified Lentz), converging fast for
-    x < (a + 1) / (a + b + 2)."""
+    x < (a + 1) / (a + b + 2): each step takes the even then the odd term."""
     qab, qap, qam = a + b, a + 1.0, a - 1.0
     c = 1.0
     d = 1.0 - qab * x / qap
@@ -156,24 +170,9 @@ def _betacf(a: float, b: float, x: float) -> float:  # pragma: no cover
     h = d
     for m in range(1, 300):
         m2 = 2.0 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _CF_TINY:
-            d = _CF_TINY
-        c = 1.0 + aa / c
-        if abs(c) < _CF_TINY:
-            c = _CF_TINY
-        d = 1.0 / d
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _CF_TINY:
-            d = _CF_TINY
-        c = 1.0 + aa / c
-        if abs(c) < _CF_TINY:
-            c = _CF_TINY
-        d = 1.0 / d
-        step = d * c
+        c, d, step = _lentz(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)
+        h *= step
+        c, d, step = _lentz(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)
         h *= step
         if abs(step - 1.0) < _CF_EPS:
             break
