@@ -5,8 +5,6 @@ passes (HistogramQuantiles: the range first, then the counts) or in one pass ove
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numba
 import numpy as np
 
@@ -34,27 +32,11 @@ def exact_quantiles(values: np.ndarray, qs: tuple[float, ...] = QUANTILES,
     return out
 
 
-def bin_counts(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins: int, block: int,
-               weights: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
-    """Per block of series: (the block's slice, its (k, bins) counts of values (D, n) in
-    `bins` equal-width bins between lo and hi (n,), each draw counted once or by its weight)."""
-    span = hi - lo
-    scale = np.divide(bins, span, out=np.zeros_like(span), where=span > 0)
-    for j in range(0, lo.size, block):
-        sl = slice(j, j + block)
-        idx = ((values[:, sl] - lo[sl]) * scale[sl]).astype(np.int64)
-        np.clip(idx, 0, bins - 1, out=idx)
-        k = idx.shape[1]
-        idx += (np.arange(k) * bins)[None, :]
-        w = None if weights is None else np.broadcast_to(weights[:, None], idx.shape).ravel()
-        yield sl, np.bincount(idx.ravel(), weights=w, minlength=k * bins).reshape(k, bins)
-
-
 @numba.njit(cache=True, parallel=True)
 def _count(values: np.ndarray, lo: np.ndarray, scale: np.ndarray, counts: np.ndarray,
            block: int) -> None:  # pragma: no cover
     """Adds each value (D, n) to its bin of counts (n, bins): bin = trunc((v - lo) x scale),
-    clamped to [0, bins - 1] (NaN: bin 0), as bin_counts. Threads take whole blocks of series,
+    clamped to [0, bins - 1] (NaN: bin 0). Threads take whole blocks of series,
     so a count is never shared and any thread count gives the same counts."""
     n_d, n = values.shape
     last = counts.shape[1] - 1

@@ -1,7 +1,9 @@
 """Weighted quantiles (the calibrated forecast's) against a slow reference and numpy, and the
-streamed weighted histogram against its stated error bound."""
+streamed histograms against numpy's counts and their stated error bound."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -9,7 +11,6 @@ import pytest
 from chipcast.uncertainty.quantiles import (
     HistogramQuantiles,
     OnePassHistogram,
-    bin_counts,
     exact_quantiles,
     weighted_quantiles,
 )
@@ -100,6 +101,22 @@ def test_weights_shift_the_median_towards_the_heavy_draws() -> None:
     med = weighted_quantiles(v, w, (0.5,))[0, 0]
     # the posterior of N(0, 1) prior x N(1, 0.5^2) likelihood is N(0.8, 0.447^2)
     assert med == pytest.approx(0.8, abs=0.05)
+
+
+def bin_counts(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins: int, block: int
+               ) -> Iterator[tuple[slice, np.ndarray]]:
+    """Per block of series: (the block's slice, its (k, bins) counts of values (D, n) in
+    `bins` equal-width bins between lo and hi (n,)). The numpy form of the compiled counting
+    (quantiles._count), its reference here."""
+    span = hi - lo
+    scale = np.divide(bins, span, out=np.zeros_like(span), where=span > 0)
+    for j in range(0, lo.size, block):
+        sl = slice(j, j + block)
+        idx = ((values[:, sl] - lo[sl]) * scale[sl]).astype(np.int64)
+        np.clip(idx, 0, bins - 1, out=idx)
+        k = idx.shape[1]
+        idx += (np.arange(k) * bins)[None, :]
+        yield sl, np.bincount(idx.ravel(), minlength=k * bins).reshape(k, bins)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
