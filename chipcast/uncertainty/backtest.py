@@ -155,34 +155,51 @@ def targets(st: Structure, actuals: pl.DataFrame) -> list[Target]:
 
 
 def evaluate(st: Structure, sim: Simulation, targets: list[Target]) -> np.ndarray:
-    """(D, T): each target's quantity for every draw of `sim`."""
+    """(D, T): each target's quantity for every draw of `sim`.
+
+    Each target reads only its window's months (its last month's installed base: the months up
+    to it), so the per-SKU arrays are built for those months alone, from the split per month
+    kind; every value is the same product and sum, in the same order, as over the whole grid."""
     out = np.empty((sim.shipped.shape[0], len(targets)))
-    cards_by_sku = sim.sku_share / sim.a100e_per_unit[:, None, :]  # (D, M, S) cards/A100-e
+    per_unit = sim.a100e_per_unit[:, None, :]
+    by_buyers: dict[bytes, np.ndarray] = {}  # (D, M) A100-e shipped to a set of buyers
+    windows: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}  # targets sharing a window
     for j, t in enumerate(targets):
-        shipped = sim.shipped[:, t.buyers, :].sum(axis=1)  # (D, M) A100-e of these buyers
         if t.quantity == "tokens_per_day":
-            firms = t.buyers[:len(st.firms)]
-            out[:, j] = sim.tokens[:, firms][:, :, t.months].sum(axis=1).mean(axis=1)
+            firms = np.flatnonzero(t.buyers[:len(st.firms)])
+            months = np.flatnonzero(t.months)
+            out[:, j] = sim.tokens[:, firms][:, :, months].sum(axis=1).mean(axis=1)
             continue
-        w = t.months
+        key = t.buyers.tobytes()
+        if key not in by_buyers:
+            by_buyers[key] = sim.shipped[:, t.buyers, :].sum(axis=1)
+        shipped = by_buyers[key]
         if t.quantity == "units_installed":
-            units = shipped[:, :, None] * cards_by_sku[:, :, t.skus]  # (D, M, S')
+            upto = slice(0, t.end + 1)  # the installed base at t.end needs no later month
+            cards = sim.share_k[:, sim.month_k[upto]] / per_unit  # (D, M', S) cards/A100-e
+            units = shipped[:, upto, None] * cards[:, :, t.skus]  # (D, M', S')
             grid = rolling_installed(np.moveaxis(units, 1, 2), sim.lifetime_months)
             installed = grid[:, :, t.end].sum(axis=1)
             owner = st.installed_base.owner
             if owner >= 0 and t.buyers[owner] and sim.before.shape[1]:
-                before = surviving_before(sim.before, sim.lifetime_months, st.months.size)
-                per_unit = sim.a100e_per_unit[:, None, :]
-                installed += (before / per_unit)[:, t.end][:, t.skus].sum(axis=1)
+                before = surviving_before(sim.before[:, :, t.skus], sim.lifetime_months,
+                                          t.end + 1)  # (D, M', S') of the target's SKUs
+                installed += (before[:, t.end] / sim.a100e_per_unit[:, t.skus]).sum(axis=1)
             out[:, j] = installed
             continue
-        per_card = {"units_shipped": cards_by_sku,
-                    "a100_equivalents_shipped": sim.sku_share,
-                    "revenue_usd": cards_by_sku * sim.price_usd[:, None, :],
-                    "card_share": cards_by_sku}[t.quantity]
-        value = (shipped[:, w, None] * per_card[:, w][:, :, t.skus]).sum(axis=(1, 2))
+        w = t.months
+        key = w.tobytes()
+        if key not in windows:  # (D, W, S) the window's sku_share, and cards per A100-e
+            share = sim.share_k[:, sim.month_k[w]]
+            windows[key] = share, share / per_unit
+        share, cards = windows[key]
+        per_card = {"units_shipped": cards, "a100_equivalents_shipped": share,
+                    "card_share": cards}.get(t.quantity)
+        if per_card is None:  # revenue_usd
+            per_card = cards * sim.price_usd[:, None, :]
+        value = (shipped[:, w, None] * per_card[:, :, t.skus]).sum(axis=(1, 2))
         if t.quantity == "card_share":
-            total = (shipped[:, w, None] * cards_by_sku[:, w]).sum(axis=(1, 2))
+            total = (shipped[:, w, None] * cards).sum(axis=(1, 2))
             value = np.divide(value, total, out=np.zeros_like(value), where=total > 0)
         out[:, j] = value
     return out
