@@ -73,13 +73,73 @@ def _observe(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: np.ndarr
                 total[j] += x
 
 
+@numba.njit(cache=True, parallel=True)
+def _rank_bins(counts: np.ndarray, below: np.ndarray, ranks: np.ndarray, b: np.ndarray,
+               inside: np.ndarray, before: np.ndarray) -> None:  # pragma: no cover
+    """For each series (rows of counts (n, bins), with `below` values under its first bin) and
+    each 0-based rank r (`ranks`, ascending): the first bin whose cumulative count exceeds r
+    (the last bin when none does), the values in it and the values before it, written at
+    [i, j] of b, inside and before ((len(ranks), n)). One walk along each row, instead of a
+    comparison of every bin with every rank."""
+    n, bins = counts.shape
+    n_r = ranks.size
+    for j in numba.prange(n):
+        cum = below[j]
+        i = 0
+        for k in range(bins):
+            c = np.int64(counts[j, k])
+            cum += c
+            while i < n_r and ranks[i] < cum:
+                b[i, j], inside[i, j], before[i, j] = k, c, cum - c
+                i += 1
+            if i == n_r:
+                break
+        while i < n_r:
+            c = np.int64(counts[j, bins - 1])
+            b[i, j], inside[i, j], before[i, j] = bins - 1, c, cum - c
+            i += 1
+
+
+def _binned_quantiles(counts: np.ndarray, below: np.ndarray, n: int, start: np.ndarray,
+                      width: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                      qs: tuple[float, ...]) -> np.ndarray:
+    """(len(qs), n_series) Hazen quantiles of n values per series from their counts (n_series,
+    bins) over bins of `width` from `start`, `below` values under the first bin: an order
+    statistic in a bin is placed at its rank's share of the bin (the bin's middle for a
+    one-value bin), the extremes (ranks 0 and n - 1) are the exact min `lo` and max `hi`, and
+    each quantile interpolates its two ranks and is clamped to [lo, hi]."""
+    pairs = [_hazen_ranks(n, q) for q in qs]
+    ranks = np.unique([r for k0, k1, _ in pairs for r in (k0, k1) if 0 < r < n - 1])
+    shape = (ranks.size, counts.shape[0])
+    b = np.empty(shape, dtype=np.int64)
+    inside, before = np.empty(shape, dtype=np.int64), np.empty(shape, dtype=np.int64)
+    _rank_bins(counts, below.astype(np.int64), ranks.astype(np.int64), b, inside, before)
+
+    def order_stat(r: int) -> np.ndarray:
+        if r == 0:  # the extremes are known exactly
+            return lo
+        if r == n - 1:
+            return hi
+        i = int(np.searchsorted(ranks, r))
+        filled = inside[i].astype(float)
+        pos = np.divide(r - before[i] + 0.5, filled, out=np.full_like(filled, 0.5),
+                        where=filled > 0)
+        return start + (b[i] + np.clip(pos, 0.0, 1.0)) * width
+
+    out = np.empty((len(qs), counts.shape[0]))
+    for i, (k0, k1, frac) in enumerate(pairs):
+        with np.errstate(invalid="ignore"):
+            out[i] = np.clip(order_stat(k0) * (1 - frac) + order_stat(k1) * frac, lo, hi)
+    return out
+
+
 class HistogramQuantiles:
     """Streamed quantiles with a stated error: feed every chunk to `observe` (pass 1), then
     every chunk again, in any order, to `count` (pass 2); `quantiles()` is within
     (max - min) / bins of the exact linear quantile, per series."""
 
-    def __init__(self, n_series: int, bins: int = DEFAULT_BINS, block: int = 1024):
-        self.bins, self.block = bins, block
+    def __init__(self, n_series: int, bins: int = DEFAULT_BINS):
+        self.bins = bins
         self.lo = np.full(n_series, np.inf)
         self.hi = np.full(n_series, -np.inf)
         self.total = np.zeros(n_series)
@@ -107,44 +167,13 @@ class HistogramQuantiles:
     def mean(self) -> np.ndarray:
         return self.total / max(self.n, 1)
 
-    def _order_stat(self, cum: np.ndarray, counts: np.ndarray, lo: np.ndarray,
-                    width: np.ndarray, r: int) -> np.ndarray:
-        """Estimate of the r-th smallest value (0-based) of each series in a block."""
-        b = np.minimum((cum <= r).sum(axis=1), self.bins - 1)  # first bin with cum > r
-        rows = np.arange(cum.shape[0])
-        inside = counts[rows, b].astype(float)
-        before = cum[rows, b] - inside
-        pos = np.divide(r - before + 0.5, inside, out=np.full_like(inside, 0.5), where=inside > 0)
-        est = lo + (b + np.clip(pos, 0.0, 1.0)) * width
-        return est
-
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
         """(len(qs), n_series) estimates, each within `width` of the exact quantile
         (QUANTILE_METHOD: the rank n q - 1/2, 0-based, interpolated)."""
         if self.counts is None:
             raise RuntimeError("count() every chunk before asking for quantiles")
-        n = self.n
-        out = np.empty((len(qs), self.lo.size))
-        for j in range(0, self.lo.size, self.block):
-            sl = slice(j, j + self.block)
-            counts = self.counts[sl].astype(np.int64)
-            cum = np.cumsum(counts, axis=1)
-            lo, hi, width = self.lo[sl], self.hi[sl], self.width[sl]
-            for i, q in enumerate(qs):
-                h = min(max(n * q - 0.5, 0.0), n - 1.0)  # Hazen's 0-based rank
-                k = int(np.floor(h))
-                frac = h - k
-                ests = []
-                for r in (k, min(k + 1, n - 1)):
-                    # the extremes are known exactly
-                    if r == 0:
-                        ests.append(lo.copy())
-                    elif r == n - 1:
-                        ests.append(hi.copy())
-                    else:
-                        ests.append(self._order_stat(cum, counts, lo, width, r))
-                out[i, sl] = np.clip(ests[0] * (1 - frac) + ests[1] * frac, lo, hi)
-        return out
+        return _binned_quantiles(self.counts, np.zeros(self.lo.size, dtype=np.int64), self.n,
+                                 self.lo, self.width, self.lo, self.hi, qs)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -205,9 +234,9 @@ class OnePassHistogram:
     `start_recount`, and they get HistogramQuantiles' two-pass estimates over their full
     range. Memory: series x bins x 4 bytes (plus the same per recounted series)."""
 
-    def __init__(self, n_series: int, bins: int = DEFAULT_BINS, block: int = 1024,
+    def __init__(self, n_series: int, bins: int = DEFAULT_BINS,
                  pilot: np.ndarray | None = None):
-        self.bins, self.block = bins, block
+        self.bins = bins
         self.lo = np.full(n_series, np.inf)
         self.hi = np.full(n_series, -np.inf)
         self.total = np.zeros(n_series)
@@ -296,7 +325,7 @@ class OnePassHistogram:
         their full range [min, max]."""
         idx = np.flatnonzero(series) if series.dtype == bool else np.asarray(series)
         self._refine = idx
-        second = HistogramQuantiles(idx.size, bins=self.bins, block=self.block)
+        second = HistogramQuantiles(idx.size, bins=self.bins)
         second.lo, second.hi = self.lo[idx].copy(), self.hi[idx].copy()
         second.total, second.n = self.total[idx].copy(), self.n
         self._second = second
@@ -318,32 +347,8 @@ class OnePassHistogram:
             left[self._refine] = False
         if left.any():
             raise RuntimeError(f"{int(left.sum())} series need the second pass (recount)")
-        n = self.n
-        out = np.empty((len(qs), self.lo.size))
-        width = (self.p_hi - self.p_lo) / self.bins
-        for j in range(0, self.lo.size, self.block):
-            sl = slice(j, j + self.block)
-            counts = self.counts[sl].astype(np.int64)
-            cum = np.cumsum(counts, axis=1) + self.under[sl, None]
-            rows = np.arange(cum.shape[0])
-            lo, hi = self.lo[sl], self.hi[sl]
-            for i, q in enumerate(qs):
-                k0, k1, frac = _hazen_ranks(n, q)
-                ests = []
-                for r in (k0, k1):
-                    if r == 0:  # the extremes are known exactly
-                        ests.append(lo.copy())
-                    elif r == n - 1:
-                        ests.append(hi.copy())
-                    else:  # the first bin with cum > r holds the r-th value
-                        b = np.minimum((cum <= r).sum(axis=1), self.bins - 1)
-                        inside = counts[rows, b].astype(float)
-                        before = cum[rows, b] - inside
-                        pos = np.divide(r - before + 0.5, inside, out=np.full_like(inside, 0.5),
-                                        where=inside > 0)
-                        ests.append(self.p_lo[sl] + (b + np.clip(pos, 0.0, 1.0)) * width[sl])
-                with np.errstate(invalid="ignore"):
-                    out[i, sl] = np.clip(ests[0] * (1 - frac) + ests[1] * frac, lo, hi)
+        out = _binned_quantiles(self.counts, self.under, self.n, self.p_lo,
+                                (self.p_hi - self.p_lo) / self.bins, self.lo, self.hi, qs)
         if self._second is not None and self._refine is not None and self._refine.size:
             out[:, self._refine] = self._second.quantiles(qs)
         return out

@@ -11,6 +11,7 @@ import pytest
 from chipcast.uncertainty.quantiles import (
     HistogramQuantiles,
     OnePassHistogram,
+    _rank_bins,
     exact_quantiles,
     weighted_quantiles,
 )
@@ -161,7 +162,7 @@ def test_streamed_quantiles_within_width_of_exact(seed: int) -> None:
 def _one_pass(v: np.ndarray, chunk: int, bins: int, qs: tuple[float, ...]
               ) -> tuple[OnePassHistogram, np.ndarray]:
     """OnePassHistogram over v in chunks, the second pass run only if it asks for one."""
-    hist = OnePassHistogram(v.shape[1], bins=bins, block=5)
+    hist = OnePassHistogram(v.shape[1], bins=bins)
     for start in range(0, v.shape[0], chunk):
         hist.add(v[start:start + chunk])
     refine = hist.outside(qs)
@@ -253,3 +254,26 @@ def test_exact_quantiles_equal_numpy_along_the_draw_axis() -> None:
     v[4, 9] = np.nan
     want = np.quantile(v, QS, axis=0, method="hazen")
     np.testing.assert_array_equal(exact_quantiles(v, QS, block=128), want)
+
+
+def test_rank_bins_walk_equals_comparing_every_bin() -> None:
+    """The compiled walk (_rank_bins) against the comparison it replaced: the first bin whose
+    cumulative count (values below the first bin included) exceeds the rank, clamped to the
+    last bin, with the values in it and before it; ranks past every count included."""
+    rng = np.random.default_rng(7)
+    counts = rng.integers(0, 4, size=(300, 16)).astype(np.uint32)
+    counts[::7] = 0  # empty histograms: every rank falls past the counts
+    counts[3, :] = 0
+    counts[3, 5] = 40  # all values in one bin
+    below = rng.integers(0, 6, size=300)
+    ranks = np.array([0, 1, 2, 5, 11, 23, 40, 60, 200])
+    b = np.empty((ranks.size, 300), dtype=np.int64)
+    inside, before = np.empty_like(b), np.empty_like(b)
+    _rank_bins(counts, below, ranks, b, inside, before)
+    cum = np.cumsum(counts.astype(np.int64), axis=1) + below[:, None]
+    rows = np.arange(300)
+    for i, r in enumerate(ranks):
+        want = np.minimum((cum <= r).sum(axis=1), 15)
+        np.testing.assert_array_equal(b[i], want)
+        np.testing.assert_array_equal(inside[i], counts[rows, want])
+        np.testing.assert_array_equal(before[i], cum[rows, want] - counts[rows, want])
