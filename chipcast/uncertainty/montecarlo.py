@@ -50,6 +50,7 @@ from chipcast.uncertainty.quantiles import (
     DEFAULT_BINS,
     OnePassHistogram,
     exact_quantiles,
+    fold,
     weighted_quantiles,
     weighted_sum,
 )
@@ -58,6 +59,7 @@ from chipcast.uncertainty.sampling import DrawPlan, draw_plan
 EXACT_BYTES = 1024 * 2**20  # float32 values of 4,096 draws of the base scenario fit
 SAMPLE_DRAWS = 4096  # draws kept (inputs and headlines) for given-data sensitivity
 CHUNK_BYTES = 192 * 2**20  # one chunk's series values; model state is a few times smaller
+FOLD_BYTES = 720 * 2**20  # a streamed batch of float32 values folded at once (4,096 draws of base)
 
 # Called with the number of chunks done and the total after each chunk (a CLI progress bar).
 ProgressFn = Callable[[int, int], None]
@@ -99,6 +101,13 @@ def default_chunk(n_series: int, n_firms: int, n_months: int) -> int:
     per_draw = 8 * max(n_series, 12 * n_firms * n_months)
     c = max(CHUNK_BYTES // per_draw, 1)
     return int(np.clip(2 ** int(np.log2(c)), 64, 8192))
+
+
+def fold_draws(chunk: int, draws: int, n_series: int) -> int:
+    """Draws folded into the streamed histograms at once: whole chunks up to FOLD_BYTES of
+    float32 values (quantiles.fold says why), at least one chunk, at most every draw."""
+    fit = max(FOLD_BYTES // (4 * n_series) // chunk, 1) * chunk
+    return min(fit, -(-draws // chunk) * chunk)
 
 
 def _frame(st: Structure, meta: SeriesMeta, mean: np.ndarray, qv: np.ndarray,
@@ -296,25 +305,43 @@ def _aggregate(st: Structure, plan: DrawPlan, draws: int, chunk: int | None,
         # posterior is Hazen's quantiles of the kept draws, counted as they come over the same
         # pilot range. A second pass over the same draws (drawn again from the seed) only for
         # series whose quantiles fall outside the pilot range.
-        hist = OnePassHistogram(n_series, bins=bins)
+        # Both pilot ranges are the first chunk's (all its draws). The chunks are folded in
+        # batches of several chunks (quantiles.fold: counts move through memory once a batch).
+        hist: OnePassHistogram | None = None
         post: OnePassHistogram | None = None
         calibrated = actuals is not None and actuals.calibrate
         fit_index = actuals.fit_index if actuals is not None else []
         fit = [actuals.targets[i] for i in fit_index] if actuals is not None else []
         kept_masks: list[np.ndarray] = []
         heads: list[np.ndarray] = []  # every draw's headlines: their quantiles stay exact
+        batch = np.empty((fold_draws(chunk, draws, n_series), n_series), dtype=np.float32)
+        filled = 0  # draws waiting in the batch
+
+        def flush() -> None:
+            nonlocal filled
+            if filled and hist is not None:
+                parts: list[tuple[OnePassHistogram, np.ndarray | None]] = [(hist, None)]
+                if post is not None:
+                    parts.append((post, np.concatenate(kept_masks)[-filled:]))
+                fold(batch[:filled], parts)
+            filled = 0
+
         for x in plan.matrices(draws, chunk):
-            values = evaluate(x, True)
-            hist.add(values)
+            if filled + x.shape[0] > batch.shape[0]:
+                flush()
+            values = evaluate(x, True, batch[filled:filled + x.shape[0]])
+            filled += x.shape[0]
+            if hist is None:
+                hist = OnePassHistogram(n_series, bins=bins, pilot=values)
             heads.append(values[:, -n_heads:].copy())
             if calibrated and actuals is not None:
                 keep = backtest.plausible(scored[-1][:, fit_index], fit, actuals.discrepancy)
                 kept_masks.append(keep)
                 if post is None:
                     post = OnePassHistogram(n_series, bins=bins, pilot=values)
-                if keep.any():
-                    post.add(values[keep])
             step()
+        flush()
+        assert hist is not None
         weights, ess = calibrate()
         if weights is not None and ess:
             if not np.array_equal(np.concatenate(kept_masks), weights > 0):

@@ -270,6 +270,30 @@ def test_streamed_calibrated_monte_carlo_within_the_stated_bounds(
     np.testing.assert_allclose(heads["value_s"], heads["value"], rtol=1e-12)
 
 
+def test_streamed_batches_of_any_size_count_the_same(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A streamed calibrated run folds its chunks into the histograms in batches (FOLD_BYTES):
+    one chunk a batch, three (the last batch partial) or every draw at once give identical
+    prior and posterior quantiles and means, so each batch folds the posterior over its own
+    draws' kept masks."""
+    from chipcast.uncertainty import montecarlo as mc
+
+    inputs, _ = _training_only_world(tmp_path, mfu_truth=0.4, halfwidth=0.02)
+    st = compile_structure(inputs)
+    actuals = Actuals(backtest.targets(st, inputs.actuals), True, None, 0.01)
+    per_chunk = 256 * 4 * mc.n_values(st)
+    runs = []
+    for chunks in (1, 3, 64):
+        monkeypatch.setattr(mc, "FOLD_BYTES", chunks * per_chunk)
+        assert mc.fold_draws(256, 1024, mc.n_values(st)) == min(chunks, 4) * 256
+        runs.append(run_monte_carlo(inputs, 1024, seed=3, actuals=actuals, chunk=256,
+                                    exact_bytes=0, bins=128))
+    assert runs[0].weights is not None and 0 < (runs[0].weights > 0).sum() < 1024
+    assert set(runs[0].quantiles["calibration"]) == {"prior", "posterior"}
+    for other in runs[1:]:
+        assert other.quantiles.equals(runs[0].quantiles)
+
+
 def mc_values(st, plan) -> tuple[np.ndarray, series.SeriesMeta]:
     """Every Monte Carlo value (series and headlines) of the run's 1,024 draws, float64."""
     return draw_values(st, demand.simulate(st, plan.paramset(plan.draw_matrix(1024))))
