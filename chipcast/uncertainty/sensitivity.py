@@ -12,7 +12,10 @@
   applied here (the tornado ignores it too), so correlated groups are read one input at a time.
 - Given data (the default run's, no extra model runs): on the Monte Carlo's own draws, the binned
   first-order index (`binned_s1`) of every input and, for the inputs with the largest, the
-  moment-independent PAWN index (SALib). Correlated inputs carry their partners' effect here.
+  moment-independent PAWN index (`pawn_median`: SALib's `pawn.analyze` median to the bit, from
+  one sort of the output). Correlated inputs carry their partners' effect here. The bootstrap
+  resamples are ranked by counting from one sort of the draws (`_tie_keys`, `_bin_sums`), not
+  sorted again; tests/fixtures/given_data_reference.py keeps the sorting code they equal.
 
 Output (`sensitivity` table, run_id added by the caller; grain scenario x headline x input x
 method): scenario, headline, input (param id), method ('tornado' | 'sobol' | 'given_data'), low,
