@@ -12,7 +12,10 @@
   applied here (the tornado ignores it too), so correlated groups are read one input at a time.
 - Given data (the default run's, no extra model runs): on the Monte Carlo's own draws, the binned
   first-order index (`binned_s1`) of every input and, for the inputs with the largest, the
-  moment-independent PAWN index (SALib). Correlated inputs carry their partners' effect here.
+  moment-independent PAWN index (`pawn_median`: SALib's `pawn.analyze` median to the bit, from
+  one sort of the output). Correlated inputs carry their partners' effect here. The bootstrap
+  resamples are ranked by counting from one sort of the draws (`_tie_keys`, `_bin_sums`), not
+  sorted again; tests/fixtures/given_data_reference.py keeps the sorting code they equal.
 
 Output (`sensitivity` table, run_id added by the caller; grain scenario x headline x input x
 method): scenario, headline, input (param id), method ('tornado' | 'sobol' | 'given_data'), low,
@@ -24,11 +27,13 @@ and pawn only.
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 import polars as pl
 from scipy.stats import sobol_indices
@@ -52,6 +57,8 @@ METHODS = ("tornado", "sobol", "given_data")
 GIVEN_DATA_TOP = 12  # PAWN (the costlier index) for the inputs with the largest S1 only
 GIVEN_RESAMPLES = 10  # bootstrap resamples of the given-data S1 (all inputs and headlines each)
 GIVEN_CONFIDENCE = 0.95
+PAWN_SLIDES = 10  # PAWN's conditioning intervals (SALib's S)
+KS_EXACT_MAX_N = 10000  # scipy ks_2samp's MAX_AUTO_N: up to it 'auto' means 'exact'
 # numpy's global RandomState is one per process: two Sobol bootstraps in threads (Dask's threaded
 # workers, a thread pool of tasks) would interleave their seed-draw-restore and differ run to run
 _GLOBAL_RNG = threading.Lock()
@@ -207,28 +214,107 @@ def binned_bins(n: int) -> int:
     return int(np.round(min(int(np.ceil(n**exponent)), 48)))
 
 
-def _correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int) -> np.ndarray:
+def _tie_keys(x: np.ndarray) -> np.ndarray:
+    """For every draw (row of x, (n, d)) and input: the number of draws with a strictly smaller
+    value, (d, n) int32 (int64 beyond 2^31 draws). Equal values share a key (NaNs too, which a
+    sort puts last in draw order), so a stable sort of any resample by key is its stable sort
+    by value. The keys depend on the values only, so any sort will do: numpy's default (not
+    stable, faster) on each input's contiguous row."""
+    rows = np.ascontiguousarray(np.asarray(x, float).T)
+    order = np.argsort(rows, axis=1)
+    keys = np.empty(rows.shape, dtype=np.int32 if rows.shape[1] < 2**31 else np.int64)
+    _keys_from_order(rows, order, keys)
+    return keys
+
+
+@numba.njit(cache=True, parallel=True)
+def _keys_from_order(rows: np.ndarray, order: np.ndarray,
+                     keys: np.ndarray) -> None:  # pragma: no cover - compiled
+    """keys[i, order[i, p]] = the first sorted position p of its run of equal values (NaNs one
+    run), written in place; rows (d, n) values, order (d, n) each row's sorting permutation."""
+    d, n = rows.shape
+    for i in numba.prange(d):
+        first = 0
+        for p in range(n):
+            if p > 0:
+                a, b = rows[i, order[i, p]], rows[i, order[i, p - 1]]
+                if a != b and not (np.isnan(a) and np.isnan(b)):
+                    first = p
+            keys[i, order[i, p]] = first
+
+
+@numba.njit(cache=True, parallel=True)
+def _bin_sums(keys: np.ndarray, idx: np.ndarray, dev: np.ndarray,
+              bins: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Draw counts (d, bins) and output deviation sums (d, bins, H) per input and equal-count
+    bin of the resample `idx` (its draw k is original draw idx[k]; dev (n, H) its deviations).
+
+    Ranks by a counting sort of the tie keys (`_tie_keys`), ties in resample order: what
+    np.argsort(x[idx], kind="stable") gives, one O(n) pass per input instead of a sort. Each
+    sum adds its draws in resample order from 0.0, as np.bincount does, so bit for bit the same.
+    Inputs run in parallel: each writes only its own rows."""
+    d, n = keys.shape
+    heads = dev.shape[1]
+    counts = np.zeros((d, bins), dtype=np.int64)
+    sums = np.zeros((d, bins, heads))
+    for i in numba.prange(d):
+        row = keys[i]
+        drawn = np.empty(n, dtype=keys.dtype)  # the resample's keys, gathered once
+        nxt = np.zeros(n, dtype=keys.dtype)
+        for k in range(n):
+            key = row[idx[k]]
+            drawn[k] = key
+            nxt[key] += 1
+        first = 0
+        for v in range(n):  # the first (0-based) rank of each key
+            c = nxt[v]
+            nxt[v] = first
+            first += c
+        for k in range(n):
+            key = drawn[k]
+            rank = np.int64(nxt[key]) + 1
+            nxt[key] = rank
+            b = (rank * bins + n - 1) // n - 1
+            counts[i, b] += 1
+            for h in range(heads):
+                sums[i, b, h] += dev[k, h]
+    return counts, sums
+
+
+def _correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int,
+                       idx: np.ndarray | None = None, keys: np.ndarray | None = None
+                       ) -> np.ndarray:
     """Var(E[y | bin of x_i]) / Var(y) over `bins` equal-count bins of each input's ranks, for
     every output (columns of y, (n, H)) and input (columns of x, (n, d)): (H, d). Draw k of
     rank r (1-based, ties in draw order) falls in bin ceil(r bins / n) - 1, SALib delta's
-    `sobol_first` partition, so each value equals that function's (a test compares them)."""
+    `sobol_first` partition, so each value equals that function's (a test compares them).
+
+    With `idx` ((n,) draw numbers), the ratio of the resample x[idx], y[idx], its ranks counted
+    from `keys` (`_tie_keys(x)`, computed once for all resamples) rather than sorted again."""
     n, d = x.shape
-    order = np.argsort(x, axis=0, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, n + 1)[:, None], axis=0)
-    which = (ranks * bins + n - 1) // n - 1 + bins * np.arange(d)[None, :]  # (n, d) flat bin
-    counts = np.bincount(which.ravel(), minlength=d * bins).reshape(d, bins)
-    out = np.zeros((y.shape[1], d))
-    for h in range(y.shape[1]):
-        dev = y[:, h] - y[:, h].mean()
-        var = float(np.mean(dev**2))
-        if var <= 0.0:
+    if keys is None:
+        keys = _tie_keys(x)
+    # the deviations and variances from the same numpy expressions on the same arrays as the
+    # reference (y itself, else the copy y[idx]): a reduction's rounding follows the layout
+    yy = y if idx is None else y[idx]
+    if idx is None:
+        idx = np.arange(n)
+    heads = yy.shape[1]
+    dev = np.empty((n, heads))
+    var = np.zeros(heads)
+    for h in range(heads):
+        dev_h = yy[:, h] - yy[:, h].mean()
+        var[h] = float(np.mean(dev_h**2))
+        dev[:, h] = dev_h
+    counts, sums = _bin_sums(keys, idx, dev, bins)
+    out = np.zeros((heads, d))
+    for h in range(heads):
+        if var[h] <= 0.0:
             continue  # a constant output moves with nothing
-        sums = np.bincount(which.ravel(), weights=np.repeat(dev, d),
-                           minlength=d * bins).reshape(d, bins)
         with np.errstate(invalid="ignore", divide="ignore"):
-            between = np.where(counts > 0, sums**2 / np.maximum(counts, 1), 0.0).sum(axis=1)
-        out[h] = between / n / var
+            between = np.where(counts > 0, sums[:, :, h] ** 2 / np.maximum(counts, 1),
+                               0.0).sum(axis=1)
+        out[h] = between / n / var[h]
     return out
 
 
@@ -260,14 +346,75 @@ def binned_s1(x: np.ndarray, y: np.ndarray, resamples: int = GIVEN_RESAMPLES,
     def unbiased(ratio: np.ndarray) -> np.ndarray:
         return (ratio - null) / (1.0 - null)
 
-    s1 = unbiased(_correlation_ratio(x, y, bins))
+    keys = _tie_keys(x)  # one sort of the draws: every resample's ranks follow from it
+    s1 = unbiased(_correlation_ratio(x, y, bins, keys=keys))
     conf = np.full_like(s1, np.nan)
     if resamples > 1:
         rng = np.random.default_rng(seed)
-        boot = np.stack([unbiased(_correlation_ratio(x[idx], y[idx], bins))
+        boot = np.stack([unbiased(_correlation_ratio(x, y, bins, idx, keys))
                          for idx in (rng.integers(0, n, n) for _ in range(resamples))])
         conf = norm.ppf(0.5 + GIVEN_CONFIDENCE / 2.0) * boot.std(axis=0, ddof=1)
     return s1, conf
+
+
+def _ks_statistics(order: np.ndarray, ends: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """The two-sample Kolmogorov-Smirnov distance between each masked subsample of y and all
+    of y, (S,) (NaN for an empty mask), as scipy.stats.ks_2samp(y[mask], y).statistic with its
+    default method; `order` sorts y, `ends` are the sorted positions where a run of equal values
+    ends, masks (S, n). scipy evaluates the two empirical CDFs at every value of both samples:
+    the subsample's values are y's, so the distinct values of y (the run ends) are the same
+    points, the counts come from one cumulative sum instead of two sorts and searches, and each
+    difference is the same a / n1 - b / n2 in floating point. With both sizes at most 10,000
+    scipy ('auto' -> 'exact') rounds the distance to a multiple of 1 / lcm(n1, n2): so here."""
+    n = order.size
+    sizes = masks.sum(axis=1)
+    below = np.cumsum(masks[:, order], axis=1)[:, ends]  # (S, distinct values) subsample counts
+    cdf_all = (ends + 1) / n
+    out = np.full(masks.shape[0], np.nan)
+    for s, n1 in enumerate(sizes.tolist()):
+        if n1 == 0:
+            continue  # SALib skips an empty slide
+        diffs = below[s] / n1 - cdf_all
+        low = np.clip(-diffs.min(), 0, 1)
+        high = diffs.max()
+        d = low if low > high else high
+        if max(n1, n) <= KS_EXACT_MAX_N:
+            lcm = (n1 // math.gcd(n1, n)) * n
+            d = int(np.round(d * lcm)) * 1.0 / lcm
+        out[s] = d
+    return out
+
+
+def pawn_median(x: np.ndarray, y: np.ndarray, slides: int = PAWN_SLIDES) -> np.ndarray:
+    """The PAWN index (Pianosi and Wagener 2015) of each input (columns of x, (n, k)) on the
+    output y (n,): the median over `slides` equal-count conditioning intervals of the KS
+    distance between y in the interval and all of y, (k,) dimensionless in [0, 1].
+
+    SALib's `pawn.analyze(...)["median"]` to the bit (a test and bench/given_data.py compare
+    them on every shipped scenario): the same intervals (np.nanquantile of each input, right
+    end open, so the largest draw falls in none) and median, but y is sorted once for all
+    inputs and intervals (`_ks_statistics`) where SALib calls ks_2samp per interval, which
+    sorts both samples again and, up to 10,000 draws, computes an exact p-value PAWN discards
+    (95 % of the cost at 4,096 draws). A y with NaN goes to SALib itself."""
+    if np.isnan(y).any():
+        from SALib.analyze import pawn  # imported here: SALib pulls in pandas/matplotlib
+
+        k = x.shape[1]
+        problem = {"num_vars": k, "names": [f"x{i}" for i in range(k)],
+                   "bounds": [[0.0, 1.0]] * k}
+        return np.asarray(pawn.analyze(problem, x, y, S=slides)["median"], float)
+    order = np.argsort(y, kind="stable")
+    ys = y[order]
+    ends = np.flatnonzero(np.append(ys[1:] != ys[:-1], True))
+    step = 1 / slides
+    seq = np.arange(0, 1 + step, step)  # SALib's interval ends, float steps and all
+    stats = np.full((slides, x.shape[1]), np.nan)
+    for i in range(x.shape[1]):
+        xi = x[:, i]
+        q = np.nanquantile(xi, seq)
+        masks = (xi >= q[:slides, None]) & (xi < q[1:slides + 1, None])
+        stats[:, i] = _ks_statistics(order, ends, masks)
+    return np.array([np.nanmedian(stats[:, i]) for i in range(x.shape[1])])
 
 
 def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
@@ -279,13 +426,9 @@ def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
     distance between conditional and unconditional output distributions). Both read the
     sample as given: with correlated inputs (correlations.csv) an index also carries its
     partners' effect. Rows: method 'given_data'."""
-    from SALib.analyze import pawn  # imported here: SALib pulls in pandas/matplotlib
-
     d = len(ids)
     if d == 0 or x.shape[0] < 64:
         return pl.DataFrame(schema=SCHEMA)
-    bounds = [[float(lo), float(hi) if hi > lo else float(lo) + 1.0]
-              for lo, hi in zip(x.min(axis=0), x.max(axis=0), strict=True)]
     rows = []
     s1_all, conf_all = binned_s1(x, y, GIVEN_RESAMPLES, seed)
     for h, name in enumerate(HEADLINES):
@@ -297,10 +440,7 @@ def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
         else:
             s1, conf = s1_all[h], conf_all[h]
             top = np.argsort(-s1)[:GIVEN_DATA_TOP]
-            sub = {"num_vars": len(top), "names": [ids[i] for i in top],
-                   "bounds": [bounds[i] for i in top]}
-            p = pawn.analyze(sub, x[:, top], out, S=10, seed=seed)
-            pawn_idx = dict(zip(top.tolist(), np.asarray(p["median"], float), strict=True))
+            pawn_idx = dict(zip(top.tolist(), pawn_median(x[:, top], out), strict=True))
         for j, pid in enumerate(ids):
             rows.append({"scenario": scenario, "headline": name, "input": pid,
                          "method": "given_data", "s1": float(s1[j]), "s1_conf": float(conf[j]),

@@ -1,0 +1,128 @@
+"""The given-data sensitivity's fast path (issue 13) equals the code it replaced to the bit: the
+binned S1 and its bootstrap half-widths (ranks counted from one sort instead of a sort per
+resample) and PAWN (one sort of the output instead of SALib's ks_2samp per interval), ties,
+constant and discrete inputs included. The references: tests/fixtures/given_data_reference.py
+(the previous code, verbatim) and SALib's own `pawn.analyze`."""
+
+from __future__ import annotations
+
+import given_data_reference as reference
+import numpy as np
+import pytest
+from fixture_data import copy_data
+
+from chipcast.inputs import load_inputs
+from chipcast.uncertainty import sensitivity
+
+
+def _awkward_inputs(n: int, seed: int) -> np.ndarray:
+    """(n, 9) inputs with every kind of tie: continuous, rounded, a few levels, two levels,
+    constant, repeated draws, signed zeros, integers and a NaN-free mixture."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 9))
+    x[:, 1] = np.round(x[:, 1], 1)  # ties everywhere
+    x[:, 2] = rng.integers(0, 3, n)  # three levels: whole intervals tie
+    x[:, 3] = rng.random(n) < 0.1  # mostly one value
+    x[:, 4] = 2.5  # constant
+    x[:, 5] = x[rng.integers(0, n // 4, n), 5]  # each value drawn about four times
+    x[:, 6] = np.where(rng.random(n) < 0.5, 0.0, -0.0)  # equal zeros of both signs
+    x[:, 7] = rng.integers(0, n // 2, n)
+    x[:, 8] = np.where(rng.random(n) < 0.3, 1.0, rng.random(n))  # an atom in a continuum
+    return x
+
+
+def _outputs(x: np.ndarray) -> np.ndarray:
+    """(n, 4) outputs: a smooth one, a rounded (tied) one, a constant one, a scaled copy."""
+    y = np.sin(2 * np.pi * x[:, 0]) + 3 * x[:, 1] ** 2 + x[:, 2] * x[:, 8] + x[:, 7] / x.shape[0]
+    return np.stack([y, np.round(y, 1), np.full(x.shape[0], 4.0), -2 * y], axis=1)
+
+
+@pytest.mark.parametrize("n", [1000, 999, 4096])
+def test_binned_s1_equals_the_sort_per_resample_reference(n: int) -> None:
+    x = _awkward_inputs(n, n)
+    y = _outputs(x)
+    bins = sensitivity.binned_bins(n)
+    np.testing.assert_array_equal(sensitivity._correlation_ratio(x, y, bins),
+                                  reference._correlation_ratio(x, y, bins))
+    for resamples, seed in ((10, 1), (3, 20231)):
+        got = sensitivity.binned_s1(x, y, resamples, seed)
+        want = reference.binned_s1(x, y, resamples, seed)
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(g, w, equal_nan=True)
+    # the constant output's ratio is 0 for every input: S1 is the bias correction alone
+    s1, conf = got
+    null = (bins - 1) / (n - 1)
+    np.testing.assert_allclose(s1[2], -null / (1 - null), rtol=1e-12)
+    assert np.all(np.abs(conf[2]) < 1e-15)
+
+
+def test_a_resample_is_ranked_as_a_stable_sort_of_it_ranks() -> None:
+    # the counting sort directly: bins of x[idx] from the original's tie keys equal the bins of
+    # a stable argsort of x[idx] (draw order breaks ties, repeated draws included)
+    n, bins = 500, 7
+    x = _awkward_inputs(n, 3)
+    idx = np.random.default_rng(4).integers(0, n, n)
+    counts, sums = sensitivity._bin_sums(sensitivity._tie_keys(x), idx,
+                                        np.arange(n, dtype=float)[:, None], bins)
+    xr = x[idx]
+    ranks = np.empty((n, x.shape[1]), dtype=np.int64)
+    np.put_along_axis(ranks, np.argsort(xr, axis=0, kind="stable"),
+                      np.arange(1, n + 1)[:, None], axis=0)
+    which = (ranks * bins + n - 1) // n - 1
+    for i in range(x.shape[1]):
+        np.testing.assert_array_equal(counts[i], np.bincount(which[:, i], minlength=bins))
+        # position k of the resample carries weight k: each bin's sum names its members
+        np.testing.assert_array_equal(
+            sums[i, :, 0], np.bincount(which[:, i], weights=np.arange(n), minlength=bins))
+
+
+def test_nan_inputs_share_one_tie_key() -> None:
+    # a sort puts NaNs last in draw order: in a resample too, so they must tie with each other
+    x = np.array([[np.nan], [1.0], [np.nan], [0.5], [1.0]])
+    np.testing.assert_array_equal(sensitivity._tie_keys(x)[0], [3, 1, 3, 0, 1])
+    y = np.arange(5.0)[:, None]
+    idx = np.array([2, 0, 4, 0, 1])
+    np.testing.assert_array_equal(
+        sensitivity._correlation_ratio(x, y, 2, idx, sensitivity._tie_keys(x)),
+        reference._correlation_ratio(x[idx], y[idx], 2))
+
+
+@pytest.mark.parametrize("n", [4096, 12000])  # scipy's exact KS path up to 10,000, else asymp
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # empty intervals: NaN, as SALib's
+def test_pawn_equals_salib(n: int) -> None:
+    from SALib.analyze import pawn
+
+    x = _awkward_inputs(n, 11)
+    for y in _outputs(x)[:, :2].T:  # ties in the output too (the rounded one)
+        problem = {"num_vars": x.shape[1], "names": [f"x{i}" for i in range(x.shape[1])],
+                   "bounds": [[0.0, 1.0]] * x.shape[1]}
+        want = np.asarray(pawn.analyze(problem, x, y, S=10, seed=1)["median"], float)
+        got = sensitivity.pawn_median(x, y)
+        assert np.array_equal(got, want, equal_nan=True)
+        # and it says something: x0 and x1 drive y, the two-level x3 hardly; a constant input
+        # and the signed zeros (one value) leave every interval empty
+        assert min(got[0], got[1]) > 0.2 and got[3] < 0.01
+        assert np.isnan(got[4]) and np.isnan(got[6])
+
+
+def test_pawn_with_a_nan_output_is_salibs() -> None:
+    from SALib.analyze import pawn
+
+    x = _awkward_inputs(300, 5)
+    y = _outputs(x)[:, 0]
+    y[7] = np.nan
+    problem = {"num_vars": 9, "names": [f"x{i}" for i in range(9)], "bounds": [[0.0, 1.0]] * 9}
+    with pytest.warns(RuntimeWarning):  # all slides NaN: SALib's median warns, as before
+        want = np.asarray(pawn.analyze(problem, x, y, S=10)["median"], float)
+        got = sensitivity.pawn_median(x, y)
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+def test_given_data_frame_equals_the_reference_on_the_model(tmp_path) -> None:
+    from chipcast.uncertainty.montecarlo import run_monte_carlo
+
+    inputs = load_inputs(copy_data(tmp_path), "base")
+    mc = run_monte_carlo(inputs, 512, seed=5)
+    got = sensitivity.given_data("base", mc.inputs, mc.input_ids, mc.headlines, seed=9)
+    want = reference.given_data("base", mc.inputs, mc.input_ids, mc.headlines, seed=9)
+    assert got["pawn"].drop_nulls().len() > 0 and got.equals(want)
