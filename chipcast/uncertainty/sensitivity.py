@@ -12,10 +12,10 @@
   applied here (the tornado ignores it too), so correlated groups are read one input at a time.
 - Given data (the default run's, no extra model runs): on the Monte Carlo's own draws, the binned
   first-order index (`binned_s1`) of every input and, for the inputs with the largest, the
-  moment-independent PAWN index (`pawn_median`: SALib's `pawn.analyze` median to the bit, from
-  one sort of the output). Correlated inputs carry their partners' effect here. The bootstrap
-  resamples are ranked by counting from one sort of the draws (`_tie_keys`, `_bin_sums`), not
-  sorted again; tests/fixtures/given_data_reference.py keeps the sorting code they equal.
+  moment-independent PAWN index (SALib). Correlated inputs carry their partners' effect here.
+  The bootstrap resamples are ranked by counting from one sort of the draws (`_tie_keys`,
+  `_bin_sums`), not sorted again; tests/fixtures/given_data_reference.py keeps the sorting code
+  they equal.
 
 Output (`sensitivity` table, run_id added by the caller; grain scenario x headline x input x
 method): scenario, headline, input (param id), method ('tornado' | 'sobol' | 'given_data'), low,
@@ -27,7 +27,6 @@ and pawn only.
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -57,8 +56,6 @@ METHODS = ("tornado", "sobol", "given_data")
 GIVEN_DATA_TOP = 12  # PAWN (the costlier index) for the inputs with the largest S1 only
 GIVEN_RESAMPLES = 10  # bootstrap resamples of the given-data S1 (all inputs and headlines each)
 GIVEN_CONFIDENCE = 0.95
-PAWN_SLIDES = 10  # PAWN's conditioning intervals (SALib's S)
-KS_EXACT_MAX_N = 10000  # scipy ks_2samp's MAX_AUTO_N: up to it 'auto' means 'exact'
 # numpy's global RandomState is one per process: two Sobol bootstraps in threads (Dask's threaded
 # workers, a thread pool of tasks) would interleave their seed-draw-restore and differ run to run
 _GLOBAL_RNG = threading.Lock()
@@ -357,66 +354,6 @@ def binned_s1(x: np.ndarray, y: np.ndarray, resamples: int = GIVEN_RESAMPLES,
     return s1, conf
 
 
-def _ks_statistics(order: np.ndarray, ends: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """The two-sample Kolmogorov-Smirnov distance between each masked subsample of y and all
-    of y, (S,) (NaN for an empty mask), as scipy.stats.ks_2samp(y[mask], y).statistic with its
-    default method; `order` sorts y, `ends` are the sorted positions where a run of equal values
-    ends, masks (S, n). scipy evaluates the two empirical CDFs at every value of both samples:
-    the subsample's values are y's, so the distinct values of y (the run ends) are the same
-    points, the counts come from one cumulative sum instead of two sorts and searches, and each
-    difference is the same a / n1 - b / n2 in floating point. With both sizes at most 10,000
-    scipy ('auto' -> 'exact') rounds the distance to a multiple of 1 / lcm(n1, n2): so here."""
-    n = order.size
-    sizes = masks.sum(axis=1)
-    below = np.cumsum(masks[:, order], axis=1)[:, ends]  # (S, distinct values) subsample counts
-    cdf_all = (ends + 1) / n
-    out = np.full(masks.shape[0], np.nan)
-    for s, n1 in enumerate(sizes.tolist()):
-        if n1 == 0:
-            continue  # SALib skips an empty slide
-        diffs = below[s] / n1 - cdf_all
-        low = np.clip(-diffs.min(), 0, 1)
-        high = diffs.max()
-        d = low if low > high else high
-        if max(n1, n) <= KS_EXACT_MAX_N:
-            lcm = (n1 // math.gcd(n1, n)) * n
-            d = int(np.round(d * lcm)) * 1.0 / lcm
-        out[s] = d
-    return out
-
-
-def pawn_median(x: np.ndarray, y: np.ndarray, slides: int = PAWN_SLIDES) -> np.ndarray:
-    """The PAWN index (Pianosi and Wagener 2015) of each input (columns of x, (n, k)) on the
-    output y (n,): the median over `slides` equal-count conditioning intervals of the KS
-    distance between y in the interval and all of y, (k,) dimensionless in [0, 1].
-
-    SALib's `pawn.analyze(...)["median"]` to the bit (a test and bench/given_data.py compare
-    them on every shipped scenario): the same intervals (np.nanquantile of each input, right
-    end open, so the largest draw falls in none) and median, but y is sorted once for all
-    inputs and intervals (`_ks_statistics`) where SALib calls ks_2samp per interval, which
-    sorts both samples again and, up to 10,000 draws, computes an exact p-value PAWN discards
-    (95 % of the cost at 4,096 draws). A y with NaN goes to SALib itself."""
-    if np.isnan(y).any():
-        from SALib.analyze import pawn  # imported here: SALib pulls in pandas/matplotlib
-
-        k = x.shape[1]
-        problem = {"num_vars": k, "names": [f"x{i}" for i in range(k)],
-                   "bounds": [[0.0, 1.0]] * k}
-        return np.asarray(pawn.analyze(problem, x, y, S=slides)["median"], float)
-    order = np.argsort(y, kind="stable")
-    ys = y[order]
-    ends = np.flatnonzero(np.append(ys[1:] != ys[:-1], True))
-    step = 1 / slides
-    seq = np.arange(0, 1 + step, step)  # SALib's interval ends, float steps and all
-    stats = np.full((slides, x.shape[1]), np.nan)
-    for i in range(x.shape[1]):
-        xi = x[:, i]
-        q = np.nanquantile(xi, seq)
-        masks = (xi >= q[:slides, None]) & (xi < q[1:slides + 1, None])
-        stats[:, i] = _ks_statistics(order, ends, masks)
-    return np.array([np.nanmedian(stats[:, i]) for i in range(x.shape[1])])
-
-
 def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
                seed: int = 20231) -> pl.DataFrame:
     """Sensitivity from draws already made (no extra model runs): for every headline (columns
@@ -426,9 +363,13 @@ def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
     distance between conditional and unconditional output distributions). Both read the
     sample as given: with correlated inputs (correlations.csv) an index also carries its
     partners' effect. Rows: method 'given_data'."""
+    from SALib.analyze import pawn  # imported here: SALib pulls in pandas/matplotlib
+
     d = len(ids)
     if d == 0 or x.shape[0] < 64:
         return pl.DataFrame(schema=SCHEMA)
+    bounds = [[float(lo), float(hi) if hi > lo else float(lo) + 1.0]
+              for lo, hi in zip(x.min(axis=0), x.max(axis=0), strict=True)]
     rows = []
     s1_all, conf_all = binned_s1(x, y, GIVEN_RESAMPLES, seed)
     for h, name in enumerate(HEADLINES):
@@ -440,7 +381,10 @@ def given_data(scenario: str, x: np.ndarray, ids: Sequence[str], y: np.ndarray,
         else:
             s1, conf = s1_all[h], conf_all[h]
             top = np.argsort(-s1)[:GIVEN_DATA_TOP]
-            pawn_idx = dict(zip(top.tolist(), pawn_median(x[:, top], out), strict=True))
+            sub = {"num_vars": len(top), "names": [ids[i] for i in top],
+                   "bounds": [bounds[i] for i in top]}
+            p = pawn.analyze(sub, x[:, top], out, S=10, seed=seed)
+            pawn_idx = dict(zip(top.tolist(), np.asarray(p["median"], float), strict=True))
         for j, pid in enumerate(ids):
             rows.append({"scenario": scenario, "headline": name, "input": pid,
                          "method": "given_data", "s1": float(s1[j]), "s1_conf": float(conf[j]),

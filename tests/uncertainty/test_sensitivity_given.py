@@ -1,8 +1,7 @@
 """The given-data sensitivity's fast path (issue 13) equals the code it replaced to the bit: the
 binned S1 and its bootstrap half-widths (ranks counted from one sort instead of a sort per
-resample) and PAWN (one sort of the output instead of SALib's ks_2samp per interval), ties,
-constant and discrete inputs included. The references: tests/fixtures/given_data_reference.py
-(the previous code, verbatim) and SALib's own `pawn.analyze`."""
+resample), ties, constant and discrete inputs included. The reference:
+tests/fixtures/given_data_reference.py (the previous code, verbatim)."""
 
 from __future__ import annotations
 
@@ -85,37 +84,6 @@ def test_nan_inputs_share_one_tie_key() -> None:
     np.testing.assert_array_equal(
         sensitivity._correlation_ratio(x, y, 2, idx, sensitivity._tie_keys(x)),
         reference._correlation_ratio(x[idx], y[idx], 2))
-
-
-@pytest.mark.parametrize("n", [4096, 12000])  # scipy's exact KS path up to 10,000, else asymp
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # empty intervals: NaN, as SALib's
-def test_pawn_equals_salib(n: int) -> None:
-    from SALib.analyze import pawn
-
-    x = _awkward_inputs(n, 11)
-    for y in _outputs(x)[:, :2].T:  # ties in the output too (the rounded one)
-        problem = {"num_vars": x.shape[1], "names": [f"x{i}" for i in range(x.shape[1])],
-                   "bounds": [[0.0, 1.0]] * x.shape[1]}
-        want = np.asarray(pawn.analyze(problem, x, y, S=10, seed=1)["median"], float)
-        got = sensitivity.pawn_median(x, y)
-        assert np.array_equal(got, want, equal_nan=True)
-        # and it says something: x0 and x1 drive y, the two-level x3 hardly; a constant input
-        # and the signed zeros (one value) leave every interval empty
-        assert min(got[0], got[1]) > 0.2 and got[3] < 0.01
-        assert np.isnan(got[4]) and np.isnan(got[6])
-
-
-def test_pawn_with_a_nan_output_is_salibs() -> None:
-    from SALib.analyze import pawn
-
-    x = _awkward_inputs(300, 5)
-    y = _outputs(x)[:, 0]
-    y[7] = np.nan
-    problem = {"num_vars": 9, "names": [f"x{i}" for i in range(9)], "bounds": [[0.0, 1.0]] * 9}
-    with pytest.warns(RuntimeWarning):  # all slides NaN: SALib's median warns, as before
-        want = np.asarray(pawn.analyze(problem, x, y, S=10)["median"], float)
-        got = sensitivity.pawn_median(x, y)
-    assert np.array_equal(got, want, equal_nan=True)
 
 
 def test_given_data_frame_equals_the_reference_on_the_model(tmp_path) -> None:
