@@ -20,7 +20,11 @@ quantile| <= (max - min) / bins per series, prior and posterior (default bins 20
 the series' range; the pilot's bins are no wider); the headlines' quantiles are exact (every
 draw's headlines are kept: draws x 7 float32 values); the mean is exact in both modes. Calibrated
 (posterior) quantiles, when kept exact, are weighted_quantiles with the calibration weights.
-Memory is one chunk of model state plus series x bins x 4 bytes, independent of the draw count.
+The streamed chunks are folded into the histograms a batch of chunks at a time (up to
+FOLD_BYTES of values: quantiles.fold says why); counts do not depend on the batching and sums
+add the draws in order, so the numbers are the same for any batch. Memory is one chunk of model
+state, one batch of float32 values and series x bins x 4 bytes per histogram, independent of
+the draw count.
 """
 
 from __future__ import annotations
