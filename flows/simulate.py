@@ -77,6 +77,10 @@ def simulate(
     computed = set()
     sens = {}
     for s, (inputs, mc_key, mc) in submitted.items():
+        # the sensitivity task takes the Monte Carlo's future where there is one, so its
+        # result stays with the workers instead of going back out from here (~90 MiB a
+        # scenario at the default draws)
+        source = mc
         if not isinstance(mc, MonteCarlo):
             mc = mc.result()
             put(cache_dir, mc_key, mc)
@@ -86,7 +90,7 @@ def simulate(
         sens_key = cache_key("sensitivity", s, fingerprints[s], mode=sensitivity,
                              n=sensitivity_n, seed=seed, draws=mc.draws, sampler=sampler)
         if not is_cached(cache_dir, sens_key):
-            sens[s] = (sens_key, sensitivity_task.submit(inputs, mc, sensitivity,
+            sens[s] = (sens_key, sensitivity_task.submit(inputs, source, sensitivity,
                                                          sensitivity_n, seed))
     for s, (sens_key, future) in sens.items():
         put(cache_dir, sens_key, future.result())
