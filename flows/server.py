@@ -25,7 +25,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -76,8 +76,12 @@ def check_reachable(url: str, timeout: float = HEALTH_TIMEOUT) -> None:
             "temporary one") from None
 
 
-def start_server(startup_timeout: float | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start a temporary Prefect API server for this process; (process, API URL)."""
+def start_server(startup_timeout: float | None = None,
+                 meanwhile: Callable[[], object] | None = None
+                 ) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a temporary Prefect API server for this process; (process, API URL). `meanwhile`
+    (the caller's own start-up work, e.g. imports) runs once while the server boots: the
+    server is another process, so on two cores the two overlap."""
     settings = get_current_settings()
     timeout = startup_timeout or float(settings.server.ephemeral.startup_timeout_seconds)
     env = {**os.environ, **SERVER_ENV,
@@ -96,6 +100,9 @@ def start_server(startup_timeout: float | None = None) -> tuple[subprocess.Popen
         )
         url = f"http://127.0.0.1:{port}/api"
         try:
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             while True:
                 code = proc.poll()
                 if code is not None:
@@ -133,15 +140,19 @@ def stop_server(proc: subprocess.Popen[bytes], grace: float = STOP_GRACE) -> Non
 
 
 @contextmanager
-def run_server() -> Iterator[subprocess.Popen[bytes] | None]:
+def run_server(meanwhile: Callable[[], object] | None = None
+               ) -> Iterator[subprocess.Popen[bytes] | None]:
     """The Prefect API for one run: the configured PREFECT_API_URL (checked, yields None), else
-    a temporary server of this process (yields its process), stopped on leaving the block."""
+    a temporary server of this process (yields its process), stopped on leaving the block.
+    `meanwhile` runs before the block, while a temporary server boots (start_server)."""
     url = PREFECT_API_URL.value()
     if url:
         check_reachable(url)
+        if meanwhile is not None:
+            meanwhile()
         yield None
         return
-    proc, url = start_server()
+    proc, url = start_server(meanwhile=meanwhile)
     # The environment too: processes the run starts (Dask workers) report to the same server.
     os.environ["PREFECT_API_URL"] = url
     try:

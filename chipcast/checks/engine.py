@@ -424,3 +424,10 @@ def run_checks(checks: list[CheckFrame]) -> CheckReport:
             _keep(check, result)
         results.append(result)
     return CheckReport(results)
+
+
+def prepare() -> None:
+    """Import Great Expectations and build the checks' ephemeral context now (~5 s, once per
+    process) instead of at the first check: `chipcast run` does it while its temporary Prefect
+    server boots."""
+    _batch_definition()

@@ -200,12 +200,11 @@ def _run(config: Any, dask: str | None, wait: float, cache: bool) -> Any:
     try:
         # Imported here: importing Prefect costs seconds; usage errors and a held lock
         # above are answered before that.
-        from flows.common import quiet_data_error_tracebacks
-        from flows.pipeline import pipeline
         from flows.server import run_server
 
-        quiet_data_error_tracebacks()
-        with run_server():
+        with run_server(meanwhile=_warm_up):
+            from flows.pipeline import pipeline
+
             return pipeline(
                 scenarios=list(config.scenarios), data_dir=str(config.data_dir),
                 out_dir=str(config.out_dir), draws=config.draws, seed=config.seed,
@@ -215,6 +214,17 @@ def _run(config: Any, dask: str | None, wait: float, cache: bool) -> Any:
             )
     finally:
         lock.release()
+
+
+def _warm_up() -> None:
+    """What a run loads anyway (the flows, the model, Great Expectations' ~5 s), loaded while
+    the temporary Prefect server boots in its own process (flows.server.run_server)."""
+    from chipcast.checks.engine import prepare
+    from flows.common import quiet_data_error_tracebacks
+    from flows.pipeline import pipeline  # noqa: F401 - imported for its cost, here
+
+    quiet_data_error_tracebacks()
+    prepare()
 
 
 def _explain(exc: ChipcastError) -> None:
