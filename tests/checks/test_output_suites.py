@@ -380,3 +380,20 @@ def test_data_docs_pages_of_equal_results_are_rendered_once(tmp_path: Path, monk
     docs.render_pages(bad.write_json(folder / "forecast-bear.json"))
     failed = sum(not s.success for s in bad.suite_results)
     assert failed and len(rendered) >= n_suites + failed
+
+
+def test_totals_frame_keeps_the_totals_order() -> None:
+    """The totals frame lists the total rows in their table's order, every time (its first
+    failing rows are the ones a user is shown): here 20,000 totals over firms."""
+    from chipcast.checks.outputs import totals
+
+    n = 20_000
+    groups = [f"g{i}" for i in range(n)]
+    df = pl.DataFrame({"g": groups * 3, "firm": ["a"] * n + ["b"] * n + ["all"] * n,
+                       "value": [1.0] * (2 * n) + [2.0] * n}).with_columns(
+        pl.lit("t").alias("_file"), pl.int_range(1, 3 * n + 1, dtype=pl.Int64).alias("_row"))
+    expected = list(range(2 * n + 1, 3 * n + 1))  # the 'all' rows, in the table's order
+    for _ in range(3):
+        frame = totals(df, ["g", "firm"], "t").frame
+        assert frame["_row"].to_list() == expected
+        assert frame["rel_diff"].max() == 0.0
