@@ -100,7 +100,9 @@ def totals(df: pl.DataFrame, key: list[str], name: str) -> CheckFrame:
         parts = (lazy.filter(pl.col(dim) != ALL)
                  .join(tot.select(others).unique(), on=others, how="semi")
                  .group_by(others).agg(pl.col("value").sum().alias("parts")))
-        j = tot.join(parts, on=others, how="inner").with_columns(
+        # the totals' own order: a join's row order is otherwise not fixed, and the first
+        # failing rows are the ones a user is shown
+        j = tot.join(parts, on=others, how="inner", maintain_order="left").with_columns(
             ((pl.col("value") - pl.col("parts")).abs()
              / pl.max_horizontal(pl.col("value").abs(), pl.lit(1.0))).alias("rel_diff"),
             pl.lit(dim).alias("dimension"))

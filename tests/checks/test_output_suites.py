@@ -380,3 +380,48 @@ def test_data_docs_pages_of_equal_results_are_rendered_once(tmp_path: Path, monk
     docs.render_pages(bad.write_json(folder / "forecast-bear.json"))
     failed = sum(not s.success for s in bad.suite_results)
     assert failed and len(rendered) >= n_suites + failed
+
+
+def test_totals_frame_keeps_the_totals_order() -> None:
+    """The totals frame lists the total rows in their table's order, every time (its first
+    failing rows are the ones a user is shown): here 20,000 totals over firms."""
+    from chipcast.checks.outputs import totals
+
+    n = 20_000
+    groups = [f"g{i}" for i in range(n)]
+    df = pl.DataFrame({"g": groups * 3, "firm": ["a"] * n + ["b"] * n + ["all"] * n,
+                       "value": [1.0] * (2 * n) + [2.0] * n}).with_columns(
+        pl.lit("t").alias("_file"), pl.int_range(1, 3 * n + 1, dtype=pl.Int64).alias("_row"))
+    expected = list(range(2 * n + 1, 3 * n + 1))  # the 'all' rows, in the table's order
+    for _ in range(3):
+        frame = totals(df, ["g", "firm"], "t").frame
+        assert frame["_row"].to_list() == expected
+        assert frame["rel_diff"].max() == 0.0
+
+
+def test_quantile_frame_cast_once_validates_the_same_pandas_frame() -> None:
+    """The quantile suite casts its text columns to Categorical before deriving its frames;
+    GX must see the same pandas frame (batch fingerprint) and give the same outcomes as for
+    the plain-text frame, and the columns a pair rule compares must stay text."""
+    from dataclasses import asdict
+
+    from chipcast.checks import forecast_quantiles
+    from chipcast.checks.engine import CheckFrame, run_check
+
+    good = _quantiles()
+    bad = good.with_columns(pl.when(pl.col("quantile") == 0.9).then(pl.lit("units"))
+                            .otherwise(pl.col("unit")).alias("unit"))
+    for df in (good, bad):
+        check = forecast_quantiles.checks(df)[0]
+        assert check.frame.schema["unit"] == pl.Utf8
+        assert check.frame.schema["expected_unit"] == pl.Utf8
+        assert check.frame.schema["metric"] == pl.Categorical
+        text = check.frame.with_columns(pl.col(pl.Categorical).cast(pl.Utf8))
+        results = [run_check(c) for c in (check, CheckFrame(check.name, check.file, text,
+                                                            check.rules))]
+        prints = [r.gx_result["meta"]["batch_markers"]["pandas_data_fingerprint"]
+                  for r in results]
+        assert prints[0] == prints[1]
+        assert [asdict(o) for o in results[0].outcomes] == [asdict(o)
+                                                            for o in results[1].outcomes]
+        assert results[0].success is (df is good)
