@@ -177,44 +177,74 @@ class HistogramQuantiles:
 
 
 @numba.njit(cache=True, parallel=True)
-def _fold_count(values_t: np.ndarray, keep: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray,
-                scale: np.ndarray, counts: np.ndarray, under: np.ndarray, over: np.ndarray,
-                lo: np.ndarray, hi: np.ndarray, total: np.ndarray) -> None:  # pragma: no cover
-    """One read of a block of series, transposed (n, D), over the draws `keep` (D,) marks: each
-    series' min, max (NaN propagates) and float64 sum in draw order, as _observe; and its
-    count: values in the pilot range [p_lo, p_hi] to bin trunc((v - p_lo) x scale) (clamped to
-    the last bin), values below it or NaN to `under`, above it to `over`. Series by series, so
-    a series' counts (8 KiB at 2,048 bins) stay in the L1 cache; threads take whole series:
-    any thread count, same numbers."""
+def _fold_count(values_t: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale: np.ndarray,
+                keep: np.ndarray, counts: np.ndarray, under: np.ndarray, over: np.ndarray,
+                lo: np.ndarray, hi: np.ndarray, total: np.ndarray, keep2: np.ndarray,
+                counts2: np.ndarray, under2: np.ndarray, over2: np.ndarray, lo2: np.ndarray,
+                hi2: np.ndarray, total2: np.ndarray) -> None:  # pragma: no cover
+    """One read of a block of series, transposed (n, D), into one histogram (counts, under,
+    over, lo, hi, total) over the draws `keep` (D,) marks and, when counts2 has rows (the same
+    arrays of a histogram over the same pilot range), into that one over the draws `keep2`
+    marks, each value's bin found once for both. Per histogram: each series' min, max
+    (NaN propagates) and float64 sum over its draws in order, as _observe; and its count:
+    values in the pilot range [p_lo, p_hi] to bin trunc((v - p_lo) x scale) (clamped to the
+    last bin), values below it or NaN to `under`, above it to `over`. Series by series, so a
+    series' counts (8 KiB at 2,048 bins) stay in the L1 cache; threads take whole series: any
+    thread count, same numbers."""
+    pair = counts2.shape[0] > 0
     n, n_d = values_t.shape
     last = counts.shape[1] - 1
     for j in numba.prange(n):
         low, high, acc = lo[j], hi[j], total[j]
-        start, stop, sc = p_lo[j], p_hi[j], scale[j]
         below, above = 0, 0
+        low2, high2, acc2 = (lo2[j], hi2[j], total2[j]) if pair else (0.0, 0.0, 0.0)
+        below2, above2 = 0, 0
+        start, stop, sc = p_lo[j], p_hi[j], scale[j]
         for d in range(n_d):
-            if not keep[d]:
+            in1 = keep[d]
+            in2 = pair and keep2[d]
+            if not (in1 or in2):
                 continue
             x = np.float64(values_t[j, d])
-            if x < low or np.isnan(x):
-                low = x
-            if x > high or np.isnan(x):
-                high = x
-            acc += x
+            b = -1  # below the pilot range, or NaN
             if x >= start:
                 if x > stop:
-                    above += 1
+                    b = -2  # above it
                 else:
                     y = (x - start) * sc
-                    if y >= last:
-                        counts[j, last] += 1
-                    else:
-                        counts[j, int(y)] += 1
-            else:  # below the pilot range, or NaN
-                below += 1
+                    b = last if y >= last else int(y)
+            # min and max: a NaN sticks (as np.minimum)
+            if in1:
+                if x < low or np.isnan(x):
+                    low = x
+                if x > high or np.isnan(x):
+                    high = x
+                acc += x
+                if b >= 0:
+                    counts[j, b] += 1
+                elif b == -1:
+                    below += 1
+                else:
+                    above += 1
+            if in2:
+                if x < low2 or np.isnan(x):
+                    low2 = x
+                if x > high2 or np.isnan(x):
+                    high2 = x
+                acc2 += x
+                if b >= 0:
+                    counts2[j, b] += 1
+                elif b == -1:
+                    below2 += 1
+                else:
+                    above2 += 1
         lo[j], hi[j], total[j] = low, high, acc
         under[j] += below
         over[j] += above
+        if pair:
+            lo2[j], hi2[j], total2[j] = low2, high2, acc2
+            under2[j] += below2
+            over2[j] += above2
 
 
 FOLD_SERIES = 2048  # series transposed at once by `fold` (4,096 draws: 32 MiB)
@@ -238,6 +268,15 @@ def fold(values: np.ndarray, parts: list[tuple[OnePassHistogram, np.ndarray | No
             hist._set_pilot(values if keep is None else values[keep])
         masks.append(np.ones(n_d, dtype=np.bool_) if keep is None
                      else np.ascontiguousarray(keep, dtype=np.bool_))
+    # histograms over the same pilot range go in pairs: one bin lookup per value for both
+    groups: list[list[int]] = []
+    for i, (hist, _) in enumerate(parts):
+        mate = next((g for g in groups if len(g) == 1 and parts[g[0]][0].same_bins(hist)), None)
+        if mate is None:
+            groups.append([i])
+        else:
+            mate.append(i)
+    none = OnePassHistogram(0, bins=parts[0][0].bins)._arrays(slice(None)) if parts else ()
     buf = np.empty((min(FOLD_SERIES, n), n_d), dtype=values.dtype)
     for j0 in range(0, n, FOLD_SERIES):
         sl = slice(j0, min(j0 + FOLD_SERIES, n))
@@ -246,11 +285,16 @@ def fold(values: np.ndarray, parts: list[tuple[OnePassHistogram, np.ndarray | No
         # reads one value from each of thousands of rows per series, 3x slower
         for d0 in range(0, n_d, FOLD_ROWS):
             np.copyto(block[:, d0:d0 + FOLD_ROWS], values[d0:d0 + FOLD_ROWS, sl].T)
-        for (hist, _), mask in zip(parts, masks, strict=True):
+        for group in groups:
+            hist, mask = parts[group[0]][0], masks[group[0]]
             assert hist.p_lo is not None
-            _fold_count(block, mask, hist.p_lo[sl], hist.p_hi[sl], hist._scale[sl],
-                        hist.counts[sl], hist.under[sl], hist.over[sl], hist.lo[sl],
-                        hist.hi[sl], hist.total[sl])
+            if len(group) == 2:
+                other, mask2 = parts[group[1]][0], masks[group[1]]
+                second = other._arrays(sl)
+            else:
+                mask2, second = mask, none
+            _fold_count(block, hist.p_lo[sl], hist.p_hi[sl], hist._scale[sl], mask,
+                        *hist._arrays(sl), mask2, *second)
     for (hist, _), mask in zip(parts, masks, strict=True):
         hist.n += int(mask.sum())
 
@@ -308,6 +352,17 @@ class OnePassHistogram:
         draws made apart share their bins and can be merged) did. `fold` adds one batch to
         several histograms."""
         fold(values, [(self, keep)])
+
+    def same_bins(self, other: OnePassHistogram) -> bool:
+        """Both have a pilot range and it is the same (so a value falls in the same bin)."""
+        return (self.p_lo is not None and other.p_lo is not None and self.bins == other.bins
+                and np.array_equal(self.p_lo, other.p_lo)
+                and np.array_equal(self.p_hi, other.p_hi))
+
+    def _arrays(self, sl: slice) -> tuple[np.ndarray, ...]:
+        """What _fold_count updates, for the series `sl`."""
+        return (self.counts[sl], self.under[sl], self.over[sl], self.lo[sl], self.hi[sl],
+                self.total[sl])
 
     def merge(self, other: OnePassHistogram) -> None:
         """Adds another histogram of other draws over the same pilot range (ranges of one run
