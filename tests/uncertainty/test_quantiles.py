@@ -277,3 +277,27 @@ def test_rank_bins_walk_equals_comparing_every_bin() -> None:
         np.testing.assert_array_equal(b[i], want)
         np.testing.assert_array_equal(inside[i], counts[rows, want])
         np.testing.assert_array_equal(before[i], cum[rows, want] - counts[rows, want])
+
+
+def test_fold_of_a_pair_equals_two_separate_folds() -> None:
+    """quantiles.fold counts a prior (every draw) and a posterior (the draws a mask keeps) over
+    one pilot range in one pass: the same counts, under/overflow, extremes and sums as folding
+    each alone, NaN and values outside the pilot included."""
+    from chipcast.uncertainty.quantiles import fold
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(700, 40)).astype(np.float32)
+    v[5, 2] = np.nan
+    v[:, 7] = 1.5  # a constant series
+    pilot = v[:100] * 0.5  # narrower than the draws: some fall outside it
+    keep = rng.random(700) < 0.6
+    pair = [OnePassHistogram(40, bins=64, pilot=pilot) for _ in range(2)]
+    alone = [OnePassHistogram(40, bins=64, pilot=pilot) for _ in range(2)]
+    fold(v, [(pair[0], None), (pair[1], keep)])
+    alone[0].add(v)
+    alone[1].add(v[keep])
+    for got, want in zip(pair, alone, strict=True):
+        assert got.n == want.n
+        for name in ("counts", "under", "over", "lo", "hi", "total"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    assert pair[0].over.sum() > 0 and pair[0].under.sum() > 0
