@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from chipcast.contracts import A100_FAMILIES, ALL, DEFAULT_KEY, SEED_SCENARIO
 from chipcast.store.sql import sql
@@ -23,6 +24,33 @@ def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Rows:
     rel = con.execute(sql(f"report/{name}"), params)
     cols = [d[0] for d in rel.description]
     return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+
+
+# The name under which band_rows registers an exported copy of mart_bands' rows.
+EXPORTED_BANDS = "_exported_mart_bands"
+
+
+def band_rows(con: duckdb.DuckDBPyConnection, run_id: str,
+              mart_bands: pl.DataFrame | None = None) -> Rows:
+    """The rows of sql/report/bands.sql (grain: scenario x calibration x series x month).
+
+    `mart_bands`: the view's rows as the publish flow just exported them from `con`'s file
+    (exports/<run>/mart_bands.parquet): queried in its place, the same rows without computing
+    the view again (its quantile pivot over every forecast_quantiles row of the shown runs
+    was most of the report's queries' time)."""
+    text = sql("report/bands")
+    params = {"run_id": run_id, "families": list(A100_FAMILIES), "all": ALL}
+    if mart_bands is None:
+        rel = con.execute(text.replace("{mart_bands}", "mart_bands"), params)
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+    con.register(EXPORTED_BANDS, mart_bands.to_arrow())
+    try:
+        rel = con.execute(text.replace("{mart_bands}", EXPORTED_BANDS), params)
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+    finally:
+        con.unregister(EXPORTED_BANDS)
 
 
 def scenario_order(scenarios: Iterable[str]) -> list[str]:
@@ -93,8 +121,10 @@ def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> S
     )
 
 
-def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
-    """All rows the report shows of `run_id` (ValueError for a run not in the warehouse)."""
+def load(con: duckdb.DuckDBPyConnection, run_id: str,
+         mart_bands: pl.DataFrame | None = None) -> ReportData:
+    """All rows the report shows of `run_id` (ValueError for a run not in the warehouse);
+    `mart_bands`: the view's rows as just exported from `con` (see band_rows)."""
     run = rows(con, "run", run_id=run_id)
     if not run:
         raise ValueError(f"run {run_id!r} is not in the warehouse (see mart_runs)")
@@ -102,7 +132,7 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     scenarios = scenario_order(r["scenario"] for r in comparison)
     comparison.sort(key=lambda r: scenarios.index(r["scenario"]))
     families = list(A100_FAMILIES)
-    bands = rows(con, "bands", run_id=run_id, families=families, all=ALL)
+    bands = band_rows(con, run_id, mart_bands)
     return ReportData(
         run_id=run_id,
         run=run[0],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import browser
 import duckdb
+import polars as pl
 import pytest
 from browser import dump_dom, read_png, screenshot
 from dom import Node, parse, table_rows
@@ -20,6 +21,7 @@ from chipcast.report import render_report, report_context
 from chipcast.report.data import rows
 from chipcast.report.fmt import fmt_int
 from chipcast.report.sections import Chart
+from chipcast.store.warehouse import export_parquet
 
 
 @pytest.fixture(scope="module")
@@ -398,3 +400,29 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch, tmp_path:
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="chromium"):
         dump_dom(page)
+
+
+def _blank_time(html: str) -> str:
+    return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<time>", html)
+
+
+@pytest.mark.parametrize("bands", ["series", "leaves"])
+def test_report_from_the_exported_bands_is_the_report_from_the_view(bands: str,
+                                                                    tmp_path: Path) -> None:
+    """The publish flow hands render_report the mart_bands.parquet it has just exported: the
+    page must be the one the view gives, with banded charts on it."""
+    con = build_tiny(tmp_path, uncertainty=True, bands=bands)
+    exported = tmp_path / "exports"
+    export_parquet(con, RUN_ID, exported)
+    from_view = render_report(con, RUN_ID, tmp_path / "view.html").read_text(encoding="utf-8")
+    from_file = render_report(con, RUN_ID, tmp_path / "file.html",
+                              mart_bands=exported / "mart_bands.parquet").read_text(
+                                  encoding="utf-8")
+    assert 'id="bands-a100-equivalents-required-base"' in from_view
+    assert _blank_time(from_file) == _blank_time(from_view)
+    # and the file is what is read: without its rows the page loses its band charts
+    empty = tmp_path / "empty.parquet"
+    pl.read_parquet(exported / "mart_bands.parquet").clear().write_parquet(empty)
+    without = render_report(con, RUN_ID, tmp_path / "empty.html", mart_bands=empty)
+    assert 'id="bands-a100-equivalents-required-base"' not in without.read_text(
+        encoding="utf-8")
