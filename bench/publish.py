@@ -65,8 +65,8 @@ def worker(db: Path, out: Path) -> None:
     try:
         timed("export", lambda: warehouse.export_parquet(con, run_id, out / "exports"))
         extra = {}
-        if "mart_bands" in inspect.signature(render_report).parameters:  # as flows/publish.py
-            extra["mart_bands"] = out / "exports" / "mart_bands.parquet"
+        if "exports" in inspect.signature(render_report).parameters:  # as flows/publish.py
+            extra["exports"] = out / "exports"
         timed("report", lambda: render_report(con, run_id, out / "report.html", **extra))
     finally:
         con.close()

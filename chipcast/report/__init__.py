@@ -17,7 +17,6 @@ from typing import Any
 
 import duckdb
 import jinja2
-import polars as pl
 
 from chipcast import __version__
 from chipcast.report import data, sections
@@ -42,12 +41,12 @@ def _environment() -> jinja2.Environment:
 
 
 def report_context(con: duckdb.DuckDBPyConnection, run_id: str,
-                   mart_bands: Path | None = None) -> dict[str, Any]:
+                   exports: Path | None = None) -> dict[str, Any]:
     """Everything the template shows for a run (raises ValueError for an unknown run).
-    `mart_bands`: the Parquet file of mart_bands exported from `con`'s file in this publication
-    (chipcast.store.warehouse.export_parquet), read instead of computing the view again."""
-    frame = pl.read_parquet(mart_bands) if mart_bands is not None else None
-    d = data.load(con, run_id, mart_bands=frame)
+    `exports`: the Parquet folder chipcast.store.warehouse.export_parquet has just written from
+    `con`'s file; the views it holds (data.EXPORTED_VIEWS) are read from it instead of being
+    computed again."""
+    d = data.load(con, run_id, data.read_exported(exports))
     parts = sections.build_sections(d)
     seed = None
     if d.seed is not None:
@@ -78,13 +77,13 @@ def report_context(con: duckdb.DuckDBPyConnection, run_id: str,
 
 
 def render_report(con: duckdb.DuckDBPyConnection, run_id: str, out_path: Path,
-                  mart_bands: Path | None = None) -> Path:
+                  exports: Path | None = None) -> Path:
     """Write the run's self-contained HTML report to `out_path` (parents created; the file is
     replaced atomically) and return the path. Reads the mart views and the run's tables
     through `con`; renders with only deterministic rows (bands and sensitivity optional).
-    `mart_bands`: see report_context (the same report, sooner)."""
+    `exports`: see report_context (the same report, sooner)."""
     html = _environment().get_template("report.html.j2").render(
-        **report_context(con, run_id, mart_bands))
+        **report_context(con, run_id, exports))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")

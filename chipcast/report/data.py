@@ -4,8 +4,9 @@ the A100-family list chipcast.contracts.A100_FAMILIES, the default key and the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,38 +20,44 @@ PRIMARY_SCENARIO = "base"  # drawn in full; the others in comparison charts and 
 Rows = list[dict[str, Any]]
 
 
-def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Rows:
-    """The rows of sql/report/<name>.sql with `params` bound, as dicts keyed by column."""
-    rel = con.execute(sql(f"report/{name}"), params)
-    cols = [d[0] for d in rel.description]
-    return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+# Views the report reads whose rows the publish flow has just exported from the same file
+# (exports/<run>/<view>.parquet). A query names them as placeholders ({mart_bands}); rows()
+# puts in the view, or the exported frame registered with DuckDB: the same rows without
+# computing the view again (mart_bands' quantile pivot over every forecast_quantiles row of the
+# shown runs was most of the report's query time).
+EXPORTED_VIEWS = ("mart_bands", "mart_demand_total")
+Frames = Mapping[str, pl.DataFrame]
 
 
-# The name under which band_rows registers an exported copy of mart_bands' rows.
-EXPORTED_BANDS = "_exported_mart_bands"
-
-
-def band_rows(con: duckdb.DuckDBPyConnection, run_id: str,
-              mart_bands: pl.DataFrame | None = None) -> Rows:
-    """The rows of sql/report/bands.sql (grain: scenario x calibration x series x month).
-
-    `mart_bands`: the view's rows as the publish flow just exported them from `con`'s file
-    (exports/<run>/mart_bands.parquet): queried in its place, the same rows without computing
-    the view again (its quantile pivot over every forecast_quantiles row of the shown runs
-    was most of the report's queries' time)."""
-    text = sql("report/bands")
-    params = {"run_id": run_id, "families": list(A100_FAMILIES), "all": ALL}
-    if mart_bands is None:
-        rel = con.execute(text.replace("{mart_bands}", "mart_bands"), params)
-        cols = [d[0] for d in rel.description]
-        return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
-    con.register(EXPORTED_BANDS, mart_bands.to_arrow())
+def rows(con: duckdb.DuckDBPyConnection, name: str, exported: Frames | None = None,
+         **params: Any) -> Rows:
+    """The rows of sql/report/<name>.sql with `params` bound, as dicts keyed by column;
+    `exported`: frames of EXPORTED_VIEWS to read in place of the views."""
+    text = sql(f"report/{name}")
+    registered = []
     try:
-        rel = con.execute(text.replace("{mart_bands}", EXPORTED_BANDS), params)
+        for view in EXPORTED_VIEWS:
+            frame = (exported or {}).get(view)
+            source = view
+            if frame is not None and f"{{{view}}}" in text:
+                source = f"_exported_{view}"
+                con.register(source, frame.to_arrow())
+                registered.append(source)
+            text = text.replace(f"{{{view}}}", source)
+        rel = con.execute(text, params)
         cols = [d[0] for d in rel.description]
         return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
     finally:
-        con.unregister(EXPORTED_BANDS)
+        for source in registered:
+            con.unregister(source)
+
+
+def read_exported(folder: Path | None) -> dict[str, pl.DataFrame]:
+    """The EXPORTED_VIEWS' frames found in an export folder (none for None)."""
+    if folder is None:
+        return {}
+    files = {view: Path(folder) / f"{view}.parquet" for view in EXPORTED_VIEWS}
+    return {view: pl.read_parquet(path) for view, path in files.items() if path.exists()}
 
 
 def scenario_order(scenarios: Iterable[str]) -> list[str]:
@@ -122,9 +129,9 @@ def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> S
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str,
-         mart_bands: pl.DataFrame | None = None) -> ReportData:
+         exported: Frames | None = None) -> ReportData:
     """All rows the report shows of `run_id` (ValueError for a run not in the warehouse);
-    `mart_bands`: the view's rows as just exported from `con` (see band_rows)."""
+    `exported`: frames of EXPORTED_VIEWS just exported from `con`'s file (read_exported)."""
     run = rows(con, "run", run_id=run_id)
     if not run:
         raise ValueError(f"run {run_id!r} is not in the warehouse (see mart_runs)")
@@ -132,15 +139,15 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str,
     scenarios = scenario_order(r["scenario"] for r in comparison)
     comparison.sort(key=lambda r: scenarios.index(r["scenario"]))
     families = list(A100_FAMILIES)
-    bands = band_rows(con, run_id, mart_bands)
+    bands = rows(con, "bands", exported, run_id=run_id, families=families, all=ALL)
     return ReportData(
         run_id=run_id,
         run=run[0],
         scenarios=scenarios,
         comparison=comparison,
-        family_monthly=rows(con, "a100_a800_monthly", run_id=run_id, families=families),
-        workload=rows(con, "required_by_workload", run_id=run_id, all=ALL),
-        sku=rows(con, "units_by_sku", run_id=run_id, all=ALL),
+        family_monthly=rows(con, "a100_a800_monthly", exported, run_id=run_id, families=families),
+        workload=rows(con, "required_by_workload", exported, run_id=run_id, all=ALL),
+        sku=rows(con, "units_by_sku", exported, run_id=run_id, all=ALL),
         regimes=rows(con, "regimes", run_id=run_id),
         bands=[r for r in bands if r["published"]],
         sensitivity=rows(con, "sensitivity", run_id=run_id),

@@ -18,7 +18,7 @@ from reportdata import ARTICLE, RUN_ID, SCENARIOS, build_tiny
 
 from chipcast.contracts import A100_FAMILIES, ALL, HEADLINES
 from chipcast.report import render_report, report_context
-from chipcast.report.data import rows
+from chipcast.report.data import EXPORTED_VIEWS, rows
 from chipcast.report.fmt import fmt_int
 from chipcast.report.sections import Chart
 from chipcast.store.warehouse import export_parquet
@@ -407,22 +407,28 @@ def _blank_time(html: str) -> str:
 
 
 @pytest.mark.parametrize("bands", ["series", "leaves"])
-def test_report_from_the_exported_bands_is_the_report_from_the_view(bands: str,
-                                                                    tmp_path: Path) -> None:
-    """The publish flow hands render_report the mart_bands.parquet it has just exported: the
-    page must be the one the view gives, with banded charts on it."""
+def test_report_from_the_exported_views_is_the_report_from_the_views(bands: str,
+                                                                     tmp_path: Path) -> None:
+    """The publish flow hands render_report the Parquet folder it has just exported: the page
+    must be the one the views give, with banded and per-SKU charts on it."""
     con = build_tiny(tmp_path, uncertainty=True, bands=bands)
     exported = tmp_path / "exports"
     export_parquet(con, RUN_ID, exported)
     from_view = render_report(con, RUN_ID, tmp_path / "view.html").read_text(encoding="utf-8")
-    from_file = render_report(con, RUN_ID, tmp_path / "file.html",
-                              mart_bands=exported / "mart_bands.parquet").read_text(
-                                  encoding="utf-8")
-    assert 'id="bands-a100-equivalents-required-base"' in from_view
-    assert _blank_time(from_file) == _blank_time(from_view)
-    # and the file is what is read: without its rows the page loses its band charts
-    empty = tmp_path / "empty.parquet"
-    pl.read_parquet(exported / "mart_bands.parquet").clear().write_parquet(empty)
-    without = render_report(con, RUN_ID, tmp_path / "empty.html", mart_bands=empty)
-    assert 'id="bands-a100-equivalents-required-base"' not in without.read_text(
+    from_files = render_report(con, RUN_ID, tmp_path / "file.html",
+                               exports=exported).read_text(encoding="utf-8")
+    for chart in ("bands-a100-equivalents-required-base", "units-by-sku-base",
+                  "required-by-workload-base"):
+        assert f'id="{chart}"' in from_view, chart
+    assert _blank_time(from_files) == _blank_time(from_view)
+    # and the files are what is read: without their rows those charts are gone
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for view in EXPORTED_VIEWS:
+        pl.read_parquet(exported / f"{view}.parquet").clear().write_parquet(
+            empty / f"{view}.parquet")
+    without = render_report(con, RUN_ID, tmp_path / "empty.html", exports=empty).read_text(
         encoding="utf-8")
+    for chart in ("bands-a100-equivalents-required-base", "units-by-sku-base",
+                  "required-by-workload-base"):
+        assert f'id="{chart}"' not in without, chart

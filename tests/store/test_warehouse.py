@@ -15,6 +15,7 @@ from chipcast.contracts.marts import MARTS
 from chipcast.inputs import InputFile, Inputs, ScenarioSettings
 from chipcast.inputs.types import schema
 from chipcast.project import SQL_DIR
+from chipcast.report.data import EXPORTED_VIEWS
 from chipcast.store import warehouse as wh
 
 UNITS = {"units_shipped": "units/month", "units_installed": "units",
@@ -86,8 +87,9 @@ def test_every_sql_file_holds_one_statement_with_a_header_comment() -> None:
             text = wh.comment_statements(MARTS["mart_runs"])[0]
         elif name == "warehouse/comment_column":
             text = wh.comment_statements(MARTS["mart_runs"])[1]
-        elif name == "report/bands":
-            text = text.replace("{mart_bands}", "mart_bands")
+        elif name.startswith("report/"):  # {view}: the view or its exported frame
+            for view in EXPORTED_VIEWS:
+                text = text.replace(f"{{{view}}}", view)
         elif name in ("warehouse/insert_by_name", "warehouse/prune_table"):
             text = text.replace("{table}", "forecast")
         assert "{" not in text.split("\n", 3)[-1] or name.startswith("warehouse/"), path
