@@ -424,19 +424,22 @@ def export_parquet(con: duckdb.DuckDBPyConnection, run_id: str, folder: Path) ->
     published with it). Returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     # mart_forecast and mart_bands each pivot every quantile row of the shown runs (about 2 s
-    # of CPU apiece for 8 scenarios); when they show the same runs, the pivot is done once.
-    forecast = (export_frame(con, run_id, "mart_forecast") if bands_share_forecast_runs(con)
-                else None)
+    # of CPU apiece for 8 scenarios); when they show the same runs, the pivot is done once,
+    # when the first of the two is due (not before forecast_quantiles' export: both at once
+    # raised the peak memory by about 1.5 GB).
+    share = bands_share_forecast_runs(con)
+    forecast: pl.DataFrame | None = None
     written = []
     for name in export_names():
         path = folder / f"{name}.parquet"
-        if forecast is not None and name == "mart_forecast":
-            frame = forecast
-        elif forecast is not None and name == "mart_bands":
-            frame = bands_from_forecast(forecast)
+        if share and name in ("mart_bands", "mart_forecast"):
+            if forecast is None:
+                forecast = export_frame(con, run_id, "mart_forecast")
+            frame = forecast if name == "mart_forecast" else bands_from_forecast(forecast)
         else:
             frame = export_frame(con, run_id, name)
         frame.write_parquet(path)
+        del frame  # not kept alive while the next export's query runs
         written.append(path)
     return written
 
