@@ -46,7 +46,7 @@ def report_context(con: duckdb.DuckDBPyConnection, run_id: str,
     `exports`: the Parquet folder chipcast.store.warehouse.export_parquet has just written from
     `con`'s file; the views it holds (data.EXPORTED_VIEWS) are read from it instead of being
     computed again."""
-    d = data.load(con, run_id, data.read_exported(exports))
+    d = data.load(con, run_id, exports)
     parts = sections.build_sections(d)
     seed = None
     if d.seed is not None:

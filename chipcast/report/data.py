@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from chipcast.contracts import A100_FAMILIES, ALL, DEFAULT_KEY, SEED_SCENARIO
 from chipcast.store.sql import sql
@@ -22,26 +21,37 @@ Rows = list[dict[str, Any]]
 
 # Views the report reads whose rows the publish flow has just exported from the same file
 # (exports/<run>/<view>.parquet). A query names them as placeholders ({mart_bands}); rows()
-# puts in the view, or the exported frame registered with DuckDB: the same rows without
-# computing the view again (mart_bands' quantile pivot over every forecast_quantiles row of the
-# shown runs was most of the report's query time).
+# puts in the view, or a scan of the exported file registered with DuckDB (which reads only
+# the columns and row groups the query needs): the same rows without computing the view again
+# (mart_bands' quantile pivot over every forecast_quantiles row of the shown runs was most of
+# the report's query time).
 EXPORTED_VIEWS = ("mart_bands", "mart_demand_total")
-Frames = Mapping[str, pl.DataFrame]
+Exported = Mapping[str, duckdb.DuckDBPyRelation]
 
 
-def rows(con: duckdb.DuckDBPyConnection, name: str, exported: Frames | None = None,
+def exported_views(con: duckdb.DuckDBPyConnection, folder: Path | None) -> dict[
+        str, duckdb.DuckDBPyRelation]:
+    """Scans of the EXPORTED_VIEWS' files found in an export folder (none for None)."""
+    if folder is None:
+        return {}
+    files = {view: Path(folder) / f"{view}.parquet" for view in EXPORTED_VIEWS}
+    return {view: con.read_parquet(str(path)) for view, path in files.items() if path.exists()}
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, exported: Exported | None = None,
          **params: Any) -> Rows:
     """The rows of sql/report/<name>.sql with `params` bound, as dicts keyed by column;
-    `exported`: frames of EXPORTED_VIEWS to read in place of the views."""
+    `exported`: scans of EXPORTED_VIEWS' files (exported_views) to read in place of the
+    views."""
     text = sql(f"report/{name}")
     registered = []
     try:
         for view in EXPORTED_VIEWS:
-            frame = (exported or {}).get(view)
+            scan = (exported or {}).get(view)
             source = view
-            if frame is not None and f"{{{view}}}" in text:
+            if scan is not None and f"{{{view}}}" in text:
                 source = f"_exported_{view}"
-                con.register(source, frame.to_arrow())
+                con.register(source, scan)
                 registered.append(source)
             text = text.replace(f"{{{view}}}", source)
         rel = con.execute(text, params)
@@ -50,14 +60,6 @@ def rows(con: duckdb.DuckDBPyConnection, name: str, exported: Frames | None = No
     finally:
         for source in registered:
             con.unregister(source)
-
-
-def read_exported(folder: Path | None) -> dict[str, pl.DataFrame]:
-    """The EXPORTED_VIEWS' frames found in an export folder (none for None)."""
-    if folder is None:
-        return {}
-    files = {view: Path(folder) / f"{view}.parquet" for view in EXPORTED_VIEWS}
-    return {view: pl.read_parquet(path) for view, path in files.items() if path.exists()}
 
 
 def scenario_order(scenarios: Iterable[str]) -> list[str]:
@@ -128,10 +130,11 @@ def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> S
     )
 
 
-def load(con: duckdb.DuckDBPyConnection, run_id: str,
-         exported: Frames | None = None) -> ReportData:
+def load(con: duckdb.DuckDBPyConnection, run_id: str, exports: Path | None = None
+         ) -> ReportData:
     """All rows the report shows of `run_id` (ValueError for a run not in the warehouse);
-    `exported`: frames of EXPORTED_VIEWS just exported from `con`'s file (read_exported)."""
+    `exports`: the Parquet folder just exported from `con`'s file (see EXPORTED_VIEWS)."""
+    exported = exported_views(con, exports)
     run = rows(con, "run", run_id=run_id)
     if not run:
         raise ValueError(f"run {run_id!r} is not in the warehouse (see mart_runs)")
