@@ -8,7 +8,8 @@ chipcast.duckdb, recreate the marts (build_marts), export the Parquet files
 connection). "before" is the chipcast and sql/ of a git ref (default: the merge base with
 main), "after" this tree; each side runs in its own process (PYTHONPATH names the tree), the
 sides alternate `--rounds` times and the best wall and CPU time (user+sys of the process's
-work, time.process_time) of each step is printed with the load average.
+work, time.process_time) of each step is printed with the load average and each side's peak
+RSS.
 
 Then it checks that the outputs are the same: every Parquet file (polars `equals`: values,
 types and row order), every table and view of the two private copies (`SELECT *` of each,
@@ -26,6 +27,7 @@ import inspect
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -71,6 +73,7 @@ def worker(db: Path, out: Path) -> None:
     finally:
         con.close()
     times["run_id"] = run_id
+    times["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(json.dumps(times))
 
 
@@ -153,7 +156,10 @@ def main() -> int:
                 print(f"{side:6s} " + "  ".join(
                     f"{step} {got[f'{step}_wall']:.2f} s wall {got[f'{step}_cpu']:.2f} s CPU"
                     for step in ("marts", "export", "report"))
-                    + f"  (load {os.getloadavg()[0]:.1f})", flush=True)
+                    + f"  peak RSS {got['peak_rss_gb']:.2f} GiB (load {os.getloadavg()[0]:.1f})",
+                    flush=True)
+                peak = best[side].get("peak_rss_gb", 0.0)
+                best[side]["peak_rss_gb"] = max(peak, got["peak_rss_gb"])
         print(f"run {got['run_id']}; before = {ref[:12]}; best of {args.rounds}:")
         for step in ("marts", "export", "report"):
             b, a = best["before"], best["after"]
@@ -161,6 +167,8 @@ def main() -> int:
                   f"(x{b[f'{step}_wall'] / a[f'{step}_wall']:.2f})   CPU "
                   f"{b[f'{step}_cpu']:6.2f} -> {a[f'{step}_cpu']:6.2f} s "
                   f"(x{b[f'{step}_cpu'] / a[f'{step}_cpu']:.2f})")
+        print(f"  peak RSS (the three steps in one process, highest of the rounds) "
+              f"{best['before']['peak_rss_gb']:.2f} -> {best['after']['peak_rss_gb']:.2f} GiB")
         total = {side: sum(v for k, v in best[side].items() if k.endswith("_wall"))
                  for side in sides}
         print(f"  total   wall {total['before']:6.2f} -> {total['after']:6.2f} s "
