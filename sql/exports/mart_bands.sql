@@ -1,5 +1,5 @@
 -- Export: Monte Carlo bands as published with this run (grain: scenario x calibration x month
--- x firm x workload x sku x vendor x metric). The view sorts by that grain already; the frame
--- is sorted again in polars (chipcast.store.warehouse.EXPORT_ORDER: cheap on sorted rows), so
--- the file's order does not rest on the view's.
+-- x firm x workload x sku x vendor x metric, sorted by it in polars:
+-- chipcast.store.warehouse.EXPORT_ORDER). When mart_bands shows the runs mart_forecast shows,
+-- export_parquet takes these rows from mart_forecast's instead (bands_from_forecast).
 SELECT * FROM mart_bands;
