@@ -40,9 +40,13 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def report_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    """Everything the template shows for a run (raises ValueError for an unknown run)."""
-    d = data.load(con, run_id)
+def report_context(con: duckdb.DuckDBPyConnection, run_id: str,
+                   exports: Path | None = None) -> dict[str, Any]:
+    """Everything the template shows for a run (raises ValueError for an unknown run).
+    `exports`: the Parquet folder chipcast.store.warehouse.export_parquet has just written from
+    `con`'s file; the views it holds (data.EXPORTED_VIEWS) are read from it instead of being
+    computed again."""
+    d = data.load(con, run_id, exports)
     parts = sections.build_sections(d)
     seed = None
     if d.seed is not None:
@@ -72,11 +76,14 @@ def report_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any
     }
 
 
-def render_report(con: duckdb.DuckDBPyConnection, run_id: str, out_path: Path) -> Path:
+def render_report(con: duckdb.DuckDBPyConnection, run_id: str, out_path: Path,
+                  exports: Path | None = None) -> Path:
     """Write the run's self-contained HTML report to `out_path` (parents created; the file is
     replaced atomically) and return the path. Reads the mart views and the run's tables
-    through `con`; renders with only deterministic rows (bands and sensitivity optional)."""
-    html = _environment().get_template("report.html.j2").render(**report_context(con, run_id))
+    through `con`; renders with only deterministic rows (bands and sensitivity optional).
+    `exports`: see report_context (the same report, sooner)."""
+    html = _environment().get_template("report.html.j2").render(
+        **report_context(con, run_id, exports))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}")

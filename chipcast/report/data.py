@@ -4,8 +4,9 @@ the A100-family list chipcast.contracts.A100_FAMILIES, the default key and the t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -18,11 +19,47 @@ PRIMARY_SCENARIO = "base"  # drawn in full; the others in comparison charts and 
 Rows = list[dict[str, Any]]
 
 
-def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Rows:
-    """The rows of sql/report/<name>.sql with `params` bound, as dicts keyed by column."""
-    rel = con.execute(sql(f"report/{name}"), params)
-    cols = [d[0] for d in rel.description]
-    return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+# Views the report reads whose rows the publish flow has just exported from the same file
+# (exports/<run>/<view>.parquet). A query names them as placeholders ({mart_bands}); rows()
+# puts in the view, or a scan of the exported file registered with DuckDB (which reads only
+# the columns and row groups the query needs): the same rows without computing the view again
+# (mart_bands' quantile pivot over every forecast_quantiles row of the shown runs was most of
+# the report's query time).
+EXPORTED_VIEWS = ("mart_bands", "mart_demand_total")
+Exported = Mapping[str, duckdb.DuckDBPyRelation]
+
+
+def exported_views(con: duckdb.DuckDBPyConnection, folder: Path | None) -> dict[
+        str, duckdb.DuckDBPyRelation]:
+    """Scans of the EXPORTED_VIEWS' files found in an export folder (none for None)."""
+    if folder is None:
+        return {}
+    files = {view: Path(folder) / f"{view}.parquet" for view in EXPORTED_VIEWS}
+    return {view: con.read_parquet(str(path)) for view, path in files.items() if path.exists()}
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, exported: Exported | None = None,
+         **params: Any) -> Rows:
+    """The rows of sql/report/<name>.sql with `params` bound, as dicts keyed by column;
+    `exported`: scans of EXPORTED_VIEWS' files (exported_views) to read in place of the
+    views."""
+    text = sql(f"report/{name}")
+    registered = []
+    try:
+        for view in EXPORTED_VIEWS:
+            scan = (exported or {}).get(view)
+            source = view
+            if scan is not None and f"{{{view}}}" in text:
+                source = f"_exported_{view}"
+                con.register(source, scan)
+                registered.append(source)
+            text = text.replace(f"{{{view}}}", source)
+        rel = con.execute(text, params)
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+    finally:
+        for source in registered:
+            con.unregister(source)
 
 
 def scenario_order(scenarios: Iterable[str]) -> list[str]:
@@ -93,8 +130,11 @@ def seed_inputs(con: duckdb.DuckDBPyConnection, run_id: str, scenario: str) -> S
     )
 
 
-def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
-    """All rows the report shows of `run_id` (ValueError for a run not in the warehouse)."""
+def load(con: duckdb.DuckDBPyConnection, run_id: str, exports: Path | None = None
+         ) -> ReportData:
+    """All rows the report shows of `run_id` (ValueError for a run not in the warehouse);
+    `exports`: the Parquet folder just exported from `con`'s file (see EXPORTED_VIEWS)."""
+    exported = exported_views(con, exports)
     run = rows(con, "run", run_id=run_id)
     if not run:
         raise ValueError(f"run {run_id!r} is not in the warehouse (see mart_runs)")
@@ -102,15 +142,15 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     scenarios = scenario_order(r["scenario"] for r in comparison)
     comparison.sort(key=lambda r: scenarios.index(r["scenario"]))
     families = list(A100_FAMILIES)
-    bands = rows(con, "bands", run_id=run_id, families=families, all=ALL)
+    bands = rows(con, "bands", exported, run_id=run_id, families=families, all=ALL)
     return ReportData(
         run_id=run_id,
         run=run[0],
         scenarios=scenarios,
         comparison=comparison,
-        family_monthly=rows(con, "a100_a800_monthly", run_id=run_id, families=families),
-        workload=rows(con, "required_by_workload", run_id=run_id, all=ALL),
-        sku=rows(con, "units_by_sku", run_id=run_id, all=ALL),
+        family_monthly=rows(con, "a100_a800_monthly", exported, run_id=run_id, families=families),
+        workload=rows(con, "required_by_workload", exported, run_id=run_id, all=ALL),
+        sku=rows(con, "units_by_sku", exported, run_id=run_id, all=ALL),
         regimes=rows(con, "regimes", run_id=run_id),
         bands=[r for r in bands if r["published"]],
         sensitivity=rows(con, "sensitivity", run_id=run_id),

@@ -6,11 +6,13 @@
 -- chipcast.contracts.ALL) those are used; otherwise the leaves' quantiles are summed (leaves
 -- counts them), which is the band of the total only when the leaves move together: the A100
 -- family's SKUs are market per-SKU rows of one vendor, fixed shares of its cards while
--- sku_mix.csv is fixed, so their quantiles add exactly.
+-- sku_mix.csv is fixed, so their quantiles add exactly. {mart_bands}: the view, or its rows
+-- just exported from the same file (chipcast.report.data.EXPORTED_VIEWS; an identifier, never
+-- user data).
 WITH b AS (
     SELECT b.*, c.family,
            b.firm = $all AND b.workload = $all AS is_total
-    FROM mart_bands AS b
+    FROM {mart_bands} AS b
     LEFT JOIN stg_chips AS c ON c.run_id = b.run_id AND c.scenario = b.scenario AND c.sku = b.sku
     WHERE b.run_id = $run_id
 ),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import browser
 import duckdb
+import polars as pl
 import pytest
 from browser import dump_dom, read_png, screenshot
 from dom import Node, parse, table_rows
@@ -17,9 +18,10 @@ from reportdata import ARTICLE, RUN_ID, SCENARIOS, build_tiny
 
 from chipcast.contracts import A100_FAMILIES, ALL, HEADLINES
 from chipcast.report import render_report, report_context
-from chipcast.report.data import rows
+from chipcast.report.data import EXPORTED_VIEWS, rows
 from chipcast.report.fmt import fmt_int
 from chipcast.report.sections import Chart
+from chipcast.store.warehouse import export_parquet
 
 
 @pytest.fixture(scope="module")
@@ -398,3 +400,35 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch, tmp_path:
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="chromium"):
         dump_dom(page)
+
+
+def _blank_time(html: str) -> str:
+    return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<time>", html)
+
+
+@pytest.mark.parametrize("bands", ["series", "leaves"])
+def test_report_from_the_exported_views_is_the_report_from_the_views(bands: str,
+                                                                     tmp_path: Path) -> None:
+    """The publish flow hands render_report the Parquet folder it has just exported: the page
+    must be the one the views give, with banded and per-SKU charts on it."""
+    con = build_tiny(tmp_path, uncertainty=True, bands=bands)
+    exported = tmp_path / "exports"
+    export_parquet(con, RUN_ID, exported)
+    from_view = render_report(con, RUN_ID, tmp_path / "view.html").read_text(encoding="utf-8")
+    from_files = render_report(con, RUN_ID, tmp_path / "file.html",
+                               exports=exported).read_text(encoding="utf-8")
+    for chart in ("bands-a100-equivalents-required-base", "units-by-sku-base",
+                  "required-by-workload-base"):
+        assert f'id="{chart}"' in from_view, chart
+    assert _blank_time(from_files) == _blank_time(from_view)
+    # and the files are what is read: without their rows those charts are gone
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for view in EXPORTED_VIEWS:
+        pl.read_parquet(exported / f"{view}.parquet").clear().write_parquet(
+            empty / f"{view}.parquet")
+    without = render_report(con, RUN_ID, tmp_path / "empty.html", exports=empty).read_text(
+        encoding="utf-8")
+    for chart in ("bands-a100-equivalents-required-base", "units-by-sku-base",
+                  "required-by-workload-base"):
+        assert f'id="{chart}"' not in without, chart

@@ -15,6 +15,7 @@ from chipcast.contracts.marts import MARTS
 from chipcast.inputs import InputFile, Inputs, ScenarioSettings
 from chipcast.inputs.types import schema
 from chipcast.project import SQL_DIR
+from chipcast.report.data import EXPORTED_VIEWS
 from chipcast.store import warehouse as wh
 
 UNITS = {"units_shipped": "units/month", "units_installed": "units",
@@ -86,6 +87,9 @@ def test_every_sql_file_holds_one_statement_with_a_header_comment() -> None:
             text = wh.comment_statements(MARTS["mart_runs"])[0]
         elif name == "warehouse/comment_column":
             text = wh.comment_statements(MARTS["mart_runs"])[1]
+        elif name.startswith("report/"):  # {view}: the view or its exported frame
+            for view in EXPORTED_VIEWS:
+                text = text.replace(f"{{{view}}}", view)
         elif name in ("warehouse/insert_by_name", "warehouse/prune_table"):
             text = text.replace("{table}", "forecast")
         assert "{" not in text.split("\n", 3)[-1] or name.startswith("warehouse/"), path
@@ -427,3 +431,59 @@ def test_export_parquet_writes_this_runs_rows(marts, tmp_path: Path) -> None:
     assert forecast["run_id"].unique().to_list() == ["20240201T000000000Z-bbbbbb"]
     comparison = pl.read_parquet(tmp_path / "x" / "mart_scenario_comparison.parquet")
     assert comparison["scenario"].to_list() == ["base", "seed-2023"]
+
+
+def _python_order(frame: pl.DataFrame, keys: tuple[str, ...]) -> list[dict]:
+    """The rows sorted by plain Python (independent of polars and DuckDB): by each key in
+    turn, strings by code point (= UTF-8 byte order), None after every value."""
+    return sorted(frame.to_dicts(), key=lambda r: tuple((r[k] is None, r[k] if r[k] is not None
+                                                         else 0) for k in keys))
+
+
+def test_export_order_is_each_large_exports_grain_and_replaces_its_order_by() -> None:
+    names = set(wh.export_names())
+    assert set(wh.EXPORT_ORDER) <= names
+    for name in names:
+        text = "\n".join(line for line in (SQL_DIR / "exports" / f"{name}.sql").read_text(
+            encoding="utf-8").splitlines() if not line.startswith("--"))
+        # sorted once: in polars (EXPORT_ORDER) or by the query, never both
+        assert ("ORDER BY" in text) == (name not in wh.EXPORT_ORDER), name
+    for view in ("mart_bands", "mart_demand_monthly", "mart_demand_total", "mart_forecast"):
+        # the same keys the view sorts by (its grain), so the file keeps the view's order
+        declared = tuple(k.strip().strip('"') for k in MARTS[view].order_by.split(","))
+        assert wh.EXPORT_ORDER[view] == declared, view
+
+
+def test_exports_sorted_in_polars_have_the_order_of_their_grain(con, tmp_path: Path) -> None:
+    # Rows written out of order, with keys where byte order and case-blind or locale order
+    # differ ('Zeta' < 'alpha' < 'ä'), a NULL quantile (the mean) and two calibrations.
+    rows = []
+    for scenario in ("bear", "Base", "base"):
+        for calibration in ("prior", "posterior"):
+            for firm in ("alpha", "Zeta", "ä", "all"):
+                for stat, q in (("quantile", 0.9), ("mean", None), ("quantile", 0.1)):
+                    for month in (date(2024, 2, 1), date(2023, 12, 1)):
+                        rows.append(dict(scenario=scenario, month=month, firm=firm,
+                                         workload="all", sku="all", vendor="all",
+                                         metric="units_shipped", stat=stat, quantile=q,
+                                         value=float(len(rows)), unit="units/month",
+                                         calibration=calibration))
+    shuffled = pl.DataFrame(rows, schema_overrides={"quantile": pl.Float64}).sample(
+        fraction=1.0, shuffle=True, seed=7)
+    wh.write_quantiles(con, MID, shuffled)
+    wh.write_quantiles(con, OLD, shuffled.head(5))  # another run's rows stay out
+    keys = wh.EXPORT_ORDER["forecast_quantiles"]
+    got = wh.export_frame(con, MID, "forecast_quantiles")
+    assert got.height == len(rows)
+    assert got.to_dicts() == _python_order(got, keys)
+    assert got.select(keys).is_duplicated().sum() == 0  # the keys are the rows' grain
+    wh.create_marts(con)
+    wh.export_parquet(con, MID, tmp_path)
+    assert pl.read_parquet(tmp_path / "forecast_quantiles.parquet").equals(got)
+
+
+def test_every_export_sorted_in_polars_is_in_its_grains_order(marts) -> None:
+    for name, keys in wh.EXPORT_ORDER.items():
+        got = wh.export_frame(marts, MID, name)
+        assert got.to_dicts() == _python_order(got, keys), name
+        assert got.select(keys).is_duplicated().sum() == 0, name
