@@ -81,6 +81,10 @@ def _watch(read_fd: int, hard_stop: float, seen: Interrupt) -> None:
             if first is not None:
                 _hard_exit(f"second signal {name}")
             first = seen.signal = name
+            # Noted here too, whichever Python handler ran: Prefect's SIGTERM handler raises
+            # its TerminationSignal, which DuckDB turns into an ordinary InterruptException
+            # when it lands in a query; the run is still interrupted, not failed.
+            note_interrupt(name)
             deadline = time.monotonic() + hard_stop
 
 

@@ -295,3 +295,34 @@ def test_a_signal_during_the_interpreters_teardown_does_not_kill_the_process() -
             proc.send_signal(signal.SIGINT)
             break
     assert proc.wait(timeout=30) == 0
+
+
+CONVERTED = """
+import os, signal, time
+from chipcast.cli.interrupt import interruptible
+from chipcast.errors import interrupted
+
+def library_handler(signum, frame):  # a library's own handler, turning the signal into an error
+    raise ValueError("converted")
+
+with interruptible(hard_stop=30):
+    signal.signal(signal.SIGTERM, library_handler)
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+    except ValueError:
+        pass
+    time.sleep(0.2)  # the watcher thread reads the signal from the wakeup fd
+    print(interrupted(), flush=True)
+os._exit(0)  # the armed watchdog would end the process with 130 after hard_stop
+"""
+
+
+def test_a_signal_another_handler_turns_into_an_error_still_counts_as_an_interrupt() -> None:
+    """A SIGTERM during a flow reaches Prefect's handler, and a library may turn what it raises
+    into an ordinary exception (DuckDB's InterruptException in a query): the watchdog notes
+    the signal itself, so the run is recorded as interrupted, not failed."""
+    proc = subprocess.run([sys.executable, "-c", CONVERTED], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "True"
