@@ -176,6 +176,26 @@ class HistogramQuantiles:
                                  self.lo, self.width, self.lo, self.hi, qs)
 
 
+@numba.njit(cache=True, inline="always")
+def _take(x: float, b: int, row: np.ndarray, low: float, high: float, acc: float, below: int,
+          above: int) -> tuple[float, float, float, int, int]:  # pragma: no cover
+    """One value x into a series' running min and max (a NaN sticks, as np.minimum), sum and
+    count: bin b of `row` (its counts), or below (b = -1: under the pilot range, or NaN) or
+    above it (b = -2)."""
+    if x < low or np.isnan(x):
+        low = x
+    if x > high or np.isnan(x):
+        high = x
+    acc += x
+    if b >= 0:
+        row[b] += 1
+    elif b == -1:
+        below += 1
+    else:
+        above += 1
+    return low, high, acc, below, above
+
+
 @numba.njit(cache=True, parallel=True)
 def _fold_count(values_t: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale: np.ndarray,
                 keep: np.ndarray, counts: np.ndarray, under: np.ndarray, over: np.ndarray,
@@ -199,6 +219,8 @@ def _fold_count(values_t: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale:
         below, above = 0, 0
         low2, high2, acc2 = (lo2[j], hi2[j], total2[j]) if pair else (0.0, 0.0, 0.0)
         below2, above2 = 0, 0
+        row = counts[j]
+        row2 = counts2[j] if pair else row  # not written unless pair
         start, stop, sc = p_lo[j], p_hi[j], scale[j]
         for d in range(n_d):
             in1 = keep[d]
@@ -213,31 +235,11 @@ def _fold_count(values_t: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale:
                 else:
                     y = (x - start) * sc
                     b = last if y >= last else int(y)
-            # min and max: a NaN sticks (as np.minimum)
             if in1:
-                if x < low or np.isnan(x):
-                    low = x
-                if x > high or np.isnan(x):
-                    high = x
-                acc += x
-                if b >= 0:
-                    counts[j, b] += 1
-                elif b == -1:
-                    below += 1
-                else:
-                    above += 1
+                low, high, acc, below, above = _take(x, b, row, low, high, acc, below, above)
             if in2:
-                if x < low2 or np.isnan(x):
-                    low2 = x
-                if x > high2 or np.isnan(x):
-                    high2 = x
-                acc2 += x
-                if b >= 0:
-                    counts2[j, b] += 1
-                elif b == -1:
-                    below2 += 1
-                else:
-                    above2 += 1
+                low2, high2, acc2, below2, above2 = _take(x, b, row2, low2, high2, acc2,
+                                                          below2, above2)
         lo[j], hi[j], total[j] = low, high, acc
         under[j] += below
         over[j] += above
