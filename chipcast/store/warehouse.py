@@ -404,40 +404,14 @@ def export_frame(con: duckdb.DuckDBPyConnection, run_id: str, name: str) -> pl.D
     return frame
 
 
-def bands_share_forecast_runs(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when mart_bands shows, for every scenario, the run mart_forecast shows
-    (sql/warehouse/bands_share_forecast_runs.sql): the usual case, not after a --draws 0 run."""
-    return bool(con.execute(sql("warehouse/bands_share_forecast_runs")).fetchall()[0][0])
-
-
-def bands_from_forecast(mart_forecast: pl.DataFrame) -> pl.DataFrame:
-    """mart_bands' rows taken from mart_forecast's (call only when bands_share_forecast_runs):
-    both views select forecast_series' rows of the same runs, mart_bands those whose point is
-    the Monte Carlo median (point_basis 'p50'), its registry columns in its key's order."""
-    columns = [c.name for c in MARTS["mart_bands"].columns]
-    return (mart_forecast.filter(pl.col("point_basis") == "p50").select(columns)
-            .sort(list(EXPORT_ORDER["mart_bands"]), nulls_last=True, maintain_order=True))
-
-
 def export_parquet(con: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> list[Path]:
     """Write <folder>/<name>.parquet for each export query (this run's rows and the marts as
     published with it). Returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
-    # mart_forecast and mart_bands each pivot every quantile row of the shown runs (about 2 s
-    # of CPU apiece for 8 scenarios); when they show the same runs, the pivot is done once,
-    # when the first of the two is due (not before forecast_quantiles' export: both at once
-    # raised the peak memory by about 1.5 GB).
-    share = bands_share_forecast_runs(con)
-    forecast: pl.DataFrame | None = None
     written = []
     for name in export_names():
         path = folder / f"{name}.parquet"
-        if share and name in ("mart_bands", "mart_forecast"):
-            if forecast is None:
-                forecast = export_frame(con, run_id, "mart_forecast")
-            frame = forecast if name == "mart_forecast" else bands_from_forecast(forecast)
-        else:
-            frame = export_frame(con, run_id, name)
+        frame = export_frame(con, run_id, name)
         frame.write_parquet(path)
         del frame  # not kept alive while the next export's query runs
         written.append(path)

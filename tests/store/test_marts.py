@@ -234,31 +234,14 @@ def _view_rows(con: duckdb.DuckDBPyConnection, view: str) -> pl.DataFrame:
     return con.table(view).pl()
 
 
-def test_bands_taken_from_mart_forecast_are_the_views_rows(con, tmp_path: Path) -> None:
-    # two runs with draws; series without draws (deterministic point) are not bands
+def test_the_mart_exports_are_the_views_rows_in_their_order(con, tmp_path: Path) -> None:
+    """The exports sorted in polars (EXPORT_ORDER) hold their views' rows in the views' own
+    order; after a run without draws mart_bands still shows the last run with draws."""
     publish_run(con, R1, {"base": 1.0, "bear": 0.5}, draws=True)
-    publish_run(con, R2, {"base": 2.0}, draws=True)
-    wh.create_marts(con)
-    assert wh.bands_share_forecast_runs(con)
-    forecast = _view_rows(con, "mart_forecast")
-    assert (forecast["point_basis"] == "deterministic").any()
-    bands = wh.bands_from_forecast(wh.export_frame(con, R2, "mart_forecast"))
-    assert bands.height > 0
-    assert bands.equals(_view_rows(con, "mart_bands"))
-    wh.export_parquet(con, R2, tmp_path)
-    for view in ("mart_forecast", "mart_bands"):
-        assert pl.read_parquet(tmp_path / f"{view}.parquet").equals(_view_rows(con, view))
-
-
-def test_after_a_run_without_draws_the_bands_come_from_their_own_view(con,
-                                                                       tmp_path: Path) -> None:
-    publish_run(con, R1, {"base": 1.0}, draws=True)
     publish_run(con, R2, {"base": 2.0}, draws=False)  # mart_forecast: R2, mart_bands: R1
     wh.create_marts(con)
-    assert not wh.bands_share_forecast_runs(con)
     wh.export_parquet(con, R2, tmp_path)
     bands = pl.read_parquet(tmp_path / "mart_bands.parquet")
-    assert bands["run_id"].unique().to_list() == [R1]
-    assert bands.equals(_view_rows(con, "mart_bands"))
-    assert pl.read_parquet(tmp_path / "mart_forecast.parquet").equals(
-        _view_rows(con, "mart_forecast"))
+    assert bands.height > 0 and bands["run_id"].unique().to_list() == [R1]
+    for view in ("mart_forecast", "mart_bands"):
+        assert pl.read_parquet(tmp_path / f"{view}.parquet").equals(_view_rows(con, view))
