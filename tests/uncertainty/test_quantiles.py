@@ -301,3 +301,49 @@ def test_fold_of_a_pair_equals_two_separate_folds() -> None:
         for name in ("counts", "under", "over", "lo", "hi", "total"):
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
     assert pair[0].over.sum() > 0 and pair[0].under.sum() > 0
+
+
+def test_fold_keeps_exact_extremes_sums_and_counts_whatever_covers_the_pilot() -> None:
+    """quantiles.fold, batch after batch, single and paired (a posterior over a mask), against
+    numpy: the min and max (np.min/np.max, a NaN propagating), the float64 sum in draw order
+    (np.cumsum's last term), the under/overflow and the bins trunc((v - lo) x bins / (hi - lo))
+    of the values in the given pilot range. The series are chosen so the running min and max
+    hold the pilot range at the start of a batch for some (the covered loop), only on one side
+    for others, or never (the general loop)."""
+    from chipcast.uncertainty.quantiles import fold
+
+    rng = np.random.default_rng(12)
+    n, bins = 1200, 32
+    pilot = np.tile([[0.0], [10.0]], (1, 6)).astype(np.float32)  # every series' range [0, 10]
+    v = np.column_stack([
+        rng.uniform(1, 5, n),  # inside, never reaching either end: never covered
+        # below the range early, never reaching its top, a new maximum in the last batch
+        np.concatenate([rng.uniform(-1, 4, 1000), rng.uniform(4, 5, n - 1000)]),
+        # above it, never reaching its bottom, a new minimum in the last batch
+        np.concatenate([rng.uniform(6, 11, 1000), rng.uniform(5, 6, n - 1000)]),
+        rng.uniform(-1, 11, n),  # both sides: covered after a few draws
+        rng.normal(5, 4, n),  # both sides, with values outside
+        rng.uniform(-1, 11, n),  # covered, then a NaN in a later batch
+    ]).astype(np.float32)
+    v[900, 5] = np.nan
+    keep = rng.random(n) < 0.6
+    single = OnePassHistogram(6, bins=bins, pilot=pilot)
+    pair = [OnePassHistogram(6, bins=bins, pilot=pilot) for _ in range(2)]
+    for start in (0, 7, 300, 700, 1000):  # batches of 7, 293, ... draws
+        stop = {0: 7, 7: 300, 300: 700, 700: 1000, 1000: n}[start]
+        fold(v[start:stop], [(single, None)])
+        fold(v[start:stop], [(pair[0], None), (pair[1], keep[start:stop])])
+    for hist, sel in ((single, slice(None)), (pair[0], slice(None)), (pair[1], keep)):
+        x = v[sel].astype(np.float64)
+        np.testing.assert_array_equal(hist.lo, x.min(axis=0))
+        np.testing.assert_array_equal(hist.hi, x.max(axis=0))
+        np.testing.assert_array_equal(hist.total, np.cumsum(x, axis=0)[-1])
+        with np.errstate(invalid="ignore"):
+            inside = (x >= 0.0) & (x <= 10.0)
+            np.testing.assert_array_equal(hist.under, (~(x >= 0.0)).sum(axis=0))
+            np.testing.assert_array_equal(hist.over, (x > 10.0).sum(axis=0))
+        b = np.minimum(np.trunc(np.where(inside, x, 0.0) * (bins / 10.0)), bins - 1)
+        for j in range(6):
+            want = np.bincount(b[inside[:, j], j].astype(np.int64), minlength=bins)
+            np.testing.assert_array_equal(hist.counts[j], want)
+    assert np.isnan(single.lo[5]) and single.hi[1] < 10.0 and single.lo[2] > 0.0
