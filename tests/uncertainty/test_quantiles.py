@@ -314,7 +314,7 @@ def test_fold_keeps_exact_extremes_sums_and_counts_whatever_covers_the_pilot() -
 
     rng = np.random.default_rng(12)
     n, bins = 1200, 32
-    pilot = np.tile([[0.0], [10.0]], (1, 6)).astype(np.float32)  # every series' range [0, 10]
+    pilot = np.tile([[0.0], [10.0]], (1, 7)).astype(np.float32)  # every series' range [0, 10]
     v = np.column_stack([
         rng.uniform(1, 5, n),  # inside, never reaching either end: never covered
         # below the range early, never reaching its top, a new maximum in the last batch
@@ -324,11 +324,15 @@ def test_fold_keeps_exact_extremes_sums_and_counts_whatever_covers_the_pilot() -
         rng.uniform(-1, 11, n),  # both sides: covered after a few draws
         rng.normal(5, 4, n),  # both sides, with values outside
         rng.uniform(-1, 11, n),  # covered, then a NaN in a later batch
+        # covered from the first batch for every draw, never for the masked ones: its top is
+        # reached only by a draw the mask drops; their new maximum comes in the last batch
+        np.concatenate([[-0.5, 10.5], rng.uniform(-1, 8, 998), rng.uniform(8, 9.5, n - 1000)]),
     ]).astype(np.float32)
     v[900, 5] = np.nan
     keep = rng.random(n) < 0.6
-    single = OnePassHistogram(6, bins=bins, pilot=pilot)
-    pair = [OnePassHistogram(6, bins=bins, pilot=pilot) for _ in range(2)]
+    keep[1] = False
+    single = OnePassHistogram(7, bins=bins, pilot=pilot)
+    pair = [OnePassHistogram(7, bins=bins, pilot=pilot) for _ in range(2)]
     for start in (0, 7, 300, 700, 1000):  # batches of 7, 293, ... draws
         stop = {0: 7, 7: 300, 300: 700, 700: 1000, 1000: n}[start]
         fold(v[start:stop], [(single, None)])
@@ -343,7 +347,8 @@ def test_fold_keeps_exact_extremes_sums_and_counts_whatever_covers_the_pilot() -
             np.testing.assert_array_equal(hist.under, (~(x >= 0.0)).sum(axis=0))
             np.testing.assert_array_equal(hist.over, (x > 10.0).sum(axis=0))
         b = np.minimum(np.trunc(np.where(inside, x, 0.0) * (bins / 10.0)), bins - 1)
-        for j in range(6):
+        for j in range(7):
             want = np.bincount(b[inside[:, j], j].astype(np.int64), minlength=bins)
             np.testing.assert_array_equal(hist.counts[j], want)
     assert np.isnan(single.lo[5]) and single.hi[1] < 10.0 and single.lo[2] > 0.0
+    assert single.hi[6] > 10.0 > pair[1].hi[6]
