@@ -176,8 +176,10 @@ def evaluate(st: Structure, sim: Simulation, targets: list[Target]) -> np.ndarra
         shipped = by_buyers[key]
         if t.quantity == "units_installed":
             upto = slice(0, t.end + 1)  # the installed base at t.end needs no later month
-            cards = sim.share_k[:, sim.month_k[upto]] / per_unit  # (D, M', S) cards/A100-e
-            units = shipped[:, upto, None] * cards[:, :, t.skus]  # (D, M', S')
+            # (D, M', S') cards per A100-e of the target's SKUs only: the same quotients as
+            # over every SKU, without dividing the others'
+            cards = sim.share_k[:, :, t.skus][:, sim.month_k[upto]] / per_unit[:, :, t.skus]
+            units = shipped[:, upto, None] * cards  # (D, M', S')
             grid = rolling_installed(np.moveaxis(units, 1, 2), sim.lifetime_months)
             installed = grid[:, :, t.end].sum(axis=1)
             owner = st.installed_base.owner
