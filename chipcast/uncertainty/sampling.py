@@ -213,21 +213,37 @@ def _solve(p: float, a: float, b: float, lbeta: float, x: float) -> float:  # pr
     return x
 
 
+@numba.njit(cache=True, inline="always")
+def _start(p: float, cells: int, x: np.ndarray,
+           dx: np.ndarray) -> tuple[int, float]:  # pragma: no cover
+    """The cell of u = p in the start table and the cubic Hermite interpolant of the quantile
+    there, from the table's x and slopes dx/du / cells at the cell's two ends (error
+    ~h^4 max|x^(4)| / 384, h = 1 / cells: ~1e-12 of x mid-range, where the linear start's
+    h^2 x'' / 8, ~1e-5, often cost a second Halley step)."""
+    t = p * cells
+    c = min(int(t), cells - 1)
+    s = t - c
+    r = 1.0 - s
+    x0 = (r * r * ((1.0 + 2.0 * s) * x[c] + s * dx[c])
+          + s * s * ((3.0 - 2.0 * s) * x[c + 1] - r * dx[c + 1]))
+    return c, x0
+
+
 @numba.njit(cache=True, parallel=True)
 def _pert_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray, lbeta: np.ndarray,
-              table: np.ndarray, scale: np.ndarray, loc: np.ndarray,
+              table: np.ndarray, slope: np.ndarray, scale: np.ndarray, loc: np.ndarray,
               out: np.ndarray) -> None:  # pragma: no cover
     """out[i, j] = loc[j] + scale[j] x beta(a[j], b[j]) quantile of u[i, j] (u in (0, 1)).
-    table (k, _TABLE + 1): column k's quantile at u = 0, 1/_TABLE, ..., 1 (the start)."""
+    table (k, _TABLE + 1): column k's quantile at u = 0, 1/_TABLE, ..., 1, and slope the
+    same grid's dx/du / _TABLE: the Hermite start (the two end cells start from the power
+    law instead)."""
     rows, k = u.shape
     cells = table.shape[1] - 1
     for i in numba.prange(rows):
         for j in range(k):
             p = u[i, j]
             aj, bj = a[j], b[j]
-            t = p * cells
-            c = min(int(t), cells - 1)
-            x0 = table[j, c] + (t - c) * (table[j, c + 1] - table[j, c])
+            c, x0 = _start(p, cells, table[j], slope[j])
             if p <= 0.5:
                 if c == 0:  # near 0, I_x ~ x^a / (a B): the power law is the better start
                     x0 = math.exp((math.log(p * aj) + lbeta[j]) / aj)
@@ -275,6 +291,19 @@ class PertQuantile:
         table[:, 0], table[:, -1] = 0.0, 1.0
         return np.ascontiguousarray(table)
 
+    @cached_property
+    def _slope(self) -> np.ndarray:
+        """(k_fast, _TABLE + 1) dx/du / _TABLE at the table's x: 1 / (pdf(x) _TABLE), the pdf
+        x^(a-1) (1-x)^(b-1) / B(a, b) in closed form; 0 at u = 0 and 1 (unused: the end cells
+        start from the power law)."""
+        f = self._fast
+        a, b = self.a[f, None], self.b[f, None]
+        x = self._table[:, 1:-1]
+        slope = np.zeros_like(self._table)
+        slope[:, 1:-1] = np.exp(special.betaln(a, b) - (a - 1.0) * np.log(x)
+                                - (b - 1.0) * np.log1p(-x)) / _TABLE
+        return slope
+
     def __call__(self, u: np.ndarray) -> np.ndarray:
         """(rows, k) values of u (rows, k) in (0, 1)."""
         f = self._fast
@@ -283,7 +312,8 @@ class PertQuantile:
             a, b = self.a[f], self.b[f]
             res = np.empty((u.shape[0], int(f.sum())))
             _pert_ppf(np.ascontiguousarray(u[:, f], dtype=np.float64), a, b,
-                      special.betaln(a, b), self._table, self.scale[f], self.loc[f], res)
+                      special.betaln(a, b), self._table, self._slope,
+                      self.scale[f], self.loc[f], res)
             out[:, f] = res
         if not f.all():
             s = ~f
