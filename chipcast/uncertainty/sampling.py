@@ -139,43 +139,36 @@ def normal_correlation(spearman: np.ndarray) -> np.ndarray:
 # is computed alone, so the thread count never changes a value.
 _TABLE = 512  # cells of the start table: uniform steps in u, its x from scipy's own quantile
 _FAST_SHAPES = (0.5, 20.0)  # shapes the kernel is tested for (PERT gives 1..5); others: scipy
-_CF_EPS = 1e-16
-_CF_TINY = 1e-300
-
-
-@numba.njit(cache=True, inline="always")
-def _lentz(aa: float, c: float, d: float) -> tuple[float, float, float]:  # pragma: no cover
-    """One modified-Lentz update by the fraction's term `aa`: the new C and D (kept away from
-    0) and their product, the factor the convergent is multiplied by."""
-    d = 1.0 + aa * d
-    if abs(d) < _CF_TINY:
-        d = _CF_TINY
-    c = 1.0 + aa / c
-    if abs(c) < _CF_TINY:
-        c = _CF_TINY
-    d = 1.0 / d
-    return c, d, d * c
+_CF_EPS = 1e-16  # the continued fraction stops when a convergent moves by less than this
+_CF_HUGE = 1e100  # convergents' numerator and denominator are rescaled beyond this
 
 
 @numba.njit(cache=True)
 def _betacf(a: float, b: float, x: float) -> float:  # pragma: no cover
-    """Continued fraction of the incomplete beta (modified Lentz), converging fast for
-    x < (a + 1) / (a + b + 2): each step takes the even then the odd term."""
+    """Continued fraction of the incomplete beta, 1 / (1 + d1 / (1 + d2 / ...)) (Numerical
+    Recipes' terms), converging fast for x < (a + 1) / (a + b + 2); each step takes the even
+    then the odd term. Evaluated by the forward (Wallis) recurrence of the convergents'
+    numerators and denominators: its serial chain is multiply-adds, where modified Lentz chained
+    two divisions a term (~1.7x the time at PERT shapes, no less accurate: both within ~1e-15 of
+    mpmath). Stops when a step moves the convergent by less than _CF_EPS of it."""
     qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = 1.0
-    d = 1.0 - qab * x / qap
-    if abs(d) < _CF_TINY:
-        d = _CF_TINY
-    d = 1.0 / d
-    h = d
+    num2, den2 = 1.0, 1.0  # the convergents before the last: 1 / 1
+    num1, den1 = 1.0, 1.0 - qab * x / qap  # the last one: 1 / (1 + d1)
+    h = num1 / den1
     for m in range(1, 300):
         m2 = 2.0 * m
-        c, d, step = _lentz(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)
-        h *= step
-        c, d, step = _lentz(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)
-        h *= step
-        if abs(step - 1.0) < _CF_EPS:
-            break
+        even = m * (b - m) * x / ((qam + m2) * (a + m2))
+        odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        num0, den0 = num1 + even * num2, den1 + even * den2
+        num2, den2 = num0, den0
+        num1, den1 = num0 + odd * num1, den0 + odd * den1
+        new = num1 / den1
+        if abs(new - h) < _CF_EPS * abs(new):
+            return new
+        h = new
+        if abs(den1) > _CF_HUGE:  # keep the recurrence far from overflow (never at PERT shapes)
+            num1, den1, num2, den2 = (num1 / _CF_HUGE, den1 / _CF_HUGE, num2 / _CF_HUGE,
+                                      den2 / _CF_HUGE)
     return h
 
 
