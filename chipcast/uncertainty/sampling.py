@@ -287,6 +287,12 @@ class PertQuantile:
         return np.ascontiguousarray(table)
 
     @cached_property
+    def _lbeta(self) -> np.ndarray:
+        """(k_fast,) log B(a, b)."""
+        f = self._fast
+        return special.betaln(self.a[f], self.b[f])
+
+    @cached_property
     def _slope(self) -> np.ndarray:
         """(k_fast, _TABLE + 1) dx/du / _TABLE at the table's x: 1 / (pdf(x) _TABLE), the pdf
         x^(a-1) (1-x)^(b-1) / B(a, b) in closed form; 0 at u = 0 and 1 (unused: the end cells
@@ -303,12 +309,15 @@ class PertQuantile:
         """(rows, k) values of u (rows, k) in (0, 1)."""
         f = self._fast
         out = np.empty(u.shape)
+        if f.all():  # every PERT: straight into out, no column copies
+            _pert_ppf(np.ascontiguousarray(u, dtype=np.float64), self.a, self.b,
+                      self._lbeta, self._table, self._slope, self.scale, self.loc, out)
+            return out
         if f.any():
             a, b = self.a[f], self.b[f]
             res = np.empty((u.shape[0], int(f.sum())))
             _pert_ppf(np.ascontiguousarray(u[:, f], dtype=np.float64), a, b,
-                      special.betaln(a, b), self._table, self._slope,
-                      self.scale[f], self.loc[f], res)
+                      self._lbeta, self._table, self._slope, self.scale[f], self.loc[f], res)
             out[:, f] = res
         if not f.all():
             s = ~f
