@@ -39,19 +39,22 @@ from chipcast.uncertainty.sampling import DrawPlan, draw_plan  # noqa: E402
 
 def best(fn: Callable[[], object], repeat: int) -> float:
     """Shortest wall time of `repeat` calls (after one warm-up call: compilation)."""
-    return best_cpu(fn, repeat)[0]
+    return best_cpu(fn, repeat=repeat)[0][0]
 
 
-def best_cpu(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Wall and CPU (process) time of the call with the shortest wall time, of `repeat`
-    calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
+def best_cpu(*fns: Callable[[], object], repeat: int) -> list[tuple[float, float]]:
+    """Per function, wall and CPU (process) time of its call with the shortest wall time, of
+    `repeat` calls after one warm-up call; the functions' calls alternate, so a change of the
+    machine's load hits them alike."""
+    for fn in fns:
         fn()
-        times.append((time.perf_counter() - t0, time.process_time() - c0))
-    return min(times)
+    times: list[list[tuple[float, float]]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, mine in zip(fns, times, strict=True):
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            mine.append((time.perf_counter() - t0, time.process_time() - c0))
+    return [min(mine) for mine in times]
 
 
 def before_plan(tree: Path, plan: DrawPlan) -> DrawPlan:
@@ -107,8 +110,8 @@ def main() -> int:
           f"{(gap / np.where(width > 0, width, 1)).max():.1e}")
     if args.before is not None:
         old = before_plan(args.before, plan)
-        wall0, cpu0 = best_cpu(lambda: old.transform(u), args.repeat)
-        wall1, cpu1 = best_cpu(lambda: plan.transform(u), args.repeat)
+        (wall0, cpu0), (wall1, cpu1) = best_cpu(lambda: old.transform(u),
+                                                lambda: plan.transform(u), repeat=args.repeat)
         diff = np.abs(old.transform(u) - plan.transform(u)).max(axis=0)
         print(f"transform a draw, {args.before} -> this tree: wall {wall0 / args.draws * ms:.4f} "
               f"-> {wall1 / args.draws * ms:.4f} ms (x{wall0 / wall1:.2f}), CPU "
