@@ -23,11 +23,11 @@ identical draws.
 
 PERT (beta) inputs, most of them, go through a compiled beta quantile (PertQuantile: Halley's
 method on the regularised incomplete beta from a per-law start table, parallel over draws), within
-~1e-15 of the range of scipy.stats.beta.ppf and 5-7x cheaper a draw (bench/draws.py); the
-lognormal, triangular and uniform columns go through scipy's own ppf expression a law at a time
-(the same values bit for bit, without scipy's per-call argument handling), any other law
-through its frozen ppf. Each value is computed alone, so the thread count never
-changes a draw.
+~1e-15 of the range of scipy.stats.beta.ppf (the whole transform is 5-7x cheaper a draw than
+with scipy's ppfs on 2 threads: bench/draws.py); the lognormal, triangular and uniform columns
+go through scipy's own ppf expression a law at a time (the same values bit for bit, without
+scipy's per-call argument handling), any other law through its frozen ppf. Each value is
+computed alone, so the thread count never changes a draw.
 """
 
 from __future__ import annotations
