@@ -4,14 +4,18 @@ quantile) and of folding a chunk's series into the streamed histograms (the two-
 HistogramQuantiles.observe + count vs the one-pass OnePassHistogram.add), measured in one
 run, best of --repeat. The model itself (simulate + series) is not timed here (bench/engine.py
 does). Prints milliseconds a draw and, last, the ratio of the draws' share before / after.
+With --before TREE (an exported copy of an older commit, e.g. `git archive fc2fe65 | tar -x -C
+TREE`), also times that tree's DrawPlan.transform on the same uniforms in the same process
+(wall and CPU), prints the ratio before / after and the largest difference of the values.
 Usage:
 
-    .venv/bin/python bench/draws.py [--draws 4096] [--repeat 3]
+    .venv/bin/python bench/draws.py [--draws 4096] [--repeat 3] [--before TREE]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
@@ -35,13 +39,34 @@ from chipcast.uncertainty.sampling import DrawPlan, draw_plan  # noqa: E402
 
 def best(fn: Callable[[], object], repeat: int) -> float:
     """Shortest wall time of `repeat` calls (after one warm-up call: compilation)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+    return best_cpu(fn, repeat=repeat)[0][0]
+
+
+def best_cpu(*fns: Callable[[], object], repeat: int) -> list[tuple[float, float]]:
+    """Per function, wall and CPU (process) time of its call with the shortest wall time, of
+    `repeat` calls after one warm-up call; the functions' calls alternate, so a change of the
+    machine's load hits them alike."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    times: list[list[tuple[float, float]]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, mine in zip(fns, times, strict=True):
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            mine.append((time.perf_counter() - t0, time.process_time() - c0))
+    return [min(mine) for mine in times]
+
+
+def before_plan(tree: Path, plan: DrawPlan) -> DrawPlan:
+    """`plan` built by the sampling module of an older tree (its own file, loaded under
+    another name; the rest of chipcast is this tree's)."""
+    spec = importlib.util.spec_from_file_location(
+        "chipcast_before_sampling", tree / "chipcast" / "uncertainty" / "sampling.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.DrawPlan(plan.params, plan.sampler, plan.seed, plan.spearman)
 
 
 def main() -> int:
@@ -49,6 +74,7 @@ def main() -> int:
     ap.add_argument("--draws", type=int, default=4096)
     ap.add_argument("--chunk", type=int, default=512, help="draws of series folded at once")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--before", type=Path, help="an older tree whose transform to time too")
     args = ap.parse_args()
     inputs = load_inputs(SHIPPED_DATA, "base")
     params = parameters(inputs)
@@ -82,6 +108,16 @@ def main() -> int:
     print(f"transform a draw: scipy {t_scipy * ms:.3f} ms, compiled {t_fast * ms:.3f} ms "
           f"(x{t_scipy / t_fast:.1f}); largest gap / column's largest |value|: "
           f"{(gap / np.where(width > 0, width, 1)).max():.1e}")
+    if args.before is not None:
+        old = before_plan(args.before, plan)
+        (wall0, cpu0), (wall1, cpu1) = best_cpu(lambda: old.transform(u),
+                                                lambda: plan.transform(u), repeat=args.repeat)
+        diff = np.abs(old.transform(u) - plan.transform(u)).max(axis=0)
+        print(f"transform a draw, {args.before} -> this tree: wall {wall0 / args.draws * ms:.4f} "
+              f"-> {wall1 / args.draws * ms:.4f} ms (x{wall0 / wall1:.2f}), CPU "
+              f"{cpu0 / args.draws * ms:.4f} -> {cpu1 / args.draws * ms:.4f} ms "
+              f"(x{cpu0 / cpu1:.2f}); largest difference / column's largest |value|: "
+              f"{(diff / np.where(width > 0, width, 1)).max():.1e}")
     print(f"histograms a draw: two passes {t_two * ms:.3f} ms, one pass {t_one * ms:.3f} ms "
           f"(x{t_two / t_one:.1f})")
     before, after = t_scipy + t_two, t_fast + t_one

@@ -23,9 +23,11 @@ identical draws.
 
 PERT (beta) inputs, most of them, go through a compiled beta quantile (PertQuantile: Halley's
 method on the regularised incomplete beta from a per-law start table, parallel over draws), within
-~1e-15 of the range of scipy.stats.beta.ppf and about 6x cheaper a value on one core; the
-other laws use their own scipy ppf. Each value is computed alone, so the thread count never
-changes a draw.
+~1e-15 of the range of scipy.stats.beta.ppf (the whole transform is 5-7x cheaper a draw than
+with scipy's ppfs on 2 threads: bench/draws.py); the lognormal, triangular and uniform columns
+go through scipy's own ppf expression a law at a time (the same values bit for bit, without
+scipy's per-call argument handling), any other law through its frozen ppf. Each value is
+computed alone, so the thread count never changes a draw.
 """
 
 from __future__ import annotations
@@ -139,43 +141,36 @@ def normal_correlation(spearman: np.ndarray) -> np.ndarray:
 # is computed alone, so the thread count never changes a value.
 _TABLE = 512  # cells of the start table: uniform steps in u, its x from scipy's own quantile
 _FAST_SHAPES = (0.5, 20.0)  # shapes the kernel is tested for (PERT gives 1..5); others: scipy
-_CF_EPS = 1e-16
-_CF_TINY = 1e-300
-
-
-@numba.njit(cache=True, inline="always")
-def _lentz(aa: float, c: float, d: float) -> tuple[float, float, float]:  # pragma: no cover
-    """One modified-Lentz update by the fraction's term `aa`: the new C and D (kept away from
-    0) and their product, the factor the convergent is multiplied by."""
-    d = 1.0 + aa * d
-    if abs(d) < _CF_TINY:
-        d = _CF_TINY
-    c = 1.0 + aa / c
-    if abs(c) < _CF_TINY:
-        c = _CF_TINY
-    d = 1.0 / d
-    return c, d, d * c
+_CF_EPS = 1e-16  # the continued fraction stops when a convergent moves by less than this
+_CF_HUGE = 1e100  # convergents' numerator and denominator are rescaled beyond this
 
 
 @numba.njit(cache=True)
 def _betacf(a: float, b: float, x: float) -> float:  # pragma: no cover
-    """Continued fraction of the incomplete beta (modified Lentz), converging fast for
-    x < (a + 1) / (a + b + 2): each step takes the even then the odd term."""
+    """Continued fraction of the incomplete beta, 1 / (1 + d1 / (1 + d2 / ...)) (Numerical
+    Recipes' terms), converging fast for x < (a + 1) / (a + b + 2); each step takes the even
+    then the odd term. Evaluated by the forward (Wallis) recurrence of the convergents'
+    numerators and denominators: its serial chain is multiply-adds, where modified Lentz chained
+    two divisions a term (~1.7x the time at PERT shapes, no less accurate: both within ~1e-15 of
+    mpmath). Stops when a step moves the convergent by less than _CF_EPS of it."""
     qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = 1.0
-    d = 1.0 - qab * x / qap
-    if abs(d) < _CF_TINY:
-        d = _CF_TINY
-    d = 1.0 / d
-    h = d
+    num2, den2 = 1.0, 1.0  # the convergents before the last: 1 / 1
+    num1, den1 = 1.0, 1.0 - qab * x / qap  # the last one: 1 / (1 + d1)
+    h = num1 / den1
     for m in range(1, 300):
         m2 = 2.0 * m
-        c, d, step = _lentz(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)
-        h *= step
-        c, d, step = _lentz(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)
-        h *= step
-        if abs(step - 1.0) < _CF_EPS:
-            break
+        even = m * (b - m) * x / ((qam + m2) * (a + m2))
+        odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        num0, den0 = num1 + even * num2, den1 + even * den2
+        num2, den2 = num0, den0
+        num1, den1 = num0 + odd * num1, den0 + odd * den1
+        new = num1 / den1
+        if abs(new - h) < _CF_EPS * abs(new):
+            return new
+        h = new
+        if abs(den1) > _CF_HUGE:  # keep the recurrence far from overflow (never at PERT shapes)
+            num1, den1, num2, den2 = (num1 / _CF_HUGE, den1 / _CF_HUGE, num2 / _CF_HUGE,
+                                      den2 / _CF_HUGE)
     return h
 
 
@@ -213,21 +208,37 @@ def _solve(p: float, a: float, b: float, lbeta: float, x: float) -> float:  # pr
     return x
 
 
+@numba.njit(cache=True, inline="always")
+def _start(p: float, cells: int, x: np.ndarray,
+           dx: np.ndarray) -> tuple[int, float]:  # pragma: no cover
+    """The cell of u = p in the start table and the cubic Hermite interpolant of the quantile
+    there, from the table's x and slopes dx/du / cells at the cell's two ends (error
+    ~h^4 max|x^(4)| / 384, h = 1 / cells: ~1e-12 of x mid-range, where the linear start's
+    h^2 x'' / 8, ~1e-5, often cost a second Halley step)."""
+    t = p * cells
+    c = min(int(t), cells - 1)
+    s = t - c
+    r = 1.0 - s
+    x0 = (r * r * ((1.0 + 2.0 * s) * x[c] + s * dx[c])
+          + s * s * ((3.0 - 2.0 * s) * x[c + 1] - r * dx[c + 1]))
+    return c, x0
+
+
 @numba.njit(cache=True, parallel=True)
 def _pert_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray, lbeta: np.ndarray,
-              table: np.ndarray, scale: np.ndarray, loc: np.ndarray,
+              table: np.ndarray, slope: np.ndarray, scale: np.ndarray, loc: np.ndarray,
               out: np.ndarray) -> None:  # pragma: no cover
     """out[i, j] = loc[j] + scale[j] x beta(a[j], b[j]) quantile of u[i, j] (u in (0, 1)).
-    table (k, _TABLE + 1): column k's quantile at u = 0, 1/_TABLE, ..., 1 (the start)."""
+    table (k, _TABLE + 1): column k's quantile at u = 0, 1/_TABLE, ..., 1, and slope the
+    same grid's dx/du / _TABLE: the Hermite start (the two end cells start from the power
+    law instead)."""
     rows, k = u.shape
     cells = table.shape[1] - 1
     for i in numba.prange(rows):
         for j in range(k):
             p = u[i, j]
             aj, bj = a[j], b[j]
-            t = p * cells
-            c = min(int(t), cells - 1)
-            x0 = table[j, c] + (t - c) * (table[j, c + 1] - table[j, c])
+            c, x0 = _start(p, cells, table[j], slope[j])
             if p <= 0.5:
                 if c == 0:  # near 0, I_x ~ x^a / (a B): the power law is the better start
                     x0 = math.exp((math.log(p * aj) + lbeta[j]) / aj)
@@ -275,15 +286,38 @@ class PertQuantile:
         table[:, 0], table[:, -1] = 0.0, 1.0
         return np.ascontiguousarray(table)
 
+    @cached_property
+    def _lbeta(self) -> np.ndarray:
+        """(k_fast,) log B(a, b)."""
+        f = self._fast
+        return special.betaln(self.a[f], self.b[f])
+
+    @cached_property
+    def _slope(self) -> np.ndarray:
+        """(k_fast, _TABLE + 1) dx/du / _TABLE at the table's x: 1 / (pdf(x) _TABLE), the pdf
+        x^(a-1) (1-x)^(b-1) / B(a, b) in closed form; 0 at u = 0 and 1 (unused: the end cells
+        start from the power law)."""
+        f = self._fast
+        a, b = self.a[f, None], self.b[f, None]
+        x = self._table[:, 1:-1]
+        slope = np.zeros_like(self._table)
+        slope[:, 1:-1] = np.exp(special.betaln(a, b) - (a - 1.0) * np.log(x)
+                                - (b - 1.0) * np.log1p(-x)) / _TABLE
+        return slope
+
     def __call__(self, u: np.ndarray) -> np.ndarray:
         """(rows, k) values of u (rows, k) in (0, 1)."""
         f = self._fast
         out = np.empty(u.shape)
+        if f.all():  # every PERT: straight into out, no column copies
+            _pert_ppf(np.ascontiguousarray(u, dtype=np.float64), self.a, self.b,
+                      self._lbeta, self._table, self._slope, self.scale, self.loc, out)
+            return out
         if f.any():
             a, b = self.a[f], self.b[f]
             res = np.empty((u.shape[0], int(f.sum())))
             _pert_ppf(np.ascontiguousarray(u[:, f], dtype=np.float64), a, b,
-                      special.betaln(a, b), self._table, self.scale[f], self.loc[f], res)
+                      self._lbeta, self._table, self._slope, self.scale[f], self.loc[f], res)
             out[:, f] = res
         if not f.all():
             s = ~f
@@ -298,6 +332,28 @@ def _is_beta(law: Any) -> bool:
             and set(law.kwds) <= {"loc", "scale"})
 
 
+# Other laws' quantiles, every column of a law at once: scipy's rv_continuous.ppf computes
+# `law._ppf(q, *shapes) * scale + loc` for q in (0, 1) after ~0.1 ms of argument handling a
+# call, paid per column and chunk; these are the same element-wise expressions (scipy 1.17's
+# lognorm_gen, triang_gen, uniform_gen._ppf), so the values are scipy's bit for bit (tested).
+_VECTOR_LAWS = {  # scipy name -> (its shape keywords, its _ppf on (rows, k) q and (k,) shapes)
+    "lognorm": (("s",), lambda q, s: np.exp(s * special.ndtri(q))),
+    "triang": (("c",), lambda q, c: np.where(q < c, np.sqrt(c * q),
+                                              1 - np.sqrt((1 - c) * (1 - q)))),
+    "uniform": ((), lambda q: q),
+}
+
+
+def _vector_law(law: Any) -> str | None:
+    """The _VECTOR_LAWS name of a frozen law given by keywords only (shapes, loc, scale: as
+    chipcast.model.distributions builds it), or None (its own ppf is used)."""
+    name = getattr(getattr(law, "dist", None), "name", None)
+    if name not in _VECTOR_LAWS or law.args:
+        return None
+    shapes = _VECTOR_LAWS[name][0]
+    return name if set(shapes) <= set(law.kwds) <= {*shapes, "loc", "scale"} else None
+
+
 @dataclass
 class DrawPlan:
     """How to draw the uncertain inputs of one scenario: ids, laws, copula, sampler and seed.
@@ -310,7 +366,8 @@ class DrawPlan:
     sampler: str = "sobol"
     seed: int = 20231
     spearman: np.ndarray | None = None  # (d, d) declared rank correlations; None = independent
-    fast_ppf: bool = True  # compiled PERT quantile (PertQuantile); False: scipy's, bit for bit
+    fast_ppf: bool = True  # compiled PERT quantile (PertQuantile), other laws' ppf a law at
+    # a time (_VECTOR_LAWS); False: every law's scipy ppf, bit for bit
     ids: list[str] = field(init=False)
     _chol: np.ndarray | None = field(init=False, default=None)
     _groups: np.ndarray = field(init=False)
@@ -345,9 +402,34 @@ class DrawPlan:
         return PertQuantile(a, b, scale, loc)
 
     @cached_property
-    def _others(self) -> list[int]:
+    def _vectors(self) -> list[tuple[np.ndarray, Any, list[np.ndarray], np.ndarray, np.ndarray]]:
+        """Per _VECTOR_LAWS law present: its columns, _ppf, (k,) shapes, scales and locs."""
+        betas = set(self._betas[0].tolist())
+        groups: dict[str, list[int]] = {}
+        for j, pid in enumerate(self.ids):
+            name = _vector_law(self.params[pid].law)
+            if name is not None and j not in betas:
+                groups.setdefault(name, []).append(j)
+        out = []
+        for name, cols in groups.items():
+            shapes, ppf = _VECTOR_LAWS[name]
+            kwds = [self.params[self.ids[j]].law.kwds for j in cols]
+            out.append((np.array(cols, dtype=int), ppf,
+                        [np.array([float(k[s]) for k in kwds]) for s in shapes],
+                        np.array([float(k.get("scale", 1.0)) for k in kwds]),
+                        np.array([float(k.get("loc", 0.0)) for k in kwds])))
+        return out
+
+    @cached_property
+    def _not_beta(self) -> list[int]:
         betas = set(self._betas[0].tolist())
         return [j for j in range(self.dims) if j not in betas]
+
+    @cached_property
+    def _others(self) -> list[int]:
+        """Columns neither beta nor of a _VECTOR_LAWS law: each by its frozen law's ppf."""
+        vector = {j for cols, *_ in self._vectors for j in cols.tolist()}
+        return [j for j in self._not_beta if j not in vector]
 
     @property
     def dims(self) -> int:
@@ -402,7 +484,10 @@ class DrawPlan:
             out[:, cols] = self._pert(u[:, cols])
         elif cols.size:  # scipy's ppf in one ufunc call, its overhead once
             out[:, cols] = _beta_ppf(u[:, cols], a, b) * scale + loc
-        for j in self._others:
+        if self.fast_ppf:  # each other law's columns in one call of scipy's own expression
+            for vcols, ppf, shapes, vscale, vloc in self._vectors:
+                out[:, vcols] = ppf(u[:, vcols], *shapes) * vscale + vloc
+        for j in self._others if self.fast_ppf else self._not_beta:
             out[:, j] = self.params[self.ids[j]].law.ppf(u[:, j])
         return out
 
