@@ -58,7 +58,7 @@ def child(root: str, scenario: str, draws: int, repeat: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--before", required=True, help="root of the older copy of the package")
+    ap.add_argument("--before", help="root of the older copy of the package (required)")
     ap.add_argument("--scenario", default="base")
     ap.add_argument("--draws", type=int, default=1024)
     ap.add_argument("--repeat", type=int, default=15)
@@ -69,6 +69,8 @@ def main() -> None:
     if args.child:
         child(args.child, args.scenario, args.draws, args.repeat)
         return
+    if not args.before:
+        ap.error("--before is required")
     env = dict(os.environ)
     if args.threads:
         env["NUMBA_NUM_THREADS"] = str(args.threads)
