@@ -120,13 +120,12 @@ def simulate(st: Structure, ps: ParamSet) -> Simulation:
 
     before = pre_grid(st, ps, a100e_per_unit)
     before_by_month, at_start = before_totals(before, lifetime)  # (D, P), (D,)
-    training[:, n_f:], inference[:, n_f:] = segment_need(st, ps, firm_training,
-                                                         firm_inference, at_start)
+    segment_need(st, ps, firm_training, firm_inference, at_start,
+                 out=(training[:, n_f:], inference[:, n_f:]))
 
-    before_by_buyer = np.zeros(training.shape[:2] + (before.shape[1],))
-    if st.installed_base.owner >= 0:
-        before_by_buyer[:, st.installed_base.owner] = before_by_month
-    shipped, installed = stock_flow(training, lifetime, before_by_buyer, extra=inference)
+    # the owner's pre-grid months (no other buyer has any; none without an owner)
+    shipped, installed = stock_flow(training, lifetime, before_by_month, extra=inference,
+                                    owner=st.installed_base.owner)
     cards = split(st.supply, ps, a100e_per_unit)
     return Simulation(
         training=training, inference=inference, tokens=tokens, shipped=shipped,

@@ -19,8 +19,11 @@ GAP_RTOL = 1e-9
 
 @numba.njit(cache=True, parallel=True)
 def _stock_flow(need: np.ndarray, extra: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
-                shipped: np.ndarray, installed: np.ndarray) -> None:  # pragma: no cover
-    """The stock-flow of need + extra (extra of size 0: need alone), one draw per thread."""
+                rows: np.ndarray, shipped: np.ndarray, installed: np.ndarray
+                ) -> None:  # pragma: no cover
+    """The stock-flow of need + extra (extra of size 0: need alone), one draw per thread.
+    before (D, K, P): pre-grid shipments of the buyers rows (K,) (the other buyers had none:
+    their running sums stay +0.0, as adding a zero row's +0.0s leaves them)."""
     n_d, n_b, n_m = need.shape
     p = before.shape[2]
     add = extra.size > 0
@@ -37,7 +40,8 @@ def _stock_flow(need: np.ndarray, extra: np.ndarray, lifetime: np.ndarray, befor
         for j in range(p):
             for b in range(n_b):
                 cum[j, b] = run[b]
-                run[b] = run[b] + before[d, b, j]
+            for k in range(rows.size):
+                run[rows[k]] = run[rows[k]] + before[d, k, j]
         for b in range(n_b):
             for m in range(n_m):
                 needs[m, b] = need[d, b, m] + extra[d, b, m] if add else need[d, b, m]
@@ -58,23 +62,30 @@ def _stock_flow(need: np.ndarray, extra: np.ndarray, lifetime: np.ndarray, befor
 
 
 def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
-               before: np.ndarray | None = None, extra: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+               before: np.ndarray | None = None, extra: np.ndarray | None = None,
+               owner: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Shipments and installed base, both (D, B, M), for a need (D, B, M) (+ `extra`, same
     shape, when given: training + inference without adding them first), lifetimes (D,) and
-    shipments in the P months before the grid, `before` (D, B, P) (None: nothing installed).
+    shipments in the P months before the grid, `before` (D, B, P) (None: nothing installed;
+    with `owner`, (D, P): buyer `owner`'s, the other buyers had none; owner < 0: no buyer's).
 
     shipped(m) = max(0, need(m) - survivors(m)), survivors(m) = shipments of the lifetime - 1
     months before m (earlier grid months and pre-grid months alike); installed(m) =
     survivors(m) + shipped(m).
     """
     n_d, n_b, _ = need.shape
-    before = np.zeros((n_d, n_b, 0)) if before is None else before
+    if before is None:
+        before, rows = np.zeros((n_d, 0, 0)), np.zeros(0, dtype=np.int64)
+    elif owner is None:
+        rows = np.arange(n_b, dtype=np.int64)
+    else:  # one buyer's row (none if owner < 0): no (D, B, P) array of zeros for the others
+        before = before[:, None, :] if owner >= 0 else before[:, None, :][:, :0]
+        rows = np.array([owner] if owner >= 0 else [], dtype=np.int64)
     shipped, installed = np.empty(need.shape), np.empty(need.shape)
     _stock_flow(np.ascontiguousarray(need, dtype=float),
                 np.zeros((0, 0, 0)) if extra is None else np.ascontiguousarray(extra, dtype=float),
                 np.ascontiguousarray(lifetime_months, dtype=np.int64),
-                np.ascontiguousarray(before, dtype=float), shipped, installed)
+                np.ascontiguousarray(before, dtype=float), rows, shipped, installed)
     return shipped, installed
 
 

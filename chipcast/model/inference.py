@@ -189,6 +189,7 @@ def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: n
     growth of generation k (numpy's power, as Serving.growth)."""
     n_d, n_f, n_m = bass.shape
     for d in numba.prange(n_d):
+        gens = np.empty(n_m)
         for f in range(n_f):
             p, q = u[d, f, 1], u[d, f, 2]
             rate, midpoint, fraction_in = u[d, f, 4], u[d, f, 5], u[d, f, 6]
@@ -198,9 +199,12 @@ def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: n
             for m in range(n_m):  # arithmetic only: the compiler vectorises this loop
                 bass[d, f, m] = neg_pq * max(years_live[f, m], 0.0)
                 api[d, f, m] = _minimum(neg_rate * (t_dec[m] - midpoint), 700.0)
+            for m in range(n_m):  # the generations in a loop of their own: it vectorises
+                on = 1.0 if live[f, m] else 0.0
+                gens[m] = served_generation(count, on, month_end[m] - last_day[f], step)
             for m in range(n_m):
                 on = 1.0 if live[f, m] else 0.0
-                gen = served_generation(count, on, month_end[m] - last_day[f], step)
+                gen = gens[m]
                 fraction = fraction_in * on
                 if gen > 0:
                     growth = growth_k[d, f, int(gen)]

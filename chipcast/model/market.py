@@ -48,15 +48,21 @@ def firm_sum(a: np.ndarray) -> np.ndarray:
 
 
 def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
-                 firm_inference: np.ndarray, base_at_start: np.ndarray
+                 firm_inference: np.ndarray, base_at_start: np.ndarray,
+                 out: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(training, inference) need of every segment, each (D, G, M) A100-eq. `firm_*` are the
     firms' needs (D, F, M); `base_at_start` (D,) the installed base's A100-eq in service at the
-    grid's start (the installed_growth segment's starting need)."""
+    grid's start (the installed_growth segment's starting need). Written into `out` (two
+    (D, G, M) arrays or views, e.g. the segments' rows of the buyers' arrays) when given:
+    every segment's rows are written, so they need no zeroing."""
     seg = st.segments
     n_d, n_m = ps.n_draws, st.months.size
-    train = np.zeros((n_d, len(seg.names), n_m))
-    infer = np.zeros_like(train)
+    if out is None:
+        train = np.empty((n_d, len(seg.names), n_m))
+        infer = np.empty_like(train)
+    else:
+        train, infer = out
     t = st.month_decimal_year[None, :]
     # Needs are read at mid-month; the stock in service when the grid starts stands for the
     # month before it, so the first month gets one month of growth (not none, which shipped
@@ -73,8 +79,8 @@ def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
             ratio = value("llm_ratio", g)
             if firm_sums is None:
                 firm_sums = (firm_sum(firm_training), firm_sum(firm_inference))
-            train[:, g] = ratio * firm_sums[0]
-            infer[:, g] = ratio * firm_sums[1]
+            np.multiply(ratio, firm_sums[0], out=train[:, g])  # = train[:, g] = ratio x sum
+            np.multiply(ratio, firm_sums[1], out=infer[:, g])
             continue
         if driver == "logistic":
             # Counted from the grid's start: the capacity such buyers held before it is among
@@ -91,6 +97,6 @@ def segment_need(st: Structure, ps: ParamSet, firm_training: np.ndarray,
                              rate * years)
             need = base_at_start[:, None] * np.exp(grown)
         share = value("training_share", g)
-        train[:, g] = need * share
-        infer[:, g] = need * (1.0 - share)
+        np.multiply(need, share, out=train[:, g])
+        np.multiply(need, 1.0 - share, out=infer[:, g])
     return train, infer

@@ -22,7 +22,7 @@ from chipcast.model import fleet, supply
 from chipcast.model.demand import simulate
 from chipcast.model.formulas import FormulaError, parse_formula
 from chipcast.model.inference import compute_inference, inference_need, serving
-from chipcast.model.market import firm_sum
+from chipcast.model.market import firm_sum, segment_need
 from chipcast.model.params import ParamSet, parameters, point_params
 from chipcast.model.structure import Structure, compile_structure, stack_optional
 from chipcast.model.training import generations, training_need, with_retention
@@ -146,6 +146,46 @@ def test_interleaved_stock_flow_equals_one_buyer_at_a_time() -> None:
         np.testing.assert_array_equal(shipped[:, b], s1[:, 0])
         np.testing.assert_array_equal(installed[:, b], i1[:, 0])
     assert (installed >= need * (1 - 1e-9)).all()
+
+
+def test_stock_flow_with_one_owners_pre_grid_months_equals_the_zero_filled_array() -> None:
+    """`owner`: one buyer's pre-grid months (D, P) instead of a (D, B, P) array of zeros for
+    the others (what `simulate` built before): the same numbers to the bit, owner < 0 too."""
+    rng = np.random.default_rng(9)
+    need = rng.gamma(2.0, 100.0, (6, 5, 40)).cumsum(axis=2)
+    extra = rng.gamma(2.0, 10.0, (6, 5, 40))
+    life = rng.integers(3, 30, 6)
+    mine = rng.uniform(0, 500, (6, 12))
+    for owner in (0, 3, 4):
+        full = np.zeros((6, 5, 12))
+        full[:, owner] = mine
+        expected = fleet.stock_flow(need, life, full, extra=extra)
+        got = fleet.stock_flow(need, life, mine, extra=extra, owner=owner)
+        assert (expected[0][:, owner, 0] < need[:, owner, 0] + extra[:, owner, 0]).all()
+        for e, g in zip(expected, got, strict=True):
+            np.testing.assert_array_equal(g, e)
+    expected = fleet.stock_flow(need, life, np.zeros((6, 5, 12)), extra=extra)
+    for e, g in zip(expected, fleet.stock_flow(need, life, mine, extra=extra, owner=-1),
+                    strict=True):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_segment_need_written_into_views_of_the_buyers_arrays() -> None:
+    """segment_need(out=...) fills every segment's rows of a buyers' array (NaN-filled here:
+    nothing is left unwritten) with the numbers of the arrays it returns without `out`."""
+    st, ps = _case("base", 23)
+    rng = np.random.default_rng(3)
+    n_f, n_g, n_m = len(st.firms), len(st.segments.names), st.months.size
+    firm_t, firm_i = rng.uniform(0, 1e4, (2, ps.n_draws, n_f, n_m))
+    at_start = rng.uniform(1e4, 1e5, ps.n_draws)
+    expected = segment_need(st, ps, firm_t, firm_i, at_start)
+    buyers = np.full((2, ps.n_draws, n_f + n_g, n_m), np.nan)
+    got = segment_need(st, ps, firm_t, firm_i, at_start,
+                       out=(buyers[0, :, n_f:], buyers[1, :, n_f:]))
+    assert set(st.segments.drivers) == {"llm_ratio", "logistic", "installed_growth"}
+    for e, g, b in zip(expected, got, buyers, strict=True):
+        np.testing.assert_array_equal(b[:, n_f:], e)
+        assert np.shares_memory(g, b) and np.isnan(b[:, :n_f]).all()
 
 
 def test_numbers_do_not_depend_on_the_thread_count() -> None:
