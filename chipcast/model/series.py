@@ -59,31 +59,41 @@ def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life
     n_d, n_m = total.shape
     n_s, n_v, p = share_k.shape[2], v_inst.shape[1], before.shape[1]
     for d in numba.prange(n_d):
-        cum = np.empty(n_m + 1)
-        cum_before = np.empty(p + 1)
-        flow = np.empty(n_m)
+        # the running sums of every SKU side by side, (month, SKU): each SKU's sums stay
+        # sequential over months, in the same order, but the SKUs' independent chains advance
+        # together (SKU by SKU, one chain's add latency bound them: a third of this pass)
+        flow = np.empty((n_m, n_s))
+        cum = np.empty((n_m + 1, n_s))
+        cum_before = np.empty((p + 1, n_s))
+        cum[0] = 0.0
+        for m in range(n_m):
+            t, share, f = total[d, m], share_k[d, month_k[m]], flow[m]
+            for s in range(n_s):
+                f[s] = t * share[s]
+            c0, c1 = cum[m], cum[m + 1]
+            for s in range(n_s):
+                c1[s] = c0[s] + f[s]
+        cum_before[0] = 0.0
+        for j in range(p):
+            b0, b1, shipped_j = cum_before[j], cum_before[j + 1], before[d, j]
+            for s in range(n_s):
+                b1[s] = b0[s] + shipped_j[s]
         acc = np.zeros((5, n_v, n_m))
         for m in range(n_m):
             before_units[d, m] = 0.0
             installed_sums[0, d, m] = 0.0
             installed_sums[1, d, m] = 0.0
+        life_d = life[d]
         for s in range(n_s):
-            v = sku_vendor[s]
-            cum[0] = 0.0
+            v, per, usd = sku_vendor[s], per_unit[d, s], price[d, s]
             for m in range(n_m):
-                flow[m] = total[d, m] * share_k[d, month_k[m], s]
-                cum[m + 1] = cum[m] + flow[m]
-            cum_before[0] = 0.0
-            for j in range(p):
-                cum_before[j + 1] = cum_before[j] + before[d, j, s]
-            for m in range(n_m):
-                surviving = cum_before[p] - cum_before[min(max(p + m - life[d] + 1, 0), p)]
-                before_units[d, m] += surviving / per_unit[d, s]
-                shipped = flow[m]
-                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)] + surviving
-                units_installed = installed / per_unit[d, s]
-                units_shipped = shipped / per_unit[d, s]
-                cost = units_shipped * price[d, s]
+                surviving = cum_before[p, s] - cum_before[min(max(p + m - life_d + 1, 0), p), s]
+                before_units[d, m] += surviving / per
+                shipped = flow[m, s]
+                installed = cum[m + 1, s] - cum[max(0, m - life_d + 1), s] + surviving
+                units_installed = installed / per
+                units_shipped = shipped / per
+                cost = units_shipped * usd
                 inst[d, s, m], ship[d, s, m] = installed, shipped
                 u_inst[d, s, m], u_ship[d, s, m], capex[d, s, m] = (units_installed,
                                                                     units_shipped, cost)
