@@ -97,13 +97,19 @@ def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life
                 inst[d, s, m], ship[d, s, m] = installed, shipped
                 u_inst[d, s, m], u_ship[d, s, m], capex[d, s, m] = (units_installed,
                                                                     units_shipped, cost)
-                installed_sums[0, d, m] += inst[d, s, m]
-                installed_sums[1, d, m] += u_inst[d, s, m]
                 acc[0, v, m] += installed
                 acc[1, v, m] += shipped
                 acc[2, v, m] += units_installed
                 acc[3, v, m] += units_shipped
                 acc[4, v, m] += cost
+        # the installed metrics summed over SKUs as written, while the rows are in cache
+        sum_inst, sum_units = installed_sums[0, d], installed_sums[1, d]
+        for s in range(n_s):
+            row_inst, row_units = inst[d, s], u_inst[d, s]
+            for m in range(n_m):
+                sum_inst[m] += row_inst[m]
+            for m in range(n_m):
+                sum_units[m] += row_units[m]
         for v in range(n_v):
             for m in range(n_m):
                 v_inst[d, v, m], v_ship[d, v, m] = acc[0, v, m], acc[1, v, m]
