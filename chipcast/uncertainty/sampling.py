@@ -409,6 +409,10 @@ class DrawPlan:
             out[:, j] = self.params[self.ids[j]].law.ppf(u[:, j])
         return out
 
+    def __getstate__(self) -> dict[str, object]:
+        # paramset's cached views stay behind: pickled, a broadcast view becomes n copies
+        return {**self.__dict__, "_fixed": {}}
+
     def paramset(self, values: np.ndarray) -> ParamSet:
         """A ParamSet of len(values) draws: uncertain inputs from `values`, the rest fixed."""
         n = values.shape[0]
