@@ -46,39 +46,54 @@ PEAK_TIE_RTOL = 1e-9  # months within this of the maximum tie; the earliest of t
 def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life: np.ndarray,
                before: np.ndarray, per_unit: np.ndarray, price: np.ndarray,
                sku_vendor: np.ndarray, by_sku: tuple, by_vendor: tuple,  # type: ignore[type-arg]
-               before_units: np.ndarray) -> None:  # pragma: no cover
+               before_units: np.ndarray, installed_sums: np.ndarray) -> None:  # pragma: no cover
     """Every fleet metric by SKU (FLEET_METRICS order, each (D, S, M)) and their sums by vendor
     (each (D, V, M)), one draw at a time, in float64 whatever the outputs' dtype. `before`
     (D, P, S) is what shipped before the grid; before_units (D, M) receives the cards of it
-    still installed (summed over SKUs)."""
+    still installed (summed over SKUs). installed_sums (2, D, M) float64 receives the installed
+    A100-e and cards summed over SKUs as written (after rounding to the outputs' dtype),
+    sequentially in SKU order: numpy's `.sum(axis=1, dtype=float)` of the written arrays, which
+    the peak headlines read here while the values are in cache instead of from the buffer."""
     inst, ship, u_inst, u_ship, capex = by_sku
     v_inst, v_ship, v_u_inst, v_u_ship, v_capex = by_vendor
     n_d, n_m = total.shape
     n_s, n_v, p = share_k.shape[2], v_inst.shape[1], before.shape[1]
     for d in numba.prange(n_d):
-        cum = np.empty(n_m + 1)
-        cum_before = np.empty(p + 1)
-        flow = np.empty(n_m)
+        # the running sums of every SKU side by side, (month, SKU): each SKU's sums stay
+        # sequential over months, in the same order, but the SKUs' independent chains advance
+        # together (SKU by SKU, one chain's add latency bound them: a third of this pass)
+        flow = np.empty((n_m, n_s))
+        cum = np.empty((n_m + 1, n_s))
+        cum_before = np.empty((p + 1, n_s))
+        cum[0] = 0.0
+        for m in range(n_m):
+            t, share, f = total[d, m], share_k[d, month_k[m]], flow[m]
+            for s in range(n_s):
+                f[s] = t * share[s]
+            c0, c1 = cum[m], cum[m + 1]
+            for s in range(n_s):
+                c1[s] = c0[s] + f[s]
+        cum_before[0] = 0.0
+        for j in range(p):
+            b0, b1, shipped_j = cum_before[j], cum_before[j + 1], before[d, j]
+            for s in range(n_s):
+                b1[s] = b0[s] + shipped_j[s]
         acc = np.zeros((5, n_v, n_m))
         for m in range(n_m):
             before_units[d, m] = 0.0
+            installed_sums[0, d, m] = 0.0
+            installed_sums[1, d, m] = 0.0
+        life_d = life[d]
         for s in range(n_s):
-            v = sku_vendor[s]
-            cum[0] = 0.0
+            v, per, usd = sku_vendor[s], per_unit[d, s], price[d, s]
             for m in range(n_m):
-                flow[m] = total[d, m] * share_k[d, month_k[m], s]
-                cum[m + 1] = cum[m] + flow[m]
-            cum_before[0] = 0.0
-            for j in range(p):
-                cum_before[j + 1] = cum_before[j] + before[d, j, s]
-            for m in range(n_m):
-                surviving = cum_before[p] - cum_before[min(max(p + m - life[d] + 1, 0), p)]
-                before_units[d, m] += surviving / per_unit[d, s]
-                shipped = flow[m]
-                installed = cum[m + 1] - cum[max(0, m - life[d] + 1)] + surviving
-                units_installed = installed / per_unit[d, s]
-                units_shipped = shipped / per_unit[d, s]
-                cost = units_shipped * price[d, s]
+                surviving = cum_before[p, s] - cum_before[min(max(p + m - life_d + 1, 0), p), s]
+                before_units[d, m] += surviving / per
+                shipped = flow[m, s]
+                installed = cum[m + 1, s] - cum[max(0, m - life_d + 1), s] + surviving
+                units_installed = installed / per
+                units_shipped = shipped / per
+                cost = units_shipped * usd
                 inst[d, s, m], ship[d, s, m] = installed, shipped
                 u_inst[d, s, m], u_ship[d, s, m], capex[d, s, m] = (units_installed,
                                                                     units_shipped, cost)
@@ -87,6 +102,14 @@ def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life
                 acc[2, v, m] += units_installed
                 acc[3, v, m] += units_shipped
                 acc[4, v, m] += cost
+        # the installed metrics summed over SKUs as written, while the rows are in cache
+        sum_inst, sum_units = installed_sums[0, d], installed_sums[1, d]
+        for s in range(n_s):
+            row_inst, row_units = inst[d, s], u_inst[d, s]
+            for m in range(n_m):
+                sum_inst[m] += row_inst[m]
+            for m in range(n_m):
+                sum_units[m] += row_units[m]
         for v in range(n_v):
             for m in range(n_m):
                 v_inst[d, v, m], v_ship[d, v, m] = acc[0, v, m], acc[1, v, m]
@@ -94,26 +117,41 @@ def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life
                 v_capex[d, v, m] = acc[4, v, m]
 
 
+class SkuFleets(dict[str, np.ndarray]):
+    """fleet_by_sku's arrays (metric -> (D, S, M)), and `installed_sums` (metric -> (D, M),
+    float64) for the metrics of INSTALLED_SUMS: summed over SKUs from the same pass, as numpy's
+    `.sum(axis=1, dtype=float)` of the arrays would (the peak headlines' first step)."""
+
+    installed_sums: dict[str, np.ndarray]
+
+
+INSTALLED_SUMS = ("a100_equivalents", "units_installed")  # _fleet_sku's installed_sums order
+
+
 def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | None = None,
                  by_vendor: dict[str, np.ndarray] | None = None,
-                 before_units: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 before_units: np.ndarray | None = None) -> SkuFleets:
     """Fleet metrics by SKU summed over buyers, each (D, S, M) in its contract unit; installed
     metrics include the cards shipped before the grid. Written into `out`'s arrays when given
     (e.g. views of a series buffer; computed in float64 whatever their dtype); `by_vendor`
     (each (D, V, M)), when given, receives the sums by vendor (fleet_by_vendor) and
-    `before_units` (D, M) the pre-grid cards still installed, from the same pass."""
+    `before_units` (D, M) the pre-grid cards still installed, from the same pass. The result
+    also carries the installed metrics summed over SKUs (SkuFleets.installed_sums)."""
     n_d, n_s, n_m = sim.shipped.shape[0], sim.share_k.shape[2], st.months.size
     n_v = len(st.supply.vendors)
     o = out if out is not None else {m: np.empty((n_d, n_s, n_m)) for m in FLEET_METRICS}
     v = by_vendor if by_vendor is not None else {m: np.empty((n_d, n_v, n_m))
                                                  for m in FLEET_METRICS}
+    sums = np.empty((len(INSTALLED_SUMS), n_d, n_m))
     _fleet_sku(sim.shipped.sum(axis=1), sim.share_k, sim.month_k,
                sim.lifetime_months.astype(np.int64), np.ascontiguousarray(sim.before, float),
                sim.a100e_per_unit, np.ascontiguousarray(sim.price_usd, dtype=float),
                st.supply.sku_vendor.astype(np.int64), tuple(o[m] for m in FLEET_METRICS),
                tuple(v[m] for m in FLEET_METRICS),
-               np.empty((n_d, n_m)) if before_units is None else before_units)
-    return o
+               np.empty((n_d, n_m)) if before_units is None else before_units, sums)
+    result = SkuFleets(o)
+    result.installed_sums = dict(zip(INSTALLED_SUMS, sums, strict=True))
+    return result
 
 
 @numba.njit(cache=True, parallel=True)
@@ -220,6 +258,18 @@ def _span(w: np.ndarray) -> slice:
 DRAW_BLOCK = 16  # draws a compiled pass takes at a time (its scratch reused within)
 
 
+@numba.njit(cache=True, inline="always")
+def _nan_max(row: np.ndarray, lo: int, hi: int) -> float:  # pragma: no cover
+    """The largest of row[lo:hi], NaN if any is NaN (numpy's max), the first of equals."""
+    top = -np.inf
+    for m in range(lo, hi):
+        if np.isnan(row[m]) or np.isnan(top):
+            top = np.nan
+        elif row[m] > top:
+            top = row[m]
+    return top
+
+
 @numba.njit(cache=True, parallel=True)
 def _window_peak(a: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # pragma: no cover
     """out (D,): the largest month of a[d, :, lo:hi] summed over SKUs in float64, as numpy's
@@ -234,13 +284,15 @@ def _window_peak(a: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # p
                 row = a[d, s, lo:hi]
                 for m in range(w):
                     acc[m] += row[m]
-            top = -np.inf
-            for m in range(w):
-                if np.isnan(acc[m]) or np.isnan(top):
-                    top = np.nan
-                elif acc[m] > top:
-                    top = acc[m]
-            out[d] = top
+            out[d] = _nan_max(acc, 0, w)
+
+
+@numba.njit(cache=True, parallel=True)
+def _window_max(sums: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # pragma: no cover
+    """out (D,): the largest of sums[d, lo:hi] ((D, M), already summed over SKUs), as
+    _window_peak's last step."""
+    for d in numba.prange(sums.shape[0]):
+        out[d] = _nan_max(sums[d], lo, hi)
 
 
 def _total(a: np.ndarray, w: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -250,13 +302,18 @@ def _total(a: np.ndarray, w: np.ndarray, rows: np.ndarray | None = None) -> np.n
     return (a if rows is None else a[:, rows])[:, :, _span(w)].sum(axis=(1, 2), dtype=float)
 
 
-def _peak(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """(D,) the window's largest month of a (D, S, M) summed over SKUs, in float64."""
-    span = _span(w)
+def _peak(sku: dict[str, np.ndarray], metric: str, w: np.ndarray) -> np.ndarray:
+    """(D,) the window's largest month of sku[metric] (D, S, M) summed over SKUs, in float64
+    (from the sums fleet_by_sku made in its pass when `sku` carries them: SkuFleets)."""
+    a, span = sku[metric], _span(w)
     if span.stop <= span.start:  # numpy raises on an empty window, as before
         return a[:, :, span].sum(axis=1, dtype=float).max(axis=1)
     out = np.empty(a.shape[0])
-    _window_peak(a, span.start, span.stop, out)
+    sums = getattr(sku, "installed_sums", {}).get(metric)
+    if sums is not None:
+        _window_max(sums, span.start, span.stop, out)
+    else:
+        _window_peak(a, span.start, span.stop, out)
     return out
 
 
@@ -268,13 +325,13 @@ def _a100_a800_units(st: Structure, sku: dict[str, np.ndarray], w: np.ndarray) -
 # headline name (chipcast.contracts.HEADLINES) -> f(structure, fleet_by_sku, window) -> (D,);
 # sums in float64 whatever the fleets' dtype: totals numpy's `[:, :, window].sum(axis=(1, 2),
 # dtype=float)`; peaks compiled, equal to the bit to numpy's `.sum(axis=1, dtype=float)
-# .max(axis=1)` of the same array
+# .max(axis=1)` of the same array (the sums from fleet_by_sku's pass when given SkuFleets)
 HEADLINE_FUNCTIONS: dict[str, Callable[[Structure, dict[str, np.ndarray], np.ndarray],
                                        np.ndarray]] = {
     "a100_a800_units_shipped_2023_2025": _a100_a800_units,
     "a100e_shipped_2023_2030": lambda st, sku, w: _total(sku["a100_equivalents_shipped"], w),
-    "peak_installed_a100e": lambda st, sku, w: _peak(sku["a100_equivalents"], w),
-    "peak_installed_units": lambda st, sku, w: _peak(sku["units_installed"], w),
+    "peak_installed_a100e": lambda st, sku, w: _peak(sku, "a100_equivalents", w),
+    "peak_installed_units": lambda st, sku, w: _peak(sku, "units_installed", w),
     "total_capex_usd": lambda st, sku, w: _total(sku["capex_usd"], w),
 }
 
@@ -400,8 +457,9 @@ def series_values(
 
 def write_series(
     st: Structure, sim: Simulation, with_meta: bool = True, out: np.ndarray | None = None
-) -> tuple[np.ndarray, SeriesMeta | None, dict[str, np.ndarray]]:
-    """series_values, and the fleet_by_sku arrays (views of the values) for the headlines."""
+) -> tuple[np.ndarray, SeriesMeta | None, SkuFleets]:
+    """series_values, and the fleet_by_sku arrays (views of the values, with their sums over
+    SKUs) for the headlines."""
     n_d, n = sim.shipped.shape[0], n_series(st)
     out = np.empty((n_d, n)) if out is None else out
     if out.shape[0] != n_d or out.shape[1] < n:
@@ -432,7 +490,7 @@ def write_series(
     tok = b.slot("tokens_per_day", firm=list(st.firms), workload="inference")
     tok_total = b.slot("tokens_per_day", workload="inference")
     before_units = np.empty((n_d, st.months.size))
-    fleet_by_sku(st, sim, by_sku, by_vendor, before_units)
+    fleets = fleet_by_sku(st, sim, by_sku, by_vendor, before_units)
     if st.installed_base.owner < 0:
         before_units[:] = 0.0
     # cards and capex per A100-e shipped, once per month kind (supply.Split)
@@ -447,7 +505,7 @@ def write_series(
                   tuple(by_buyer[m] for m in FLEET_METRICS),
                   tuple(totals[m] for m in FLEET_METRICS), idle, idle_total, tok, tok_total)
     assert b.pos == n, "n_series disagrees with the blocks laid out"
-    return out[:, :n], b.meta(), by_sku
+    return out[:, :n], b.meta(), fleets
 
 
 SERIES_SCHEMA = {"month": pl.Date, "scenario": pl.Utf8, "firm": pl.Utf8, "workload": pl.Utf8,

@@ -371,6 +371,9 @@ class DrawPlan:
     ids: list[str] = field(init=False)
     _chol: np.ndarray | None = field(init=False, default=None)
     _groups: np.ndarray = field(init=False)
+    # paramset's read-only views of every point value, by draw count (chunks share a few sizes)
+    _fixed: dict[int, dict[str, np.ndarray]] = field(init=False, default_factory=dict,
+                                                     repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:
@@ -491,14 +494,21 @@ class DrawPlan:
             out[:, j] = self.params[self.ids[j]].law.ppf(u[:, j])
         return out
 
+    def __getstate__(self) -> dict[str, object]:
+        # paramset's cached views stay behind: pickled, a broadcast view becomes n copies
+        return {**self.__dict__, "_fixed": {}}
+
     def paramset(self, values: np.ndarray) -> ParamSet:
         """A ParamSet of len(values) draws: uncertain inputs from `values`, the rest fixed."""
         n = values.shape[0]
-        merged: dict[str, np.ndarray] = {
-            k: np.array([p.value]) for k, p in self.params.items()
-        }
+        if n not in self._fixed:  # every input's point value over n draws, built once per n
+            self._fixed[n] = {k: np.broadcast_to(np.array([p.value]), (n,))
+                              for k, p in self.params.items()}
+        ro = values.view()
+        ro.flags.writeable = False  # its columns are then read-only: ParamSet keeps them as is
+        merged = dict(self._fixed[n])
         for j, pid in enumerate(self.ids):
-            merged[pid] = values[:, j]
+            merged[pid] = ro[:, j]
         return ParamSet(merged, n)
 
     def matrices(self, n_draws: int, chunk: int, start: int = 0) -> Iterator[np.ndarray]:

@@ -142,3 +142,27 @@ def test_headlines_on_a_sku_major_layout_are_numpys_too() -> None:
     for name, h in HEADLINES.items():
         got = series.HEADLINE_FUNCTIONS[name](st, sku, series.window(st, h))
         assert np.array_equal(got, want[name]), name
+
+
+@pytest.mark.parametrize("scenario", ["base", "seed-2023"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_peaks_from_the_sku_pass_are_numpys_on_the_written_values(scenario: str,
+                                                                  dtype: type) -> None:
+    """write_series hands the headlines the installed metrics summed over SKUs from its own
+    pass: those sums and the headlines from them equal numpy's over the values as written
+    (float32 rounding included), to the bit; a NaN installed month makes the peak NaN."""
+    st, sim = _case(scenario, 21)
+    shipped = sim.shipped.copy()
+    shipped[4, 0, 30] = np.nan  # draw 4: one buyer-month's shipments unknown
+    sim = Simulation(**{**sim.__dict__, "shipped": shipped})
+    buf = np.full((21, series.n_series(st)), np.nan, dtype=dtype)
+    _, _, fleets = series.write_series(st, sim, False, buf)
+    assert set(fleets.installed_sums) == {"a100_equivalents", "units_installed"}
+    for metric, sums in fleets.installed_sums.items():
+        assert np.array_equal(sums, fleets[metric].sum(axis=1, dtype=float), equal_nan=True)
+    got = series.headlines(st, sim, fleets)
+    want = _numpy_headlines(st, dict(fleets))  # plain arrays: the numpy expressions
+    for name in HEADLINES:
+        assert np.array_equal(got[name], want[name], equal_nan=True), name
+    assert np.isnan(got["peak_installed_a100e"][4]) and np.isnan(got["peak_installed_units"][4])
+    assert not np.isnan(got["peak_installed_a100e"][[0, 1, 2, 3, 5]]).any()

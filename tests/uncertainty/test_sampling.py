@@ -278,3 +278,30 @@ def test_other_laws_are_scipys_a_law_at_a_time_and_unknown_ones_their_own_ppf() 
     clipped = np.clip(u, 1e-12, 1 - 1e-12)
     for j, pid in enumerate(plan.ids):
         np.testing.assert_array_equal(got[:, j], laws[pid].ppf(clipped[:, j]))
+
+
+def test_paramset_values_are_read_only_and_the_plans_views_do_not_travel(inputs) -> None:
+    """DrawPlan.paramset hands ParamSet read-only views (its columns as they are, point values
+    from views built once per chunk size): the values are the matrix's and the point values,
+    none can be written through, and a pickled plan leaves the cached views behind."""
+    import pickle
+
+    params = parameters(inputs)
+    plan = draw_plan(inputs, params, seed=5)
+    x = plan.draw_matrix(300)
+    size = len(pickle.dumps(plan))
+    ps = plan.paramset(x)
+    for j, pid in enumerate(plan.ids):
+        assert np.array_equal(ps[pid], x[:, j])
+    fixed = [k for k in params if k not in set(plan.ids)]
+    assert fixed and all(np.all(ps[k] == params[k].value) for k in fixed)
+    for k in (plan.ids[0], fixed[0]):
+        assert ps[k].shape == (300,) and not ps[k].flags.writeable
+        with pytest.raises(ValueError):
+            ps[k][0] = 1.0
+    assert x.flags.writeable  # the caller's matrix itself is untouched
+    # the views stay behind (pickled, they would be 300 float64 values per parameter)
+    assert len(pickle.dumps(plan)) < size + 300 * len(params) * 8 / 2
+    again = pickle.loads(pickle.dumps(plan))
+    assert again._fixed == {}
+    assert np.array_equal(again.draw_matrix(300), x)
