@@ -224,7 +224,7 @@ def _start(p: float, cells: int, x: np.ndarray,
     return c, x0
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def _pert_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray, lbeta: np.ndarray,
               table: np.ndarray, slope: np.ndarray, scale: np.ndarray, loc: np.ndarray,
               out: np.ndarray) -> None:  # pragma: no cover
@@ -336,11 +336,23 @@ def _is_beta(law: Any) -> bool:
 # `law._ppf(q, *shapes) * scale + loc` for q in (0, 1) after ~0.1 ms of argument handling a
 # call, paid per column and chunk; these are the same element-wise expressions (scipy 1.17's
 # lognorm_gen, triang_gen, uniform_gen._ppf), so the values are scipy's bit for bit (tested).
+def _lognorm_ppf(q: np.ndarray, s: np.ndarray) -> np.ndarray:
+    return np.exp(s * special.ndtri(q))
+
+
+def _triang_ppf(q: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return np.where(q < c, np.sqrt(c * q), 1 - np.sqrt((1 - c) * (1 - q)))
+
+
+def _uniform_ppf(q: np.ndarray) -> np.ndarray:
+    return q
+
+
+# module-level functions, not lambdas: a plan holding them (its cached _vectors) pickles
 _VECTOR_LAWS = {  # scipy name -> (its shape keywords, its _ppf on (rows, k) q and (k,) shapes)
-    "lognorm": (("s",), lambda q, s: np.exp(s * special.ndtri(q))),
-    "triang": (("c",), lambda q, c: np.where(q < c, np.sqrt(c * q),
-                                              1 - np.sqrt((1 - c) * (1 - q)))),
-    "uniform": ((), lambda q: q),
+    "lognorm": (("s",), _lognorm_ppf),
+    "triang": (("c",), _triang_ppf),
+    "uniform": ((), _uniform_ppf),
 }
 
 

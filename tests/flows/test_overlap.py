@@ -101,3 +101,27 @@ def test_without_concurrent_kernels_each_finish_runs_in_turn(monkeypatch) -> Non
         ("finish end", "a"), ("compute start", "bb"), ("compute end", "bb"),
         ("finish start", "bb"), ("finish end", "bb")]
     assert {thread for *_, thread, _ in rec.events} == {threading.current_thread().name}
+
+
+def test_every_parallel_kernel_releases_the_gil() -> None:
+    """The overlap only pays if a Monte Carlo's compiled kernels let the other thread's Python
+    (the checks) run: every parallel kernel of the maths is compiled with nogil."""
+    import importlib
+    import pkgutil
+
+    import numba.core.registry
+
+    import chipcast.model
+    import chipcast.uncertainty
+
+    kernels = {}
+    for package in (chipcast.model, chipcast.uncertainty):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, obj in vars(module).items():
+                if (isinstance(obj, numba.core.registry.CPUDispatcher)
+                        and obj.targetoptions.get("parallel")
+                        and obj.__module__ == module.__name__):
+                    kernels[f"{module.__name__}.{name}"] = obj.targetoptions.get("nogil", False)
+    assert len(kernels) >= 15, sorted(kernels)
+    assert [k for k, nogil in kernels.items() if not nogil] == []
