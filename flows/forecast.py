@@ -12,7 +12,6 @@ run id. flows/simulate.py fills the same cache entries from Dask workers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -193,75 +192,6 @@ def write_outputs(database: str, run_id: str, frame: pl.DataFrame, heads: pl.Dat
     return rows
 
 
-@dataclass
-class Computed:
-    """A scenario's forecast computed but not yet checked or written: what `finish` needs."""
-
-    scenario: str
-    inputs: Inputs
-    input_fingerprint: str
-    frame: pl.DataFrame
-    heads: pl.DataFrame
-    mc: MonteCarlo | None = None
-    quantiles: pl.DataFrame | None = None
-    scores: pl.DataFrame | None = None
-
-
-def compute(run_id: str, scenario: str, data_dir: str, input_fingerprint: str | None,
-            draws: int, seed: int, sampler: str, calibrate: bool | None,
-            fit_until: date | None, cache_dir: str | None) -> Computed:
-    """The first half of `forecast`: read the inputs (refusing changed ones), the
-    deterministic forecast, the Monte Carlo with its back-test rows. Touches no database."""
-    inputs = read_inputs(data_dir, scenario)
-    read_print = fingerprint(inputs.files)
-    if input_fingerprint is not None and read_print != input_fingerprint:
-        raise InputError(Problem(f"scenarios/{scenario}.yaml", "the input files changed while "
-                                 "the run was reading them", hint="run again once nobody is "
-                                 "editing data/"))
-    calibrate, fit_until = calibration(inputs, calibrate, fit_until)
-    stage(f"[{scenario}] computing the deterministic forecast")
-    frame, heads = compute_forecast(inputs, scenario)
-    out = Computed(scenario, inputs, read_print, frame, heads)
-    if draws > 0:
-        how = "calibrated on actuals.csv" if calibrate else "prior"
-        stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed}; {how})")
-        out.mc = _stage_result(scenario, "Monte Carlo", cached(
-            compute_monte_carlo, cache_dir, MONTE_CARLO_KEY)(
-            inputs, scenario, read_print, draws, seed, sampler, calibrate, fit_until,
-            return_state=True))
-        out.quantiles = out.mc.quantiles.with_columns(pl.lit(run_id).alias("run_id"))
-        out.scores = backtest_rows(inputs, out.mc, fit_until)
-        if out.scores.height:
-            inside = out.scores.filter(pl.col("calibration") == "prior")["inside"].mean()
-            stage(f"[{scenario}] back-test: {inside:.0%} of {out.scores['id'].n_unique()} "
-                  "actuals inside the prior P10-P90")
-    return out
-
-
-def finish(database: str, run_id: str, validation_dir: str, done: Computed, seed: int,
-           sampler: str, sensitivity: str, sensitivity_n: int, cache_dir: str | None) -> int:
-    """The second half of `forecast`: the sensitivity (from the Monte Carlo's draws), the
-    output checks and the writes under run_id (CheckFailed before any write when a check
-    fails). Returns the forecast rows written."""
-    scenario = done.scenario
-    checks: dict[str, pl.DataFrame] = {"forecast": done.frame}
-    sens = None
-    if done.mc is not None and done.quantiles is not None:
-        checks["quantiles"] = done.quantiles
-        if sensitivity != "off":
-            stage(f"[{scenario}] sensitivity ({sensitivity})")
-            sens = _stage_result(scenario, "sensitivity", cached(
-                compute_sensitivity, cache_dir, SENSITIVITY_KEY)(
-                done.inputs, scenario, done.input_fingerprint, sensitivity, sensitivity_n,
-                seed, done.mc.draws, sampler, done.mc, return_state=True))
-            checks["sensitivity"] = sens
-    check_outputs(database, run_id, validation_dir, scenario, checks)
-    rows = write_outputs(database, run_id, done.frame, done.heads, done.quantiles, sens,
-                         done.scores)
-    stage(f"[{scenario}] {rows:,} forecast rows passed the output checks")
-    return rows
-
-
 @flow(name="chipcast-forecast")
 def forecast(
     database: str,
@@ -283,7 +213,39 @@ def forecast(
     CheckFailed if a check fails. `calibrate`/`fit_until` None: the scenario's own settings.
     `cache_dir`: where cached Monte Carlo and sensitivity results live (None: always compute).
     Returns the forecast rows written."""
-    done = compute(run_id, scenario, data_dir, input_fingerprint, draws, seed, sampler,
-                   calibrate, fit_until, cache_dir)
-    return finish(database, run_id, validation_dir, done, seed, sampler, sensitivity,
-                  sensitivity_n, cache_dir)
+    inputs = read_inputs(data_dir, scenario)
+    read_print = fingerprint(inputs.files)
+    if input_fingerprint is not None and read_print != input_fingerprint:
+        raise InputError(Problem(f"scenarios/{scenario}.yaml", "the input files changed while "
+                                 "the run was reading them", hint="run again once nobody is "
+                                 "editing data/"))
+    calibrate, fit_until = calibration(inputs, calibrate, fit_until)
+    stage(f"[{scenario}] computing the deterministic forecast")
+    frame, heads = compute_forecast(inputs, scenario)
+    checks = {"forecast": frame}
+    quantiles = sens = scores = None
+    if draws > 0:
+        how = "calibrated on actuals.csv" if calibrate else "prior"
+        stage(f"[{scenario}] Monte Carlo: {draws} draws ({sampler}, seed {seed}; {how})")
+        mc = _stage_result(scenario, "Monte Carlo", cached(
+            compute_monte_carlo, cache_dir, MONTE_CARLO_KEY)(
+            inputs, scenario, read_print, draws, seed, sampler, calibrate, fit_until,
+            return_state=True))
+        quantiles = mc.quantiles.with_columns(pl.lit(run_id).alias("run_id"))
+        checks["quantiles"] = quantiles
+        scores = backtest_rows(inputs, mc, fit_until)
+        if scores.height:
+            inside = scores.filter(pl.col("calibration") == "prior")["inside"].mean()
+            stage(f"[{scenario}] back-test: {inside:.0%} of {scores['id'].n_unique()} "
+                  "actuals inside the prior P10-P90")
+        if sensitivity != "off":
+            stage(f"[{scenario}] sensitivity ({sensitivity})")
+            sens = _stage_result(scenario, "sensitivity", cached(
+                compute_sensitivity, cache_dir, SENSITIVITY_KEY)(
+                inputs, scenario, read_print, sensitivity, sensitivity_n, seed, mc.draws,
+                sampler, mc, return_state=True))
+            checks["sensitivity"] = sens
+    check_outputs(database, run_id, validation_dir, scenario, checks)
+    rows = write_outputs(database, run_id, frame, heads, quantiles, sens, scores)
+    stage(f"[{scenario}] {rows:,} forecast rows passed the output checks")
+    return rows

@@ -29,18 +29,14 @@ ranges, sensitivity) and every DuckDB write stays in this process's tasks.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import shutil
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numba
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
@@ -66,10 +62,10 @@ from chipcast.store.publish import (
     read_runs_log,
 )
 from chipcast.store.retention import keep_setting, prune
-from flows import forecast as forecast_flow
 from flows.artifacts import failure_artifact, publish_artifacts
 from flows.caching import cache_dir, run_key
 from flows.common import IO_RETRIES, IO_RETRY_DELAYS, stage, transient_only
+from flows.forecast import forecast
 from flows.ingest import ingest
 from flows.publish import publish
 from flows.simulate import simulate
@@ -94,50 +90,6 @@ class RunSummary:
     comparison: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[str] = field(default_factory=list)
     unchanged: bool = False  # nothing changed since run_id: this run published nothing
-
-
-def concurrent_kernels() -> bool:
-    """Whether two threads may run the compiled parallel kernels at once: numba's OpenMP or TBB
-    threading layer (its workqueue layer aborts the process on a concurrent launch). Known
-    once a parallel kernel has run in this process; False before."""
-    try:
-        return numba.threading_layer() in ("omp", "tbb")
-    except ValueError:  # no parallel kernel has run yet
-        return False
-
-
-def forecasts(config: RunConfig, database: str, run_id: str, validation: str,
-              fingerprints: dict[str, str], cache: str | None) -> dict[str, int]:
-    """Every scenario's forecast (flows/forecast.py) in order, each scenario's second half
-    (sensitivity, output checks, writes: `finish`) in a second thread while this one computes
-    the next scenario's deterministic forecast and Monte Carlo (`compute`, which touches no
-    database): the checks are mostly single-threaded Python and the Monte Carlo's compiled
-    kernels release the GIL, so the two share the cores instead of taking turns. One finish
-    at a time, in scenario order, so the DuckDB file keeps one writer; a failed finish raises
-    here before the next one starts, and nothing is published. Returns rows per scenario."""
-    rows: dict[str, int] = {}
-    pending: tuple[str, Future[int]] | None = None
-    # leaving the block (an error or interrupt here included) waits for a running finish, so
-    # nothing writes to the run's private copy once the publication cleans it up
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipcast-finish") as pool:
-        for s in config.scenarios:
-            done = forecast_flow.compute(
-                run_id, s, str(config.data_dir), fingerprints[s], config.draws, config.seed,
-                config.sampler, config.calibrate, config.fit_until, cache)
-            if pending is not None:
-                rows[pending[0]] = pending[1].result()  # its error stops the run here
-                pending = None
-            job = partial(forecast_flow.finish, database, run_id, validation, done,
-                          config.seed, config.sampler, config.sensitivity,
-                          config.sensitivity_n, cache)
-            if concurrent_kernels():
-                # the copied context holds this flow run's, so its tasks are this run's
-                pending = (s, pool.submit(contextvars.copy_context().run, job))
-            else:
-                rows[s] = job()
-        if pending is not None:
-            rows[pending[0]] = pending[1].result()
-    return rows
 
 
 def dask_runner(dask: str) -> DaskTaskRunner:
@@ -313,7 +265,11 @@ def pipeline(
                 config.draws, config.seed, config.sampler, config.sensitivity,
                 config.sensitivity_n, config.calibrate, config.fit_until)
         try:
-            rows = forecasts(config, db, pub.run_id, validation, fingerprints, handoff)
+            rows = {s: forecast.fn(db, pub.run_id, s, str(config.data_dir), validation,
+                                   fingerprints[s], config.draws, config.seed, config.sampler,
+                                   config.sensitivity, config.sensitivity_n, config.calibrate,
+                                   config.fit_until, handoff)
+                    for s in config.scenarios}
         finally:
             if handoff is not None and handoff != cached:
                 shutil.rmtree(handoff, ignore_errors=True)

@@ -17,7 +17,7 @@ import numpy as np
 GAP_RTOL = 1e-9
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _stock_flow(need: np.ndarray, extra: np.ndarray, lifetime: np.ndarray, before: np.ndarray,
                 rows: np.ndarray, shipped: np.ndarray, installed: np.ndarray
                 ) -> None:  # pragma: no cover
@@ -89,7 +89,7 @@ def stock_flow(need: np.ndarray, lifetime_months: np.ndarray,
     return shipped, installed
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _rolling(flow: np.ndarray, lifetime: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     n_d, n_k, n_m = flow.shape
     for d in numba.prange(n_d):
@@ -117,7 +117,7 @@ def rolling_installed(flow: np.ndarray, lifetime_months: np.ndarray,
     return result.reshape(flow.shape) if out is None else out
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _surviving(before: np.ndarray, lifetime: np.ndarray, out: np.ndarray
                ) -> None:  # pragma: no cover
     n_d, p, n_k = before.shape
@@ -172,7 +172,7 @@ def _pairwise_sum(row: np.ndarray) -> float:  # pragma: no cover
     return res
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _before_totals(before: np.ndarray, lifetime: np.ndarray, by_month: np.ndarray,
                    at_start: np.ndarray) -> None:  # pragma: no cover
     n_d, p, n_s = before.shape

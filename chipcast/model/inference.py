@@ -176,7 +176,7 @@ def served_generation(count: int, on: float, elapsed: float,
     return 0.0
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: np.ndarray,
                month_end: np.ndarray, last_day: np.ndarray, interval: np.ndarray,
                growth_k: np.ndarray, count: int, index: np.ndarray, last_r: np.ndarray,
@@ -218,7 +218,7 @@ def _exponents(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, t_dec: n
                     mult[d, f, m] = rv[d, 2, r]
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _users_api(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, bass: np.ndarray,
                api: np.ndarray) -> None:  # pragma: no cover
     """From the exponentials: daily users (written over `bass`) = dau_target x the Bass share
@@ -236,7 +236,7 @@ def _users_api(u: np.ndarray, years_live: np.ndarray, live: np.ndarray, bass: np
                 api[d, f, m] = api_ceiling / (1.0 + api[d, f, m]) * (1.0 if live[f, m] else 0.0)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _tokens_chips(chat: np.ndarray, intensity: np.ndarray, api: np.ndarray, per_token: np.ndarray,
                   mult: np.ndarray, ref: np.ndarray, util: np.ndarray, peak_to_average: np.ndarray,
                   tokens: np.ndarray, chips: np.ndarray) -> None:  # pragma: no cover

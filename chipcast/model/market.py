@@ -27,7 +27,7 @@ from chipcast.model.params import ParamSet
 from chipcast.model.structure import DAYS_PER_YEAR, Structure
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _over_firms(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     """out (D, M) = a (D, F, M) summed over firms, in firm order from the first firm: numpy's
     a.sum(axis=1) to the bit (it adds a non-innermost axis sequentially), one draw a thread."""

@@ -123,7 +123,7 @@ def _maximum(a: float, b: float) -> float:  # pragma: no cover
     return a if a >= b else b
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _roofline(chat: np.ndarray, intensity: np.ndarray, api: np.ndarray, per_token: np.ndarray,
               mult: np.ndarray, active: np.ndarray, total: np.ndarray, share: np.ndarray,
               context: np.ndarray, u: np.ndarray, chip: np.ndarray, ref: np.ndarray,

@@ -42,7 +42,7 @@ from chipcast.model.structure import Structure
 PEAK_TIE_RTOL = 1e-9  # months within this of the maximum tie; the earliest of them is the peak
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _fleet_sku(total: np.ndarray, share_k: np.ndarray, month_k: np.ndarray, life: np.ndarray,
                before: np.ndarray, per_unit: np.ndarray, price: np.ndarray,
                sku_vendor: np.ndarray, by_sku: tuple, by_vendor: tuple,  # type: ignore[type-arg]
@@ -154,7 +154,7 @@ def fleet_by_sku(st: Structure, sim: Simulation, out: dict[str, np.ndarray] | No
     return result
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _buyer_series(training: np.ndarray, inference: np.ndarray, installed: np.ndarray,
                   shipped: np.ndarray, tokens: np.ndarray, k_units: np.ndarray,
                   k_capex: np.ndarray, month_k: np.ndarray, life: np.ndarray, owner: int,
@@ -270,7 +270,7 @@ def _nan_max(row: np.ndarray, lo: int, hi: int) -> float:  # pragma: no cover
     return top
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _window_peak(a: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # pragma: no cover
     """out (D,): the largest month of a[d, :, lo:hi] summed over SKUs in float64, as numpy's
     `.sum(axis=1, dtype=float).max(axis=1)` (sequential sums; NaN if any month is NaN)."""
@@ -287,7 +287,7 @@ def _window_peak(a: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # p
             out[d] = _nan_max(acc, 0, w)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _window_max(sums: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # pragma: no cover
     """out (D,): the largest of sums[d, lo:hi] ((D, M), already summed over SKUs), as
     _window_peak's last step."""

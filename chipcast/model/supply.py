@@ -73,7 +73,7 @@ def check_months_have_cards(supply: Supply, months: np.ndarray) -> None:
             "controlled), or a regime row making one legal", "data/sku_mix.csv")
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _split(shares_y: np.ndarray, mix_y: np.ndarray, year: np.ndarray, shippable: np.ndarray,
            sku_vendor: np.ndarray, a: np.ndarray, share_k: np.ndarray, cards_k: np.ndarray
            ) -> None:  # pragma: no cover

@@ -113,7 +113,7 @@ def _retain_row(train: np.ndarray, keep: float, out: np.ndarray) -> None:  # pra
             earlier = max(earlier, x)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _training(need: np.ndarray, month_start: np.ndarray, month_end: np.ndarray,
               busy: np.ndarray, days: np.ndarray, rel_firm: np.ndarray, rel_day: np.ndarray,
               lead: np.ndarray, last: np.ndarray, last_day: np.ndarray, interval: np.ndarray,

@@ -32,7 +32,7 @@ def exact_quantiles(values: np.ndarray, qs: tuple[float, ...] = QUANTILES,
     return out
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _count(values: np.ndarray, lo: np.ndarray, scale: np.ndarray, counts: np.ndarray,
            block: int) -> None:  # pragma: no cover
     """Adds each value (D, n) to its bin of counts (n, bins): bin = trunc((v - lo) x scale),
@@ -54,7 +54,7 @@ def _count(values: np.ndarray, lo: np.ndarray, scale: np.ndarray, counts: np.nda
                     counts[j, 0] += 1
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _observe(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: np.ndarray,
              block: int) -> None:  # pragma: no cover
     """Folds a chunk (D, n) into each series' min, max (NaN propagates, as np.minimum) and
@@ -73,7 +73,7 @@ def _observe(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: np.ndarr
                 total[j] += x
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _rank_bins(counts: np.ndarray, below: np.ndarray, ranks: np.ndarray, b: np.ndarray,
                inside: np.ndarray, before: np.ndarray) -> None:  # pragma: no cover
     """For each series (rows of counts (n, bins), with `below` values under its first bin) and
@@ -243,7 +243,7 @@ def _fold_series(values: np.ndarray, keep: np.ndarray, keep2: np.ndarray, pair: 
     return low, high, acc, below, above, low2, high2, acc2, below2, above2
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _fold_count(values_t: np.ndarray, p_lo: np.ndarray, p_hi: np.ndarray, scale: np.ndarray,
                 keep: np.ndarray, counts: np.ndarray, under: np.ndarray, over: np.ndarray,
                 lo: np.ndarray, hi: np.ndarray, total: np.ndarray, keep2: np.ndarray,

@@ -224,7 +224,7 @@ def _start(p: float, cells: int, x: np.ndarray,
     return c, x0
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _pert_ppf(u: np.ndarray, a: np.ndarray, b: np.ndarray, lbeta: np.ndarray,
               table: np.ndarray, slope: np.ndarray, scale: np.ndarray, loc: np.ndarray,
               out: np.ndarray) -> None:  # pragma: no cover

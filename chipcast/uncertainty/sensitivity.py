@@ -224,7 +224,7 @@ def _tie_keys(x: np.ndarray) -> np.ndarray:
     return keys
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _keys_from_order(rows: np.ndarray, order: np.ndarray,
                      keys: np.ndarray) -> None:  # pragma: no cover - compiled
     """keys[i, order[i, p]] = the first sorted position p of its run of equal values (NaNs one
@@ -240,7 +240,7 @@ def _keys_from_order(rows: np.ndarray, order: np.ndarray,
             keys[i, order[i, p]] = first
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _bin_sums(keys: np.ndarray, idx: np.ndarray, dev: np.ndarray,
               bins: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Draw counts (d, bins) and output deviation sums (d, bins, H) per input and equal-count
