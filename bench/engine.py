@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
@@ -43,6 +41,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # engine_v0: the engine be
 
 from engine_v0 import demand as demand_v0  # noqa: E402
 from engine_v0 import draw_values as draw_values_v0  # noqa: E402
+from timing import best  # noqa: E402  (bench/timing.py)
 
 from chipcast.inputs import load_inputs  # noqa: E402
 from chipcast.model.demand import simulate  # noqa: E402
@@ -53,19 +52,6 @@ from chipcast.uncertainty.quantiles import HistogramQuantiles, exact_quantiles  
 from chipcast.uncertainty.sampling import draw_plan  # noqa: E402
 
 TARGET = 15.0
-
-
-def best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Wall and CPU seconds (this process, all threads) of the fastest of `repeat` calls: the
-    machine is shared, so the minimum is the least disturbed, and CPU time does not count the
-    time other processes hold the cores."""
-    wall, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return min(wall), min(cpu)
 
 
 def main() -> None:

@@ -26,25 +26,19 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+import timing  # bench/timing.py (this folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("draw_values", "fleet_by_sku", "headlines", "paramset")
 
 
 def best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Wall and CPU milliseconds (this process, all threads) of the fastest of `repeat` calls
-    (after one warm-up call)."""
-    fn()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return min(wall) * 1e3, min(cpu) * 1e3
+    """Wall and CPU milliseconds of the fastest of `repeat` calls, after one warm-up call."""
+    wall, cpu = timing.best(fn, repeat, warm_up=True)
+    return wall * 1e3, cpu * 1e3
 
 
 def measure(scenario: str, draws: int, repeat: int) -> dict[str, tuple[float, float]]:
