@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EXIT_DATA = 1  # bad input or failed data check
@@ -17,6 +18,9 @@ DEBUG_ENV = "CHIPCAST_DEBUG"  # set (or `chipcast --debug`): errors show their t
 
 
 _INTERRUPTED: list[str] = []  # the signals this process was asked to stop by (cli.interrupt)
+# Checks for a stop signal that arrived but is not noted yet (cli.interrupt's wakeup socket,
+# which its watcher thread may not have read when the main thread asks).
+_PROBES: list[Callable[[], bool]] = []
 
 
 def note_interrupt(name: str) -> None:
@@ -24,10 +28,17 @@ def note_interrupt(name: str) -> None:
     _INTERRUPTED.append(name)
 
 
+def add_interrupt_probe(probe: Callable[[], bool]) -> Callable[[], None]:
+    """Register a check for a stop signal not yet noted; returns its removal."""
+    _PROBES.append(probe)
+    return lambda: _PROBES.remove(probe) if probe in _PROBES else None
+
+
 def interrupted() -> bool:
     """Whether a stop signal arrived: a library may have turned its KeyboardInterrupt into an
-    ordinary exception (a cancelled future), which is still an interruption, not a failure."""
-    return bool(_INTERRUPTED)
+    ordinary exception (a cancelled future), which is still an interruption, not a failure.
+    Asked while that exception unwinds, so a signal still waiting to be noted counts too."""
+    return bool(_INTERRUPTED) or any(probe() for probe in _PROBES)
 
 
 def debugging() -> bool:

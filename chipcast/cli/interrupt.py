@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -26,10 +27,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from chipcast.errors import EXIT_INTERRUPTED, note_interrupt
+from chipcast.errors import EXIT_INTERRUPTED, add_interrupt_probe, note_interrupt
 
 HARD_STOP = 3.5  # s after the first signal: a run must end within 5 s of Ctrl-C
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WANTED = frozenset(int(s) for s in SIGNALS)  # their numbers, as the wakeup bytes carry them
 
 
 def _hard_exit(why: str) -> None:
@@ -56,26 +58,27 @@ class Interrupt:
         return self.signal is not None
 
 
-def _watch(read_fd: int, hard_stop: float, seen: Interrupt) -> None:
-    """Watcher thread: wait for the first signal byte on the wakeup fd, then give the run
-    `hard_stop` seconds (or until a second signal) before the hard exit."""
-    wanted = {int(s) for s in SIGNALS}
+def _watch(sock: socket.socket, hard_stop: float, seen: Interrupt) -> None:
+    """Watcher thread: wait for the first signal byte on the wakeup socket, then give the run
+    `hard_stop` seconds (or until a second signal) before the hard exit. Each byte is noted
+    (note_interrupt) before it is consumed, so a signal is always either noted or still
+    waiting in the socket, where `_pending` sees it: the main thread never finds neither."""
     first: str | None = None
     deadline: float | None = None
     while True:
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        ready, _, _ = select.select([read_fd], [], [], timeout)
+        ready, _, _ = select.select([sock], [], [], timeout)
         if not ready:
             _hard_exit(f"{first}, still stopping after {hard_stop:g} s")
         try:
-            data = os.read(read_fd, 64)
+            data = sock.recv(64, socket.MSG_PEEK)
         except OSError:
             return
         if not data:
-            os.close(read_fd)
+            sock.close()
             return  # the write end closed: the command ended without a signal
         for number in data:
-            if number not in wanted:
+            if number not in WANTED:
                 continue
             name = signal.Signals(number).name
             if first is not None:
@@ -86,6 +89,16 @@ def _watch(read_fd: int, hard_stop: float, seen: Interrupt) -> None:
             # when it lands in a query; the run is still interrupted, not failed.
             note_interrupt(name)
             deadline = time.monotonic() + hard_stop
+        sock.recv(len(data))  # consumed once noted
+
+
+def _pending(sock: socket.socket) -> bool:
+    """Whether a stop signal's byte waits in the wakeup socket, not yet read by the watcher."""
+    try:
+        data = sock.recv(64, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:  # nothing waiting (BlockingIOError), or the socket is closed
+        return False
+    return any(number in WANTED for number in data)
 
 
 @contextmanager
@@ -105,12 +118,14 @@ def interruptible(hard_stop: float = HARD_STOP) -> Iterator[Interrupt]:
         note_interrupt(seen.signal)
         raise KeyboardInterrupt(seen.signal)
 
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(write_fd, False)
-    watcher = threading.Thread(target=_watch, args=(read_fd, hard_stop, seen), daemon=True,
+    # a socket pair, not a pipe: a socket can be peeked at without consuming (_pending)
+    read_end, write_end = socket.socketpair()
+    write_end.setblocking(False)
+    watcher = threading.Thread(target=_watch, args=(read_end, hard_stop, seen), daemon=True,
                                name="chipcast-interrupt-watchdog")
     watcher.start()
-    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    remove_probe = add_interrupt_probe(lambda: _pending(read_end))
+    previous_fd = signal.set_wakeup_fd(write_end.fileno(), warn_on_full_buffer=False)
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
     interrupted = False
     try:
@@ -123,7 +138,8 @@ def interruptible(hard_stop: float = HARD_STOP) -> Iterator[Interrupt]:
             signal.signal(s, h)
         signal.set_wakeup_fd(previous_fd)
         if not interrupted:  # a normal end: EOF tells the watcher to stop
-            os.close(write_fd)
+            remove_probe()
+            write_end.close()
 
 
 def exit_on_late_signal() -> None:
