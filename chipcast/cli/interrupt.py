@@ -140,6 +140,8 @@ def interruptible(hard_stop: float = HARD_STOP) -> Iterator[Interrupt]:
         if not interrupted:  # a normal end: EOF tells the watcher to stop
             remove_probe()
             write_end.close()
+        else:  # the fd stays open: its socket's close (here, or when collected) would send
+            write_end.detach()  # the watcher EOF and disarm the hard stop
 
 
 def exit_on_late_signal() -> None:

@@ -327,3 +327,30 @@ def test_a_signal_another_handler_turns_into_an_error_still_counts_as_an_interru
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "True"
+
+
+HANGS_AFTER_SIGNAL = """
+import gc, os, signal, time
+from chipcast.cli.interrupt import interruptible
+
+try:
+    with interruptible(hard_stop=1):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+except KeyboardInterrupt:
+    pass
+gc.collect()  # the block's objects are gone: the watchdog must still be armed
+time.sleep(20)  # unwinding that hangs after the block
+os._exit(0)
+"""
+
+
+def test_the_watchdog_stays_armed_after_the_interrupted_block() -> None:
+    """Once a signal arrived, the hard stop holds even when the hang comes after the
+    interruptible block has exited (its wakeup socket must outlive the block)."""
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", HANGS_AFTER_SIGNAL], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert time.monotonic() - t0 < 15
+    assert "still stopping after 1 s" in proc.stderr
