@@ -38,7 +38,8 @@ def interrupted() -> bool:
     """Whether a stop signal arrived: a library may have turned its KeyboardInterrupt into an
     ordinary exception (a cancelled future), which is still an interruption, not a failure.
     Asked while that exception unwinds, so a signal still waiting to be noted counts too."""
-    return bool(_INTERRUPTED) or any(probe() for probe in _PROBES)
+    # the probes first: a signal they no longer see was consumed, hence noted before
+    return any(probe() for probe in _PROBES) or bool(_INTERRUPTED)
 
 
 def debugging() -> bool:

@@ -92,13 +92,14 @@ def _watch(sock: socket.socket, hard_stop: float, seen: Interrupt) -> None:
         sock.recv(len(data))  # consumed once noted
 
 
-def _pending(sock: socket.socket) -> bool:
-    """Whether a stop signal's byte waits in the wakeup socket, not yet read by the watcher."""
+def _pending(sock: socket.socket) -> str | None:
+    """The name of a stop signal whose byte waits in the wakeup socket, not yet read by the
+    watcher; None when none does."""
     try:
         data = sock.recv(64, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     except OSError:  # nothing waiting (BlockingIOError), or the socket is closed
-        return False
-    return any(number in WANTED for number in data)
+        return None
+    return next((signal.Signals(n).name for n in data if n in WANTED), None)
 
 
 @contextmanager
@@ -124,13 +125,18 @@ def interruptible(hard_stop: float = HARD_STOP) -> Iterator[Interrupt]:
     watcher = threading.Thread(target=_watch, args=(read_end, hard_stop, seen), daemon=True,
                                name="chipcast-interrupt-watchdog")
     watcher.start()
-    remove_probe = add_interrupt_probe(lambda: _pending(read_end))
+    remove_probe = add_interrupt_probe(lambda: _pending(read_end) is not None)
     previous_fd = signal.set_wakeup_fd(write_end.fileno(), warn_on_full_buffer=False)
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
     interrupted = False
     try:
         yield seen
     except BaseException as exc:
+        # a signal another handler converted, not yet read by the watcher (asked first: once
+        # the watcher has consumed a signal's byte, it has set seen.signal)
+        pending = _pending(read_end)
+        if pending is not None and seen.signal is None:
+            seen.signal = pending
         interrupted = seen.signalled or not isinstance(exc, Exception)
         raise
     finally:

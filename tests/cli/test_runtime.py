@@ -316,6 +316,25 @@ with interruptible(hard_stop=30):
 os._exit(0)  # the armed watchdog would end the process with 130 after hard_stop
 """
 
+# The converted error leaving the block: the block's Interrupt names the signal at once.
+ESCAPED = """
+import os, signal, time
+from chipcast.cli.interrupt import interruptible
+from chipcast.errors import interrupted
+
+def library_handler(signum, frame):
+    raise ValueError("converted")
+
+try:
+    with interruptible(hard_stop=30) as seen:
+        signal.signal(signal.SIGTERM, library_handler)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+except ValueError:
+    print(seen.signal, interrupted(), flush=True)
+os._exit(0)
+"""
+
 
 def test_a_signal_another_handler_turns_into_an_error_still_counts_as_an_interrupt() -> None:
     """A SIGTERM during a flow reaches Prefect's handler, and a library may turn what it raises
@@ -327,6 +346,10 @@ def test_a_signal_another_handler_turns_into_an_error_still_counts_as_an_interru
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "True"
+    proc = subprocess.run([sys.executable, "-c", ESCAPED], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "SIGTERM True"
 
 
 HANGS_AFTER_SIGNAL = """
