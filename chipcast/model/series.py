@@ -255,44 +255,18 @@ def _span(w: np.ndarray) -> slice:
     return slice(int(inside[0]), int(inside[-1]) + 1) if inside.size else slice(0, 0)
 
 
-DRAW_BLOCK = 16  # draws a compiled pass takes at a time (its scratch reused within)
-
-
-@numba.njit(cache=True, inline="always")
-def _nan_max(row: np.ndarray, lo: int, hi: int) -> float:  # pragma: no cover
-    """The largest of row[lo:hi], NaN if any is NaN (numpy's max), the first of equals."""
-    top = -np.inf
-    for m in range(lo, hi):
-        if np.isnan(row[m]) or np.isnan(top):
-            top = np.nan
-        elif row[m] > top:
-            top = row[m]
-    return top
-
-
-@numba.njit(cache=True, parallel=True)
-def _window_peak(a: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # pragma: no cover
-    """out (D,): the largest month of a[d, :, lo:hi] summed over SKUs in float64, as numpy's
-    `.sum(axis=1, dtype=float).max(axis=1)` (sequential sums; NaN if any month is NaN)."""
-    n_d, n_s, w = a.shape[0], a.shape[1], hi - lo
-    n_blk = (n_d + DRAW_BLOCK - 1) // DRAW_BLOCK
-    for blk in numba.prange(n_blk):
-        acc = np.empty(w)
-        for d in range(blk * DRAW_BLOCK, min(n_d, (blk + 1) * DRAW_BLOCK)):
-            acc[:] = 0.0
-            for s in range(n_s):  # months inner, contiguous: SKU by SKU as numpy adds them
-                row = a[d, s, lo:hi]
-                for m in range(w):
-                    acc[m] += row[m]
-            out[d] = _nan_max(acc, 0, w)
-
-
 @numba.njit(cache=True, parallel=True)
 def _window_max(sums: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:  # pragma: no cover
-    """out (D,): the largest of sums[d, lo:hi] ((D, M), already summed over SKUs), as
-    _window_peak's last step."""
+    """out (D,): the largest of sums[d, lo:hi] ((D, M), already summed over SKUs), as numpy's
+    `.max(axis=1)`: NaN if any month is NaN, the first of equals."""
     for d in numba.prange(sums.shape[0]):
-        out[d] = _nan_max(sums[d], lo, hi)
+        top = -np.inf
+        for m in range(lo, hi):
+            if np.isnan(sums[d, m]) or np.isnan(top):
+                top = np.nan
+            elif sums[d, m] > top:
+                top = sums[d, m]
+        out[d] = top
 
 
 def _total(a: np.ndarray, w: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -303,17 +277,17 @@ def _total(a: np.ndarray, w: np.ndarray, rows: np.ndarray | None = None) -> np.n
 
 
 def _peak(sku: dict[str, np.ndarray], metric: str, w: np.ndarray) -> np.ndarray:
-    """(D,) the window's largest month of sku[metric] (D, S, M) summed over SKUs, in float64
-    (from the sums fleet_by_sku made in its pass when `sku` carries them: SkuFleets)."""
+    """(D,) the window's largest month of sku[metric] (D, S, M) summed over SKUs, in float64:
+    the sums fleet_by_sku made in its pass (SkuFleets.installed_sums), or for a plain dict of
+    arrays numpy's `.sum(axis=1, dtype=float)`, the same sums (sequential in SKU order)."""
     a, span = sku[metric], _span(w)
     if span.stop <= span.start:  # numpy raises on an empty window, as before
         return a[:, :, span].sum(axis=1, dtype=float).max(axis=1)
-    out = np.empty(a.shape[0])
     sums = getattr(sku, "installed_sums", {}).get(metric)
-    if sums is not None:
-        _window_max(sums, span.start, span.stop, out)
-    else:
-        _window_peak(a, span.start, span.stop, out)
+    if sums is None:
+        sums = a.sum(axis=1, dtype=float)
+    out = np.empty(a.shape[0])
+    _window_max(sums, span.start, span.stop, out)
     return out
 
 
