@@ -8,6 +8,7 @@ mean = mode or value, sd = (high - low) / 4, cut to [low, high]. `fixed` has no 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from scipy import stats
@@ -16,6 +17,7 @@ from chipcast.contracts import DISTS
 
 _Z95 = stats.norm.ppf(0.95)
 PERT_LAMBDA = 4.0  # the classic PERT weight on the mode
+LAWS_KEPT = 4096  # distinct frozen laws kept per process (bounds a long-lived `serve`)
 
 
 class DistributionError(ValueError):
@@ -64,13 +66,13 @@ def frozen(
                                 "lie within [low, high]")
     width = hi - lo
     if name == "uniform":
-        return stats.uniform(loc=lo, scale=width)
+        return _law("uniform", loc=lo, scale=width)
     if name == "triangular":
-        return stats.triang(c=(md - lo) / width, loc=lo, scale=width)
+        return _law("triang", c=(md - lo) / width, loc=lo, scale=width)
     if name == "pert":
         a = 1 + PERT_LAMBDA * (md - lo) / width
         b = 1 + PERT_LAMBDA * (hi - md) / width
-        return stats.beta(a, b, loc=lo, scale=width)
+        return _law("beta", a, b, loc=lo, scale=width)
     if name == "lognormal":
         if lo <= 0:
             raise DistributionError(f"dist 'lognormal' needs low > 0 (got {lo:g})",
@@ -78,7 +80,18 @@ def frozen(
                                     "positive: raise low, or use another dist")
         mu = (math.log(lo) + math.log(hi)) / 2
         sigma = (math.log(hi) - math.log(lo)) / (2 * _Z95)
-        return stats.lognorm(s=sigma, scale=math.exp(mu))
+        return _law("lognorm", s=sigma, scale=math.exp(mu))
     # normal-truncated
     sd = width / 4
-    return stats.truncnorm(a=(lo - md) / sd, b=(hi - md) / sd, loc=md, scale=sd)
+    return _law("truncnorm", a=(lo - md) / sd, b=(hi - md) / sd, loc=md, scale=sd)
+
+
+@lru_cache(maxsize=LAWS_KEPT)
+def _law(name: str, *args: float, **kwds: float) -> Any:
+    """scipy.stats' law `name` frozen with `args` and `kwds` as given (the sampler reads a
+    law's args and kwds), one object per distinct call. Why kept: freezing builds a new
+    distribution instance and its docstring, ~1 ms a law, and a run builds every input's law
+    several times per scenario (forecast, Monte Carlo, back-test, sensitivity): 5.6 s of a
+    default run. Nothing changes a law once built (no `random_state` is set: draws come from
+    the sampling plan's own generator), so sharing one is safe."""
+    return getattr(stats, name)(*args, **kwds)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fixture_data import DATA, copy_data
+from scipy import stats
 
 from chipcast.errors import ChipcastError, InputError
 from chipcast.inputs import load_inputs
@@ -86,3 +88,36 @@ def test_parameters_of_valid_inputs_build_every_law() -> None:
     uncertain = {k for k, p in params.items() if p.uncertain}
     assert "usage:b:dau_target" in uncertain and "model_classes:*:mfu" in uncertain
     assert all(p.law is None for k, p in params.items() if k not in uncertain)
+
+
+@pytest.mark.parametrize("dist, value, low, mode, high, build", [
+    ("uniform", 2.0, 1.0, None, 4.0, lambda: stats.uniform(loc=1.0, scale=3.0)),
+    ("triangular", 2.0, 1.0, None, 4.0, lambda: stats.triang(c=1 / 3, loc=1.0, scale=3.0)),
+    ("pert", 2.0, 1.0, 3.0, 4.0,
+     lambda: stats.beta(1 + 4 * 2 / 3, 1 + 4 * 1 / 3, loc=1.0, scale=3.0)),
+    ("lognormal", 2.0, 1.0, None, 4.0, lambda: stats.lognorm(
+        s=math.log(4.0) / (2 * stats.norm.ppf(0.95)), scale=math.exp(math.log(4.0) / 2))),
+    ("normal-truncated", 2.0, 1.0, None, 4.0,
+     lambda: stats.truncnorm(a=-1 / 0.75, b=2 / 0.75, loc=2.0, scale=0.75)),
+])
+def test_a_law_is_built_once_and_is_scipys_law_of_the_row(dist, value, low, mode, high,
+                                                          build) -> None:
+    """The law kept for a row is the one scipy builds from the documented semantics: same
+    distribution, same args and kwds (the sampler reads them), same quantiles; asking again
+    (the next compile of the same inputs) returns that object instead of freezing anew."""
+    law, expected = frozen(dist, value, low, mode, high), build()
+    assert law.dist.name == expected.dist.name
+    assert law.args == pytest.approx(expected.args, rel=1e-15)
+    assert law.kwds.keys() == expected.kwds.keys()
+    assert list(law.kwds.values()) == pytest.approx(list(expected.kwds.values()), rel=1e-15)
+    u = np.linspace(0.001, 0.999, 101)
+    np.testing.assert_allclose(law.ppf(u), expected.ppf(u), rtol=1e-12)
+    assert frozen(dist, value, low, mode, high) is law
+    assert frozen(dist, value, low, mode, high * 2) is not law
+
+
+def test_two_compiles_of_the_same_inputs_share_their_laws() -> None:
+    inputs = load_inputs(DATA, "roofline")
+    first, second = parameters(inputs), parameters(inputs)
+    uncertain = [k for k, p in first.items() if p.uncertain]
+    assert uncertain and all(second[k].law is first[k].law for k in uncertain)
