@@ -12,7 +12,8 @@
   applied here (the tornado ignores it too), so correlated groups are read one input at a time.
 - Given data (the default run's, no extra model runs): on the Monte Carlo's own draws, the binned
   first-order index (`binned_s1`) of every input and, for the inputs with the largest, the
-  moment-independent PAWN index (SALib). Correlated inputs carry their partners' effect here.
+  moment-independent PAWN index (`pawn_median`: SALib's pawn.analyze on scipy's KS distance,
+  without the p-value SALib discards). Correlated inputs carry their partners' effect here.
   The bootstrap resamples are ranked by counting from one sort of the draws (`_tie_keys`,
   `_bin_sums`), not sorted again; tests/fixtures/given_data_reference.py keeps the sorting code
   they equal.
