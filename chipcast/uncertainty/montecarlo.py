@@ -122,24 +122,27 @@ def _frame(st: Structure, meta: SeriesMeta, mean: np.ndarray, qv: np.ndarray,
     quantile = np.array([np.nan, *qs])
     values = np.concatenate([mean[None, :], qv], axis=0).T.ravel()  # series-major
     units = np.array([unit_of(m) for m in meta.metric], dtype=object)
+    each = pl.Series(np.repeat(np.arange(n, dtype=np.uint32), k))  # row -> its series
 
-    def rep(a: np.ndarray) -> np.ndarray:
-        return np.repeat(a, k)
+    def rep(name: str, a: np.ndarray) -> pl.Series:
+        # each series' text converted once, then repeated natively: converting the
+        # repeated object array cost ~k times as much (the frame has n x k rows)
+        return pl.Series(name, a, dtype=pl.Utf8).gather(each)
 
     return pl.DataFrame(
         [
-            pl.Series("scenario", [st.scenario] * (n * k), dtype=pl.Utf8),
-            pl.Series("month", rep(meta.month)).cast(pl.Date),
-            pl.Series("firm", rep(meta.firm), dtype=pl.Utf8),
-            pl.Series("workload", rep(meta.workload), dtype=pl.Utf8),
-            pl.Series("sku", rep(meta.sku), dtype=pl.Utf8),
-            pl.Series("vendor", rep(meta.vendor), dtype=pl.Utf8),
-            pl.Series("metric", rep(meta.metric), dtype=pl.Utf8),
-            pl.Series("stat", np.tile(stat, n), dtype=pl.Utf8),
+            pl.repeat(st.scenario, n * k, dtype=pl.Utf8, eager=True).alias("scenario"),
+            pl.Series("month", np.repeat(meta.month, k)).cast(pl.Date),
+            rep("firm", meta.firm),
+            rep("workload", meta.workload),
+            rep("sku", meta.sku),
+            rep("vendor", meta.vendor),
+            rep("metric", meta.metric),
+            pl.Series("stat", stat, dtype=pl.Utf8).gather(np.tile(np.arange(k), n)),
             pl.Series("quantile", np.tile(quantile, n), dtype=pl.Float64).fill_nan(None),
             pl.Series("value", values, dtype=pl.Float64),
-            pl.Series("unit", rep(units), dtype=pl.Utf8),
-            pl.Series("calibration", [calibration] * (n * k), dtype=pl.Utf8),
+            rep("unit", units),
+            pl.repeat(calibration, n * k, dtype=pl.Utf8, eager=True).alias("calibration"),
         ]
     )
 
