@@ -363,8 +363,11 @@ def _ks_distance(a: np.ndarray, b: np.ndarray) -> float:
     scipy's `ks_2samp` statistic (method `asymp`: no p-value) gives it to within a few ulps,
     far closer than 1 / (2 lcm), so rounding to the nearest multiple recovers h. This is also
     what `ks_2samp`'s default reports up to 10,000 draws a sample (its exact path rounds so);
-    beyond that its float differs from the fraction by a few ulps."""
+    beyond that its float differs from the fraction by a few ulps. NaN when a value is NaN
+    (scipy's default NaN policy)."""
     d = float(ks_2samp(a, b, method="asymp").statistic)
+    if math.isnan(d):
+        return d
     lcm = len(a) // math.gcd(len(a), len(b)) * len(b)
     return int(np.round(d * lcm)) / lcm
 

@@ -97,11 +97,12 @@ def test_given_data_frame_equals_the_reference_on_the_model(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("case", ["plain", "ties and NaN", "constant input", "few draws",
-                                  "many draws"])
+                                  "many draws", "NaN output"])
 def test_pawn_median_equals_salibs_pawn(case: str) -> None:
     """The package's PAWN loop against SALib's pawn.analyze (median): equal-count slides from
     nanquantile edges, the largest x in no slide, NaN inputs in none, a constant input with
-    every slide empty (NaN), float32 draws as the kept sample holds them. To the bit up to
+    every slide empty (NaN), float32 draws as the kept sample holds them, an output with a
+    NaN draw (NaN wherever it counts, as scipy's KS gives). To the bit up to
     10,000 draws (scipy's default KS reports the exact fraction there); beyond, scipy's float
     statistic and the exact fraction differ by a few ulps."""
     rng = np.random.default_rng(11)
@@ -113,9 +114,14 @@ def test_pawn_median_equals_salibs_pawn(case: str) -> None:
     if case == "constant input":
         x[:, 3] = 0.25
     y = np.exp(2 * x[:, 0]) + np.nan_to_num(x[:, 2]) * 0.3 + rng.normal(0, 0.2, n)
+    if case == "NaN output":
+        y[7] = np.nan
     x, y = x.astype(np.float32), y.astype(np.float32)
     got = sensitivity.pawn_median(x, y)
     want = reference.pawn_median(x, y)
+    if case == "NaN output":  # every slide's distance is NaN: the whole sample is compared
+        assert np.isnan(got).all() and np.isnan(want).all()
+        return
     if n <= 10_000:
         np.testing.assert_array_equal(got, want)
     else:
